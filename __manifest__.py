@@ -1,0 +1,35 @@
+{
+    "name": "Membership Dues",
+    "summary": "Membership plans, periods and proration, subscriptions and their dues invoices",
+    "version": "19.0.1.0.0",
+    "category": "Sales/Membership",
+    "author": "Membership Dues Contributors",
+    "website": "https://github.com/membership-dues/membership_dues",
+    "license": "LGPL-3",
+    "development_status": "Alpha",
+    "depends": ["account", "account_payment", "portal", "mail"],
+    "external_dependencies": {"python": ["num2words", "qrcode"]},
+    "data": [
+        # security
+        "security/membership_dues_groups.xml",
+        "security/ir.model.access.csv",
+        "security/membership_dues_security.xml",
+        # data
+        "data/ir_sequence_data.xml",
+        "data/product_data.xml",
+        "data/ir_cron_data.xml",
+        # views
+        "views/membership_plan_views.xml",
+        "views/membership_subscription_views.xml",
+        "views/res_partner_views.xml",
+        "views/account_move_views.xml",
+        "wizards/membership_join_wizard_views.xml",
+        "views/membership_dues_menus.xml",
+    ],
+    "assets": {
+        "web.assets_tests": [
+            "membership_dues/static/tests/tours/*.js",
+        ],
+    },
+    "application": True,
+}

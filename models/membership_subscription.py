@@ -1,0 +1,583 @@
+import logging
+from datetime import timedelta
+
+from odoo import api, fields, models
+from odoo.exceptions import UserError, ValidationError
+from odoo.fields import Command, Domain
+from odoo.tools import SQL, format_amount, format_date
+
+_logger = logging.getLogger(__name__)
+
+# Subscription states that mean "paid" (or free): the member is covered by the
+# subscription's dates. The partner's status is derived from these in SQL.
+PAID_STATES = ("upcoming", "active", "expired")
+
+
+class MembershipSubscription(models.Model):
+    """One period of one member on one plan.
+
+    The state follows the invoice (see README.rst, "Accounting link") and the
+    dates: it is a stored compute triggered by the invoice's state and payment
+    state; the daily cron only moves paid subscriptions from upcoming to active
+    to expired as the days pass.
+    """
+
+    _name = "membership.subscription"
+    _description = "Membership Subscription"
+    _inherit = ["mail.thread", "mail.activity.mixin"]
+    _order = "date_start desc, id desc"
+    _check_company_auto = True
+
+    partner_id = fields.Many2one(
+        "res.partner",
+        "Member",
+        required=True,
+        index=True,
+        tracking=True,
+        check_company=True,
+        ondelete="restrict",
+    )
+    plan_id = fields.Many2one(
+        "membership.plan", required=True, index=True, tracking=True, check_company=True, ondelete="restrict"
+    )
+    company_id = fields.Many2one(related="plan_id.company_id", store=True, index=True, precompute=True)
+    currency_id = fields.Many2one(related="company_id.currency_id")
+    date_start = fields.Date("Start", required=True, tracking=True)
+    date_end = fields.Date("End", required=True, tracking=True)
+    grace_date_end = fields.Date(
+        "End of Grace",
+        compute="_compute_grace_date_end",
+        store=True,
+        help="Last day of the grace period that follows this subscription.",
+    )
+    period_anchor_day = fields.Integer(
+        "Anchor Day",
+        help="Day of month that the following periods keep (the joining day for anniversary plans).",
+    )
+    kind = fields.Selection([("join", "Joining"), ("renewal", "Renewal")], required=True, default="join")
+    full_amount = fields.Monetary("Full Period Fee", help="Untaxed fee of the full period, before proration.")
+    amount = fields.Monetary("Period Fee", tracking=True, help="Untaxed fee charged for this period.")
+    joining_fee_amount = fields.Monetary("Joining Fee")
+    amount_total = fields.Monetary("Total (untaxed)", compute="_compute_amount_total", store=True)
+    proration_method = fields.Selection(
+        [("none", "None"), ("month", "By month"), ("day", "By day")], default="none"
+    )
+    proration_numerator = fields.Integer(default=1)
+    proration_denominator = fields.Integer(default=1)
+    cutoff_applied = fields.Boolean(
+        help="The member joined after the cut-off day: one full fee covers the rest of that "
+        "period and the whole next one."
+    )
+    fee_explanation = fields.Text(compute="_compute_fee_explanation")
+    invoice_id = fields.Many2one(
+        "account.move",
+        "Invoice",
+        copy=False,
+        index="btree_not_null",
+        tracking=True,
+        check_company=True,
+        ondelete="restrict",
+    )
+    invoice_state = fields.Selection(related="invoice_id.state", string="Invoice Status")
+    payment_state = fields.Selection(related="invoice_id.payment_state")
+    is_cancelled = fields.Boolean(
+        "Cancelled Manually", copy=False, help="Cancelled by a user; independent of the invoice."
+    )
+    state = fields.Selection(
+        [
+            ("draft", "Draft"),
+            ("waiting_payment", "Waiting Payment"),
+            ("upcoming", "Paid, Upcoming"),
+            ("active", "Active"),
+            ("expired", "Expired"),
+            ("cancelled", "Cancelled"),
+        ],
+        compute="_compute_state",
+        store=True,
+        index=True,
+        tracking=True,
+        copy=False,
+    )
+    previous_id = fields.Many2one(
+        "membership.subscription",
+        "Previous Subscription",
+        index="btree_not_null",
+        copy=False,
+        check_company=True,
+        ondelete="set null",
+    )
+    next_ids = fields.One2many("membership.subscription", "previous_id", "Next Subscriptions")
+    next_id = fields.Many2one("membership.subscription", "Next Subscription", compute="_compute_next_id")
+    member_number = fields.Char(compute="_compute_member_number")
+    cron_error = fields.Text(
+        "Processing Error",
+        copy=False,
+        help="Error of the last scheduled update of this subscription, if it failed.",
+    )
+    cron_error_date = fields.Date(
+        "Failed On", copy=False, help="Day of the scheduled update that failed; retried the next day."
+    )
+    note = fields.Html()
+
+    # No two live subscriptions of one member on one plan may overlap, also
+    # for writes that bypass the ORM. Plain PostgreSQL (no btree_gist): the
+    # member and plan ids are one-point int4ranges compared with "=" in a GiST
+    # index. Deferred to the commit, so that _check_overlap speaks first,
+    # naming the member and the periods. Field-level rules (dates in order,
+    # amounts not negative) are Python constraints with messages naming the
+    # field; rows with the dates in the wrong order are left out here so that
+    # their message is the Python one.
+    _no_overlap = models.Constraint(
+        # Written as PostgreSQL prints it back, so upgrades do not rebuild it.
+        "EXCLUDE USING gist ("
+        "int4range(partner_id, partner_id, '[]'::text) WITH =, "
+        "int4range(plan_id, plan_id, '[]'::text) WITH =, "
+        "daterange(date_start, date_end, '[]'::text) WITH &&"
+        ") WHERE ((((state)::text <> 'cancelled'::text) AND (date_end >= date_start))) "
+        "DEFERRABLE INITIALLY DEFERRED",
+        "A member cannot have two overlapping subscriptions on the same plan.",
+    )
+    # Used by the partner's membership status (see res_partner.py).
+    _status_lookup = models.Index(
+        "(partner_id, company_id, date_start, date_end) WHERE state IN ('upcoming', 'active', 'expired')"
+    )
+
+    # ------------------------------------------------------------------
+    # Computes
+    # ------------------------------------------------------------------
+    @api.depends("date_end", "plan_id.grace_days")
+    def _compute_grace_date_end(self):
+        for sub in self:
+            sub.grace_date_end = sub.date_end and sub.date_end + timedelta(days=sub.plan_id.grace_days)
+
+    @api.depends("amount", "joining_fee_amount")
+    def _compute_amount_total(self):
+        for sub in self:
+            sub.amount_total = sub.amount + sub.joining_fee_amount
+
+    @api.depends(
+        "is_cancelled",
+        "invoice_id",
+        "invoice_id.state",
+        "invoice_id.payment_state",
+        "amount_total",
+        "date_start",
+        "date_end",
+    )
+    def _compute_state(self):
+        today = self._today()
+        for sub in self:
+            sub.state = sub._state_on(today)
+
+    def _state_on(self, today):
+        """The state this subscription has on ``today``: the accounting
+        mapping of README.rst, then the dates for a paid subscription."""
+        self.ensure_one()
+        invoice = self.invoice_id
+        if self.is_cancelled:
+            return "cancelled"
+        if not invoice:
+            # Nothing to pay (a free plan) counts as paid; otherwise the
+            # invoice has not been created yet.
+            if self.currency_id.is_zero(self.amount_total):
+                return self._paid_state_on(today)
+            return "draft"
+        if invoice.state == "cancel":
+            return "cancelled"
+        if invoice.state == "draft":
+            return "draft"
+        if invoice.payment_state in ("paid", "in_payment"):
+            return self._paid_state_on(today)
+        if invoice.payment_state == "reversed":
+            return "cancelled"
+        # not_paid, partial (paid or credited in part), blocked
+        return "waiting_payment"
+
+    def _paid_state_on(self, today):
+        if not self.date_start or today < self.date_start:
+            return "upcoming"
+        if today <= self.date_end:
+            return "active"
+        return "expired"
+
+    @api.depends("next_ids.state")
+    def _compute_next_id(self):
+        for sub in self:
+            live = sub.next_ids.filtered(lambda s: s.state != "cancelled")
+            sub.next_id = live[:1] or sub.next_ids[:1]
+
+    @api.depends("partner_id", "company_id")
+    @api.depends_context("company")
+    def _compute_member_number(self):
+        for sub in self:
+            sub.member_number = sub.partner_id.with_company(sub.company_id).member_number
+
+    @api.depends(
+        "plan_id",
+        "date_start",
+        "date_end",
+        "full_amount",
+        "amount",
+        "joining_fee_amount",
+        "proration_method",
+        "proration_numerator",
+        "proration_denominator",
+        "cutoff_applied",
+    )
+    def _compute_fee_explanation(self):
+        for sub in self:
+            sub.fee_explanation = "\n".join(sub._fee_explanation_lines())
+
+    def _fee_explanation_lines(self):
+        """How the fee was computed, in the user's language: the same text is
+        printed on the invoice line."""
+        self.ensure_one()
+        if not self.plan_id:
+            return []
+        env = self.env
+        money = self._format_amount
+        lines = [
+            env._(
+                "Full fee of the %(plan)s period: %(amount)s.",
+                plan=self.plan_id.name,
+                amount=money(self.full_amount),
+            )
+        ]
+        if self.cutoff_applied:
+            lines.append(
+                env._(
+                    "Joined after the cut-off day: the full fee covers %(start)s to %(end)s.",
+                    start=format_date(env, self.date_start),
+                    end=format_date(env, self.date_end),
+                )
+            )
+        elif self.proration_method == "month" and self.proration_numerator != self.proration_denominator:
+            lines.append(
+                env._(
+                    "Prorated by month: %(full)s x %(num)s/%(den)s months = %(amount)s.",
+                    full=money(self.full_amount),
+                    num=self.proration_numerator,
+                    den=self.proration_denominator,
+                    amount=money(self.amount),
+                )
+            )
+        elif self.proration_method == "day" and self.proration_numerator != self.proration_denominator:
+            lines.append(
+                env._(
+                    "Prorated by day: %(full)s x %(num)s/%(den)s days = %(amount)s.",
+                    full=money(self.full_amount),
+                    num=self.proration_numerator,
+                    den=self.proration_denominator,
+                    amount=money(self.amount),
+                )
+            )
+        if self.joining_fee_amount:
+            lines.append(
+                env._("Joining fee: %(amount)s (not prorated).", amount=money(self.joining_fee_amount))
+            )
+        return lines
+
+    def _format_amount(self, amount):
+        return format_amount(self.env, amount, self.currency_id)
+
+    def _today(self):
+        """Today, or the reference date given in the context (crons, tests)."""
+        return self.env.context.get("membership_date_ref") or fields.Date.context_today(self)
+
+    @api.depends("plan_id", "date_start", "date_end")
+    def _compute_display_name(self):
+        for sub in self:
+            if not sub.plan_id or not sub.date_start or not sub.date_end:
+                sub.display_name = sub.plan_id.name or self.env._("New Subscription")
+                continue
+            sub.display_name = self.env._(
+                "%(plan)s, %(start)s - %(end)s",
+                plan=sub.plan_id.name,
+                start=format_date(self.env, sub.date_start),
+                end=format_date(self.env, sub.date_end),
+            )
+
+    # ------------------------------------------------------------------
+    # Constraints
+    # ------------------------------------------------------------------
+    @api.constrains("date_start", "date_end")
+    def _check_dates(self):
+        for sub in self:
+            if sub.date_start and sub.date_end and sub.date_end < sub.date_start:
+                raise ValidationError(
+                    self.env._(
+                        "Subscription of %(member)s: the end date %(end)s is before the start "
+                        "date %(start)s. The end must be on or after the start.",
+                        member=sub.partner_id.display_name,
+                        end=format_date(self.env, sub.date_end),
+                        start=format_date(self.env, sub.date_start),
+                    )
+                )
+
+    @api.constrains("amount", "full_amount", "joining_fee_amount")
+    def _check_amounts(self):
+        for sub in self:
+            for fname in ("amount", "full_amount", "joining_fee_amount"):
+                if sub[fname] < 0:
+                    raise ValidationError(
+                        self.env._(
+                            "Subscription of %(member)s: %(field)s is %(value)s, it must be zero "
+                            "or positive.",
+                            member=sub.partner_id.display_name,
+                            field=sub._fields[fname].get_description(self.env)["string"],
+                            value=sub[fname],
+                        )
+                    )
+
+    @api.constrains("partner_id", "plan_id", "date_start", "date_end", "state")
+    def _check_overlap(self):
+        """Name the member and the periods before the database's exclusion
+        constraint refuses the same thing with a generic message."""
+        self.flush_model(["partner_id", "plan_id", "date_start", "date_end", "state"])
+        rows = self.env.execute_query(
+            SQL(
+                """
+                SELECT s.id, o.id
+                  FROM membership_subscription s
+                  JOIN membership_subscription o
+                    ON o.partner_id = s.partner_id
+                   AND o.plan_id = s.plan_id
+                   AND o.id <> s.id
+                   AND o.state <> 'cancelled'
+                   AND o.date_start <= s.date_end
+                   AND o.date_end >= s.date_start
+                 WHERE s.id IN %s AND s.state <> 'cancelled'
+                 LIMIT 1
+                """,
+                tuple(self.ids),
+            )
+        )
+        if rows:
+            sub, other = self.browse(rows[0][0]), self.browse(rows[0][1])
+            raise ValidationError(
+                self.env._(
+                    "%(member)s already has a %(plan)s subscription from %(other_start)s to "
+                    "%(other_end)s; the period %(start)s to %(end)s overlaps it. Change the dates "
+                    "or cancel one of the two subscriptions.",
+                    member=sub.partner_id.display_name,
+                    plan=sub.plan_id.name,
+                    other_start=format_date(self.env, other.date_start),
+                    other_end=format_date(self.env, other.date_end),
+                    start=format_date(self.env, sub.date_start),
+                    end=format_date(self.env, sub.date_end),
+                )
+            )
+
+    # ------------------------------------------------------------------
+    # CRUD
+    # ------------------------------------------------------------------
+    @api.model_create_multi
+    def create(self, vals_list):
+        subscriptions = super().create(vals_list)
+        subscriptions.filtered(lambda s: s.state != "cancelled")._assign_member_numbers()
+        return subscriptions
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_invoiced(self):
+        invoiced = self.filtered(lambda s: s.invoice_id and s.invoice_id.state != "cancel")
+        if invoiced:
+            raise UserError(
+                self.env._(
+                    "The subscription %(subscription)s of %(member)s has the invoice %(invoice)s. "
+                    "Cancel it instead, or cancel the invoice first.",
+                    subscription=invoiced[0].display_name,
+                    member=invoiced[0].partner_id.display_name,
+                    invoice=invoiced[0].invoice_id.display_name,
+                )
+            )
+
+    def _assign_member_numbers(self):
+        """Give each new member a number from the sequence, per company, at
+        its first subscription. The number is the system's, not the user's
+        to choose: it is written as superuser."""
+        for company, subs in self.grouped("company_id").items():
+            partners = subs.partner_id.sudo().with_company(company)
+            for partner in partners.filtered(lambda p: not p.member_number):
+                partner.member_number = (
+                    self.env["ir.sequence"].sudo().with_company(company).next_by_code("membership.member")
+                )
+
+    # ------------------------------------------------------------------
+    # Invoicing
+    # ------------------------------------------------------------------
+    def _invoice_line_name(self):
+        self.ensure_one()
+        return self.env._(
+            "%(plan)s membership from %(start)s to %(end)s",
+            plan=self.plan_id.name,
+            start=format_date(self.env, self.date_start, lang_code=self.partner_id.lang),
+            end=format_date(self.env, self.date_end, lang_code=self.partner_id.lang),
+        )
+
+    def _prepare_invoice_line_vals(self):
+        """Invoice lines of this subscription: the period fee, then the joining fee."""
+        self.ensure_one()
+        plan = self.plan_id
+        lines = [
+            Command.create(
+                {
+                    "product_id": plan.product_id.id,
+                    "name": "\n".join([self._invoice_line_name(), *self._fee_explanation_lines()[1:]]),
+                    "quantity": 1,
+                    "price_unit": self.amount,
+                    "membership_subscription_id": self.id,
+                }
+            )
+        ]
+        if self.joining_fee_amount:
+            product = plan.joining_product_id or plan.product_id
+            lines.append(
+                Command.create(
+                    {
+                        "product_id": product.id,
+                        "name": self.env._("Joining fee, %(plan)s", plan=plan.name),
+                        "quantity": 1,
+                        "price_unit": self.joining_fee_amount,
+                        "membership_subscription_id": self.id,
+                    }
+                )
+            )
+        return lines
+
+    def _prepare_invoice_vals(self):
+        self.ensure_one()
+        vals = {
+            "move_type": "out_invoice",
+            "partner_id": self.partner_id.id,
+            "company_id": self.company_id.id,
+            "currency_id": self.currency_id.id,
+            "invoice_origin": self.display_name,
+            "invoice_line_ids": self._prepare_invoice_line_vals(),
+        }
+        if self.plan_id.journal_id:
+            vals["journal_id"] = self.plan_id.journal_id.id
+        return vals
+
+    def _create_invoices(self, post=False):
+        """Create (and optionally post) one invoice per subscription without
+        one, in a single batch. Returns the invoices."""
+        todo = self.filtered(lambda s: not s.invoice_id and not s.currency_id.is_zero(s.amount_total))
+        if not todo:
+            return self.env["account.move"]
+        moves = (
+            self.env["account.move"]
+            .with_context(default_move_type="out_invoice")
+            .create([sub.with_company(sub.company_id)._prepare_invoice_vals() for sub in todo])
+        )
+        for sub, move in zip(todo, moves, strict=True):
+            sub.invoice_id = move
+        if post:
+            moves.action_post()
+        return moves
+
+    # ------------------------------------------------------------------
+    # Actions
+    # ------------------------------------------------------------------
+    def action_create_invoice(self):
+        self._create_invoices(post=False)
+        return self.action_view_invoice()
+
+    def action_view_invoice(self):
+        self.ensure_one()
+        if not self.invoice_id:
+            return False
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": "account.move",
+            "res_id": self.invoice_id.id,
+            "view_mode": "form",
+            "views": [(False, "form")],
+        }
+
+    def action_cancel(self):
+        """Cancel the subscriptions; a draft invoice is cancelled with them. A
+        posted invoice must be credited by the accountant first."""
+        posted = self.filtered(lambda s: s.invoice_id.state == "posted")
+        if posted:
+            raise UserError(
+                self.env._(
+                    "The invoice %(invoice)s of %(subscription)s is posted: issue a credit note "
+                    "for it (the subscription is then cancelled) instead of cancelling the "
+                    "subscription.",
+                    invoice=posted[0].invoice_id.display_name,
+                    subscription=posted[0].display_name,
+                )
+            )
+        self.invoice_id.filtered(lambda m: m.state == "draft").button_cancel()
+        self.is_cancelled = True
+
+    def action_reset_cancelled(self):
+        self.filtered("is_cancelled").is_cancelled = False
+
+    # ------------------------------------------------------------------
+    # Daily update of date-driven states
+    # ------------------------------------------------------------------
+    @api.model
+    def _get_state_update_domain(self, today):
+        """Paid subscriptions whose stored state is stale on ``today``, except
+        those that already failed today: they are retried the next day, so
+        one bad record cannot make the cron loop."""
+        stale = (Domain("state", "=", "upcoming") & Domain("date_start", "<=", today)) | (
+            Domain("state", "=", "active") & Domain("date_end", "<", today)
+        )
+        not_failed_today = Domain("cron_error_date", "=", False) | Domain("cron_error_date", "<", today)
+        return stale & not_failed_today
+
+    @api.model
+    def _cron_update_states(self, batch_size=1000, today=None):
+        """Move paid subscriptions from upcoming to active to expired.
+
+        Batched with the cron progress API: each batch is committed; a batch
+        that fails is retried one record at a time, each in its own savepoint,
+        and a failing record is stamped with its error instead of blocking
+        the others. Running it twice changes nothing the second time.
+        Returns the number of records left for a later call.
+        """
+        if today:
+            self = self.with_context(membership_date_ref=today)  # noqa: PLW0642
+        today = self._today()
+        cron = self.env["ir.cron"]
+        domain = self._get_state_update_domain(today)
+        remaining = self.search_count(domain)
+        cron._commit_progress(remaining=remaining)
+        failed = set()  # ids that failed in this call, never retried within it
+        while remaining:
+            todo = domain & Domain("id", "not in", list(failed)) if failed else domain
+            batch = self.search(todo, limit=batch_size, order="id")
+            if not batch:
+                break
+            try:
+                with self.env.cr.savepoint():
+                    batch._recompute_state()
+                    batch.filtered("cron_error_date").write({"cron_error": False, "cron_error_date": False})
+            except Exception:  # noqa: BLE001 - isolate the failing records below
+                # the savepoint rolled back and cleared the ORM cache
+                failed.update(sub.id for sub in batch if not sub._update_state_isolated(today))
+            remaining = self.search_count(domain & Domain("id", "not in", list(failed)) if failed else domain)
+            if not cron._commit_progress(len(batch), remaining=remaining):
+                break
+        return remaining
+
+    def _recompute_state(self):
+        self.env.add_to_compute(self._fields["state"], self)
+        self.flush_recordset(["state"])
+
+    def _update_state_isolated(self, today):
+        """Update one subscription in its own savepoint; on failure record
+        the error on it and return False."""
+        self.ensure_one()
+        try:
+            with self.env.cr.savepoint():
+                self._recompute_state()
+                if self.cron_error_date:
+                    self.write({"cron_error": False, "cron_error_date": False})
+        except Exception as error:
+            _logger.exception("Membership: could not update the state of subscription %s", self.id)
+            self.write({"cron_error": str(error), "cron_error_date": today})
+            return False
+        return True

@@ -1,0 +1,306 @@
+from odoo import api, fields, models
+from odoo.fields import Domain
+from odoo.tools import SQL
+
+from .membership_subscription import PAID_STATES
+
+MEMBERSHIP_STATES = [
+    ("none", "Not a Member"),
+    ("member", "Member"),
+    ("grace", "In Grace"),
+    ("suspended", "Suspended"),
+    ("former", "Former Member"),
+]
+# Rank of each status: when a contact is covered both by its own membership
+# and by its company's, the better (higher) one wins.
+RANK = {"none": 0, "former": 1, "suspended": 2, "grace": 3, "member": 4}
+STATE_OF_RANK = {rank: state for state, rank in RANK.items()}
+
+
+class ResPartner(models.Model):
+    """Membership status of a partner, per company.
+
+    Nothing here is stored relative to today. The status, the current plan,
+    the paid-until and member-since dates are SQL expressions over the
+    subscriptions' stored, event-driven columns (dates, state set from the
+    invoice, end of grace), evaluated for today and the current company.
+    ``_field_to_sql`` exposes them to search, group by and order by, so the
+    status is right on any day without a nightly recomputation of partners.
+    """
+
+    _inherit = "res.partner"
+
+    membership_subscription_ids = fields.One2many(
+        "membership.subscription", "partner_id", "Membership Subscriptions"
+    )
+    membership_subscription_count = fields.Integer(
+        "Subscriptions", compute="_compute_membership_subscription_count"
+    )
+    member_number = fields.Char(
+        company_dependent=True,
+        copy=False,
+        tracking=True,
+        help="Given from the 'membership.member' sequence at the member's first subscription.",
+    )
+    membership_suspended = fields.Boolean(
+        "Membership Suspended",
+        company_dependent=True,
+        copy=False,
+        tracking=True,
+        help="Set by the payment follow-up; the member's status is 'Suspended' while it is set.",
+    )
+    membership_state = fields.Selection(
+        MEMBERSHIP_STATES,
+        "Membership Status",
+        compute="_compute_membership_fields",
+        search="_search_membership_state",
+        help="Today's status in the current company. A contact of a member company is covered "
+        "by the company's membership; the better of the two statuses wins.",
+    )
+    membership_plan_id = fields.Many2one(
+        "membership.plan",
+        "Current Plan",
+        compute="_compute_membership_fields",
+        search="_search_membership_plan_id",
+    )
+    membership_date_end = fields.Date(
+        "Paid Until",
+        compute="_compute_membership_fields",
+        search="_search_membership_date_end",
+    )
+    membership_date_start = fields.Date(
+        "Member Since",
+        compute="_compute_membership_fields",
+        search="_search_membership_date_start",
+    )
+
+    # ------------------------------------------------------------------
+    # SQL of the derived fields
+    # ------------------------------------------------------------------
+    def _membership_today(self):
+        return self.env.context.get("membership_date_ref") or fields.Date.context_today(self)
+
+    def _membership_sql_params(self):
+        return self.env.company.id, self._membership_today()
+
+    def _membership_owners_sql(self, alias):
+        """The partner itself and its commercial entity (its company)."""
+        return SQL(
+            "ARRAY[%s, %s]",
+            SQL.identifier(alias, "id"),
+            SQL.identifier(alias, "commercial_partner_id"),
+        )
+
+    def _membership_state_sql(self, alias):
+        """One scalar subquery: the best rank over the paid subscriptions of
+        the partner and of its commercial entity, then the status of that
+        rank. A subscription covering today ranks "member", one whose grace
+        runs today "grace" (both "suspended" if its member is suspended), an
+        older one "former"; a paid period that has not started yet is not
+        membership yet."""
+        company_id, today = self._membership_sql_params()
+        rank = SQL(
+            """(SELECT COALESCE(MAX(
+                    CASE WHEN s.date_start <= %(today)s AND s.date_end >= %(today)s
+                              THEN CASE WHEN %(suspended)s THEN %(r_suspended)s ELSE %(r_member)s END
+                         WHEN s.date_end < %(today)s AND s.grace_date_end >= %(today)s
+                              THEN CASE WHEN %(suspended)s THEN %(r_suspended)s ELSE %(r_grace)s END
+                         WHEN s.date_start <= %(today)s THEN %(r_former)s
+                         ELSE %(r_none)s END), %(r_none)s)
+                  FROM membership_subscription s
+                  JOIN res_partner sp ON sp.id = s.partner_id
+                 WHERE s.partner_id = ANY(%(owners)s)
+                   AND s.company_id = %(company)s
+                   AND s.state IN %(paid)s)""",
+            today=today,
+            suspended=SQL("COALESCE((sp.membership_suspended ->> %s)::boolean, FALSE)", str(company_id)),
+            owners=self._membership_owners_sql(alias),
+            company=company_id,
+            paid=PAID_STATES,
+            r_suspended=RANK["suspended"],
+            r_member=RANK["member"],
+            r_grace=RANK["grace"],
+            r_former=RANK["former"],
+            r_none=RANK["none"],
+        )
+        whens = SQL(" ").join(SQL("WHEN %s THEN %s", r, state) for r, state in STATE_OF_RANK.items())
+        return SQL("(CASE %s %s END)", rank, whens)
+
+    def _membership_paid_sql(self, alias, select, order=None):
+        """A scalar subquery over the paid subscriptions of the partner and
+        of its commercial entity in the current company."""
+        company_id, _today = self._membership_sql_params()
+        return SQL(
+            "(SELECT %s FROM membership_subscription s WHERE s.partner_id = ANY(%s) "
+            "AND s.company_id = %s AND s.state IN %s %s)",
+            select,
+            self._membership_owners_sql(alias),
+            company_id,
+            PAID_STATES,
+            order or SQL(),
+        )
+
+    def _membership_to_flush(self):
+        """Fields the SQL expressions read: flushed before any query using them."""
+        subscription_fields = self.env["membership.subscription"]._fields
+        return [
+            *(
+                subscription_fields[fname]
+                for fname in (
+                    "partner_id",
+                    "plan_id",
+                    "company_id",
+                    "state",
+                    "date_start",
+                    "date_end",
+                    "grace_date_end",
+                )
+            ),
+            self._fields["commercial_partner_id"],
+            self._fields["membership_suspended"],
+        ]
+
+    def _field_to_sql(self, alias, field_expr, query=None):
+        expression = self._membership_field_sql(alias, field_expr)
+        if expression is None:
+            return super()._field_to_sql(alias, field_expr, query)
+        return SQL("%s", expression, to_flush=self._membership_to_flush())
+
+    def _membership_field_sql(self, alias, field_expr):
+        if field_expr == "membership_state":
+            return self._membership_state_sql(alias)
+        if field_expr == "membership_date_end":
+            return self._membership_paid_sql(alias, SQL("MAX(s.date_end)"))
+        if field_expr == "membership_date_start":
+            return self._membership_paid_sql(alias, SQL("MIN(s.date_start)"))
+        if field_expr == "membership_plan_id":
+            # The plan covering today, the partner's own first; else the
+            # plan of the latest paid period.
+            _company_id, today = self._membership_sql_params()
+            return self._membership_paid_sql(
+                alias,
+                SQL("s.plan_id"),
+                SQL(
+                    "ORDER BY (s.date_start <= %s AND s.date_end >= %s) DESC, "
+                    "(s.partner_id = %s) DESC, s.date_end DESC, s.id DESC LIMIT 1",
+                    today,
+                    today,
+                    SQL.identifier(alias, "id"),
+                ),
+            )
+        return None
+
+    # ------------------------------------------------------------------
+    # Computes and searches
+    # ------------------------------------------------------------------
+    @api.depends("membership_subscription_ids")
+    def _compute_membership_subscription_count(self):
+        counts = dict(
+            self.env["membership.subscription"]._read_group(
+                [("partner_id", "in", self.ids)], ["partner_id"], ["__count"]
+            )
+        )
+        for partner in self:
+            partner.membership_subscription_count = counts.get(partner, 0)
+
+    @api.depends("membership_subscription_ids.state", "commercial_partner_id")
+    @api.depends_context("company", "membership_date_ref")
+    def _compute_membership_fields(self):
+        """One query for the whole recordset, with the same SQL as search."""
+        stored = self.filtered("id")
+        values = {}
+        if stored:
+            alias = "p"
+            rows = self.env.execute_query(
+                SQL(
+                    "SELECT p.id, %s, %s, %s, %s FROM res_partner p WHERE p.id IN %s",
+                    self._field_to_sql(alias, "membership_state"),
+                    self._field_to_sql(alias, "membership_plan_id"),
+                    self._field_to_sql(alias, "membership_date_end"),
+                    self._field_to_sql(alias, "membership_date_start"),
+                    tuple(stored.ids),
+                )
+            )
+            values = {row[0]: row[1:] for row in rows}
+        Plan = self.env["membership.plan"]
+        for partner in self:
+            state, plan_id, date_end, date_start = values.get(partner.id, ("none", None, None, None))
+            partner.membership_state = state
+            partner.membership_plan_id = Plan.browse(plan_id)
+            partner.membership_date_end = date_end
+            partner.membership_date_start = date_start
+
+    def _search_by_sql(self, fname, operator, value):
+        """Search a derived membership field through its SQL expression."""
+        if operator not in ("in", "not in"):
+            return NotImplemented
+        values = tuple(v for v in value if v is not False and v is not None)
+        with_null = len(values) != len(value)
+
+        def to_sql(model, alias, query):
+            expr = model._field_to_sql(alias, fname, query)
+            matches = SQL("%s IN %s", expr, values) if values else SQL("FALSE")
+            if operator == "in":
+                return SQL("(%s OR %s IS NULL)", matches, expr) if with_null else matches
+            if with_null:
+                return SQL("(%s IS NOT NULL AND NOT %s)", expr, matches)
+            return SQL("(%s IS NULL OR NOT %s)", expr, matches)
+
+        return Domain.custom(to_sql=to_sql)
+
+    def _search_membership_state(self, operator, value):
+        return self._search_by_sql("membership_state", operator, value)
+
+    def _search_membership_plan_id(self, operator, value):
+        if operator in ("in", "not in"):
+            return self._search_by_sql("membership_plan_id", operator, value)
+        if operator in ("any", "not any"):
+            plans = self.env["membership.plan"]._search(value)
+            return self._search_by_sql(
+                "membership_plan_id", "in" if operator == "any" else "not in", list(plans)
+            )
+        return NotImplemented
+
+    def _search_by_date(self, fname, operator, value):
+        if operator in ("in", "not in"):
+            return self._search_by_sql(fname, operator, value)
+        sql_operators = {"<": "<", "<=": "<=", ">": ">", ">=": ">="}
+        if operator not in sql_operators or not value:
+            return NotImplemented
+        value = fields.Date.to_date(value)
+        return Domain.custom(
+            to_sql=lambda model, alias, query: SQL(
+                "%s " + sql_operators[operator] + " %s",
+                model._field_to_sql(alias, fname, query),
+                value,
+            )
+        )
+
+    def _search_membership_date_end(self, operator, value):
+        return self._search_by_date("membership_date_end", operator, value)
+
+    def _search_membership_date_start(self, operator, value):
+        return self._search_by_date("membership_date_start", operator, value)
+
+    # ------------------------------------------------------------------
+    # Actions
+    # ------------------------------------------------------------------
+    def action_view_membership_subscriptions(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "membership_dues.membership_subscription_action"
+        )
+        action["domain"] = [("partner_id", "child_of", self.commercial_partner_id.id)]
+        action["context"] = {"default_partner_id": self.id, "search_default_filter_live": 1}
+        return action
+
+    def action_open_join_wizard(self):
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Join a Membership Plan"),
+            "res_model": "membership.join.wizard",
+            "view_mode": "form",
+            "target": "new",
+            "context": {"default_partner_id": self.id},
+        }

@@ -1,0 +1,169 @@
+from contextlib import contextmanager
+from datetime import date
+from unittest.mock import patch
+
+from odoo import Command
+from odoo.tests import Form, new_test_user
+
+from odoo.addons.account.tests.common import AccountTestInvoicingCommon
+
+
+class MembershipCommon(AccountTestInvoicingCommon):
+    """Plans, members and users built from scratch: no demo data."""
+
+    @classmethod
+    def get_default_groups(cls):
+        # The test user (accountman) also configures memberships.
+        return super().get_default_groups() | cls.quick_ref("membership_dues.group_membership_manager")
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.company = cls.env.company
+        cls.fee_product = cls.env["product.product"].create(
+            {
+                "name": "Dues",
+                "type": "service",
+                "taxes_id": [Command.clear()],
+                "property_account_income_id": cls.company_data["default_account_revenue"].id,
+            }
+        )
+        cls.plan_year = cls.env["membership.plan"].create(
+            {
+                "name": "Full member",
+                "fee_amount": 240.0,
+                "product_id": cls.fee_product.id,
+                "period_rule": "calendar",
+                "period_months": 12,
+                "period_start_month": "1",
+                "period_start_day": 1,
+                "proration": "month",
+                "grace_days": 30,
+            }
+        )
+        cls.plan_anniversary = cls.env["membership.plan"].create(
+            {
+                "name": "Associate",
+                "fee_amount": 120.0,
+                "product_id": cls.fee_product.id,
+                "period_rule": "anniversary",
+                "period_months": 12,
+                "grace_days": 15,
+            }
+        )
+        cls.member_company = cls.env["res.partner"].create({"name": "Atelier Dupont SA", "is_company": True})
+        cls.member_contact = cls.env["res.partner"].create(
+            {"name": "Claire Dupont", "parent_id": cls.member_company.id}
+        )
+        cls.person = cls.env["res.partner"].create({"name": "Jan Peeters"})
+        cls.officer = new_test_user(
+            cls.env,
+            login="md_officer",
+            groups="base.group_user,membership_dues.group_membership_user",
+            company_id=cls.company.id,
+            company_ids=[Command.set(cls.company.ids)],
+        )
+        cls.manager = new_test_user(
+            cls.env,
+            login="md_manager",
+            groups="base.group_user,membership_dues.group_membership_manager",
+            company_id=cls.company.id,
+            company_ids=[Command.set(cls.company.ids)],
+        )
+
+    # ------------------------------------------------------------------
+    # helpers
+    # ------------------------------------------------------------------
+    def join(self, partner, plan, join_date, post=True, user=None):
+        """Join through the wizard, as an officer does; return the subscription."""
+        Wizard = self.env["membership.join.wizard"]
+        if user:
+            Wizard = Wizard.with_user(user)
+        with Form(Wizard.with_context(default_partner_id=partner.id)) as wizard:
+            wizard.plan_id = plan
+            wizard.join_date = join_date
+            wizard.post_invoice = post
+        action = wizard.record.action_confirm()
+        return self.env["membership.subscription"].browse(action["res_id"])
+
+    @classmethod
+    def make_subscription(cls, partner, plan, start, end, **values):
+        return plan.env["membership.subscription"].create(
+            {
+                "partner_id": partner.id,
+                "plan_id": plan.id,
+                "date_start": start,
+                "date_end": end,
+                "amount": plan.fee_amount,
+                "full_amount": plan.fee_amount,
+                **values,
+            }
+        )
+
+    @classmethod
+    def paid_subscription(cls, partner, plan, start, end):
+        """A subscription with a posted invoice paid in full."""
+        subscription = cls.make_subscription(partner, plan, start, end)
+        invoice = subscription._create_invoices(post=True)
+        cls.pay(invoice)
+        return subscription
+
+    @classmethod
+    def pay(cls, invoice, amount=None, pay_date=None):
+        register = invoice.env["account.payment.register"].with_context(
+            active_model="account.move", active_ids=invoice.ids
+        )
+        values = {"payment_date": pay_date or invoice.invoice_date or date.today()}
+        if amount is not None:
+            values["amount"] = amount
+        return register.create(values)._create_payments()
+
+    def credit(self, invoice, amount=None):
+        """A posted credit note reconciled with ``invoice``: the whole invoice
+        by default, else a single line of ``amount``."""
+        reversal = (
+            self.env["account.move.reversal"]
+            .with_context(active_model="account.move", active_ids=invoice.ids)
+            .create({"journal_id": invoice.journal_id.id, "reason": "test"})
+        )
+        action = reversal.refund_moves()
+        refund = self.env["account.move"].browse(action["res_id"])
+        if amount is not None:
+            refund.invoice_line_ids[1:].unlink()
+            refund.invoice_line_ids.price_unit = amount
+        refund.action_post()
+        (refund + invoice).line_ids.filtered(
+            lambda line: line.account_id.account_type == "asset_receivable" and not line.reconciled
+        ).reconcile()
+        return refund
+
+    @contextmanager
+    def patched_commit_progress(self):
+        """Run a cron method in a test: committing is forbidden here."""
+        with patch.object(type(self.env["ir.cron"]), "_commit_progress", return_value=1000.0) as mocked:
+            yield mocked
+
+    @classmethod
+    def other_company_plan(cls):
+        """A second company with its own plan (and the test user in both)."""
+        other = cls.setup_other_company()["company"]
+        product = cls.env["product.product"].create(
+            {"name": "Dues 2", "type": "service", "company_id": other.id}
+        )
+        plan = (
+            cls.env["membership.plan"]
+            .with_company(other)
+            .create(
+                {
+                    "name": "Other company plan",
+                    "product_id": product.id,
+                    "company_id": other.id,
+                    "fee_amount": 10.0,
+                }
+            )
+        )
+        return other, plan
+
+    def status(self, partner, on):
+        partner.invalidate_recordset(["membership_state"])
+        return partner.with_context(membership_date_ref=on).membership_state

@@ -1,0 +1,158 @@
+# shellcheck shell=bash
+# Shared setup for the two project commands (tools/run.sh and tools/test.sh).
+# Sourced, never executed. Everything it creates lives outside the repository,
+# under $MD_HOME (default ~/.cache/membership_dues), so a fresh clone reuses it.
+
+set -euo pipefail
+
+MD_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+ODOO_PATH="${ODOO_PATH:-/opt/odoo}"
+MD_HOME="${MD_HOME:-${XDG_CACHE_HOME:-$HOME/.cache}/membership_dues}"
+MD_PYTHON="${MD_PYTHON:-python3}"
+# The addon's technical name never comes from the clone's folder name.
+MD_MODULE="membership_dues"
+
+say() { printf '\033[1m[membership_dues]\033[0m %s\n' "$*" >&2; }
+die() { printf '\033[1;31m[membership_dues] error:\033[0m %s\n' "$*" >&2; exit 2; }
+
+check_odoo() {
+    local release="$ODOO_PATH/odoo/release.py"
+    if [ ! -f "$ODOO_PATH/odoo-bin" ] || [ ! -f "$release" ]; then
+        die "no Odoo source tree at ODOO_PATH=$ODOO_PATH (odoo-bin or odoo/release.py is missing).
+  Get Odoo 19.0 Community there, for example:
+      git clone --depth 1 --branch 19.0 https://github.com/odoo/odoo.git $ODOO_PATH
+  or point ODOO_PATH at an existing 19.0 tree."
+    fi
+    if ! grep -Eq "^version_info = \(19, 0," "$release"; then
+        die "ODOO_PATH=$ODOO_PATH holds $(grep -E '^version_info' "$release" || echo 'an unknown version'),
+  but this addon needs Odoo 19.0. Get it with:
+      git clone --depth 1 --branch 19.0 https://github.com/odoo/odoo.git <dir>
+  and set ODOO_PATH=<dir>."
+    fi
+    if [ -e "$ODOO_PATH/odoo/enterprise" ]; then
+        die "ODOO_PATH=$ODOO_PATH contains odoo/enterprise: this project runs on Odoo Community only."
+    fi
+}
+
+# --- Debian packages -------------------------------------------------------
+MD_DEB_PACKAGES=(libldap2-dev libsasl2-dev libpq-dev wkhtmltopdf poppler-utils chromium fonts-dejavu-core)
+
+ensure_debian_packages() {
+    command -v dpkg-query >/dev/null 2>&1 || { say "not a Debian system: install ${MD_DEB_PACKAGES[*]} yourself"; return 0; }
+    local missing=() pkg
+    for pkg in "${MD_DEB_PACKAGES[@]}"; do
+        dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
+    done
+    [ ${#missing[@]} -eq 0 ] && return 0
+    local sudo=""
+    [ "$(id -u)" -eq 0 ] || sudo="sudo"
+    say "installing Debian packages: ${missing[*]}"
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
+}
+
+# --- Python virtualenv -----------------------------------------------------
+# Keyed on the requirement files, so a change of either rebuilds it.
+venv_dir() {
+    local key
+    key=$(cat "$ODOO_PATH/requirements.txt" "$MD_ROOT/tools/requirements.txt" | sha1sum | cut -c1-12)
+    echo "$MD_HOME/venv-$key"
+}
+
+ensure_venv() {
+    VENV="$(venv_dir)"
+    if [ -x "$VENV/bin/python" ] && [ -f "$VENV/.complete" ]; then
+        return 0
+    fi
+    say "creating virtualenv $VENV (Odoo's requirements + tools/requirements.txt)"
+    rm -rf "$VENV"
+    mkdir -p "$MD_HOME"
+    "$MD_PYTHON" -m venv "$VENV"
+    local log="$MD_HOME/venv-install.log"
+    # cbor2 (pinned by Odoo) does not build with today's setuptools.
+    local constraint="$MD_HOME/build-constraints.txt"
+    echo 'setuptools<70' >"$constraint"
+    if ! { "$VENV/bin/python" -m pip install --upgrade pip \
+            && "$VENV/bin/python" -m pip install --build-constraint "$constraint" \
+                -r "$ODOO_PATH/requirements.txt" -r "$MD_ROOT/tools/requirements.txt"; } >"$log" 2>&1; then
+        grep -v "is ignored: it is neither" "$log" | tail -n 30 >&2
+        die "installing the virtualenv failed (full log: $log)"
+    fi
+    touch "$VENV/.complete"
+}
+
+# --- PostgreSQL --------------------------------------------------------------
+ensure_postgres() {
+    if psql -d postgres -Atqc 'select 1' >/dev/null 2>&1; then
+        return 0
+    fi
+    if command -v pg_ctlcluster >/dev/null 2>&1; then
+        local version
+        version=$(ls /etc/postgresql 2>/dev/null | sort -V | tail -n 1)
+        if [ -n "$version" ]; then
+            say "starting PostgreSQL cluster $version/main"
+            pg_ctlcluster --skip-systemctl-redirect "$version" main start 2>/dev/null \
+                || pg_ctlcluster "$version" main start || true
+        fi
+    fi
+    if ! psql -d postgres -Atqc 'select 1' >/dev/null 2>&1; then
+        local me
+        me=$(id -un)
+        if [ "$(id -u)" -eq 0 ] && id postgres >/dev/null 2>&1; then
+            say "creating PostgreSQL role $me"
+            su postgres -c "psql -qc 'CREATE ROLE \"$me\" SUPERUSER LOGIN'" >/dev/null 2>&1 || true
+        fi
+    fi
+    psql -d postgres -Atqc 'select 1' >/dev/null 2>&1 \
+        || die "PostgreSQL does not answer for role $(id -un) on the local socket; start it and create the role:
+      pg_ctlcluster <version> main start
+      su postgres -c \"psql -c 'CREATE ROLE $(id -un) SUPERUSER LOGIN'\""
+    [ "$(id -un)" != "postgres" ] || die "Odoo refuses to run as the PostgreSQL role 'postgres'; use another OS user."
+}
+
+# --- Addons path -----------------------------------------------------------
+# The checkout is linked as <dir>/membership_dues, one dir per checkout so that
+# two clones (a developer's and CI's) never step on each other.
+ensure_addons_link() {
+    local key
+    key=$(printf '%s' "$MD_ROOT" | sha1sum | cut -c1-12)
+    MD_ADDONS_DIR="$MD_HOME/addons/$key"
+    mkdir -p "$MD_ADDONS_DIR"
+    ln -sfn "$MD_ROOT" "$MD_ADDONS_DIR/$MD_MODULE"
+    ADDONS_PATH="$ODOO_PATH/addons,$ODOO_PATH/odoo/addons,$MD_ADDONS_DIR"
+}
+
+free_port() {
+    "$VENV/bin/python" - <<'EOF'
+import socket
+s = socket.socket()
+s.bind(("127.0.0.1", 0))
+print(s.getsockname()[1])
+s.close()
+EOF
+}
+
+# Modules the addon depends on, read from the manifest (one comma list).
+manifest_depends() {
+    "$VENV/bin/python" - "$MD_ROOT/__manifest__.py" <<'EOF'
+import ast, sys
+manifest = ast.literal_eval(open(sys.argv[1], encoding="utf-8").read())
+print(",".join(manifest["depends"]))
+EOF
+}
+
+odoo_bin() {
+    "$VENV/bin/python" "$ODOO_PATH/odoo-bin" "$@"
+}
+
+db_exists() {
+    [ "$(psql -d postgres -Atqc "select 1 from pg_database where datname = '$1'")" = "1" ]
+}
+
+setup_all() {
+    check_odoo
+    ensure_debian_packages
+    ensure_venv
+    ensure_postgres
+    ensure_addons_link
+}
