@@ -26,6 +26,9 @@
         "wizards/membership_join_wizard_views.xml",
         "views/membership_dues_menus.xml",
     ],
+    "demo": [
+        "demo/membership_dues_demo.xml",
+    ],
     "assets": {
         "web.assets_tests": [
             "membership_dues/static/tests/tours/*.js",

@@ -6,3 +6,4 @@ from . import test_partner_status
 from . import test_cron
 from . import test_security
 from . import test_tour
+from . import test_demo

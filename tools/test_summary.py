@@ -105,7 +105,9 @@ def main():
         failures += list(failed.values())
         failures += [f"skipped test (skips are not allowed): {s}" for s in skipped]
         failures += [f"error logged outside a test: {s}" for s in stray]
-        if args.module_state != "installed":
+        if args.module_state == "absent":
+            failures.append(f"module {args.module} is unknown to Odoo (is it on the addons path?)")
+        elif args.module_state != "installed":
             failures.append(
                 f"module {args.module} is not installed after the run (state: {args.module_state})"
             )

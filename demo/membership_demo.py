@@ -1,0 +1,412 @@
+"""Demo data generator: a Belgian federation with its members and their dues.
+
+Called once, when the module is installed with demo data (demo/
+membership_dues_demo.xml, a <function> in a noupdate block, so module upgrades
+never call it again). Every record it creates gets an xml id, and the
+function returns at once if its first record exists: running it twice
+duplicates nothing.
+"""
+
+import logging
+from datetime import date
+
+from odoo import Command, api, fields, models
+
+from ..engine import period_from
+
+_logger = logging.getLogger(__name__)
+
+COMPANIES = [
+    # name, street, zip, city, country, lang, contacts
+    ("Menuiserie Lambert SRL", "Rue de la Loi 42", "1000", "Bruxelles", "BE", "fr_BE", ["Marc Lambert"]),
+    (
+        "Houtbewerking Peeters BV",
+        "Meir 12",
+        "2000",
+        "Antwerpen",
+        "BE",
+        "nl_BE",
+        ["Els Peeters", "Tom Peeters"],
+    ),
+    ("Ébénisterie Dubois SA", "Boulevard d'Avroy 7", "4000", "Liège", "BE", "fr_BE", ["Sophie Dubois"]),
+    ("Schrijnwerkerij De Smet", "Korenmarkt 3", "9000", "Gent", "BE", "nl_BE", ["Pieter De Smet"]),
+    ("Atelier Mertens", "Rue de Fer 18", "5000", "Namur", "BE", "fr_BE", ["Julie Mertens"]),
+    ("Trappenbouw Janssens NV", "Grote Markt 21", "3000", "Leuven", "BE", "nl_BE", ["Bart Janssens"]),
+    (
+        "Parquets Willems SRL",
+        "Rue Neuve 55",
+        "6000",
+        "Charleroi",
+        "BE",
+        "fr_BE",
+        ["Luc Willems", "Anne Willems"],
+    ),
+    ("Meubelmakerij Claes", "Steenstraat 9", "8000", "Brugge", "BE", "nl_BE", ["Karel Claes"]),
+    ("Charpentes Goossens SA", "Rue de Namur 14", "1400", "Nivelles", "BE", "fr_BE", ["Eric Goossens"]),
+    ("Interieur Wouters BV", "Bondgenotenlaan 60", "3000", "Leuven", "BE", "nl_BE", ["Lies Wouters"]),
+    ("Boiseries Martin SAS", "Rue Nationale 120", "59000", "Lille", "FR", "fr_FR", ["Claire Martin"]),
+    ("Menuiserie Bernard SARL", "Rue de la République 8", "69002", "Lyon", "FR", "fr_FR", ["Paul Bernard"]),
+    (
+        "Ateliers Petit & Fils",
+        "Rue du Faubourg 31",
+        "75010",
+        "Paris",
+        "FR",
+        "fr_FR",
+        ["Hugo Petit", "Léa Petit"],
+    ),
+    ("Escaliers Robert SARL", "Quai de la Loire 4", "44000", "Nantes", "FR", "fr_FR", ["Nicolas Robert"]),
+    ("Houthandel Maes", "Leopoldlaan 2", "9300", "Aalst", "BE", "nl_BE", ["Wim Maes"]),
+    ("Agencement Jacobs SRL", "Avenue Louise 250", "1050", "Ixelles", "BE", "fr_BE", ["Nathalie Jacobs"]),
+    ("Keukens Van Damme", "Nieuwstraat 77", "1730", "Asse", "BE", "nl_BE", ["Joris Van Damme"]),
+    ("Restauration Leroy", "Place Saint-Lambert 1", "4000", "Liège", "BE", "fr_BE", ["Céline Leroy"]),
+    (
+        "Scierie Lejeune SA",
+        "Route de Marche 30",
+        "6900",
+        "Marche-en-Famenne",
+        "BE",
+        "fr_BE",
+        ["Alain Lejeune"],
+    ),
+    ("Raamwerk Hermans BV", "Kapelstraat 15", "3500", "Hasselt", "BE", "nl_BE", ["Inge Hermans"]),
+    ("Menuiserie Renard SARL", "Rue Saint-Jean 6", "57000", "Metz", "FR", "fr_FR", ["Thomas Renard"]),
+    (
+        "Tonnellerie Fontaine",
+        "Cours de l'Intendance 9",
+        "33000",
+        "Bordeaux",
+        "FR",
+        "fr_FR",
+        ["Marie Fontaine"],
+    ),
+    ("Houtatelier Jacobs & Co", "Marktplein 4", "2800", "Mechelen", "BE", "nl_BE", ["Koen Jacobs"]),
+    ("Ébénisterie Simon", "Rue des Carmes 11", "7000", "Mons", "BE", "fr_BE", ["Olivier Simon"]),
+    ("Parket Vermeulen", "Dorpstraat 48", "8500", "Kortrijk", "BE", "nl_BE", ["An Vermeulen"]),
+]
+
+PERSONS = [
+    # name, street, zip, city, country, lang
+    ("Camille Laurent", "Rue du Midi 3", "1000", "Bruxelles", "BE", "fr_BE"),
+    ("Jan Vandenberghe", "Veldstraat 44", "9000", "Gent", "BE", "nl_BE"),
+    ("Louise Lemaire", "Rue Haute 90", "1000", "Bruxelles", "BE", "fr_BE"),
+    ("Wout Verstraete", "Kerkstraat 1", "8400", "Oostende", "BE", "nl_BE"),
+    ("Manon Dupont", "Rue de Bruxelles 20", "5000", "Namur", "BE", "fr_BE"),
+    ("Sander Wuyts", "Lange Nieuwstraat 8", "2000", "Antwerpen", "BE", "nl_BE"),
+    ("Chloé Lefebvre", "Rue Esquermoise 12", "59000", "Lille", "FR", "fr_FR"),
+    ("Lotte Michiels", "Diestsestraat 100", "3000", "Leuven", "BE", "nl_BE"),
+    ("Antoine Girard", "Rue Mercière 5", "69002", "Lyon", "FR", "fr_FR"),
+    ("Emma Desmet", "Zuidstraat 2", "8500", "Kortrijk", "BE", "nl_BE"),
+    ("Lucas Denis", "Rue Grétry 40", "4020", "Liège", "BE", "fr_BE"),
+    ("Noor Aerts", "Hoogstraat 13", "2300", "Turnhout", "BE", "nl_BE"),
+    ("Jules Collin", "Rue de Dinant 7", "5500", "Dinant", "BE", "fr_BE"),
+    ("Fien Goethals", "Bruggestraat 19", "8800", "Roeselare", "BE", "nl_BE"),
+    ("Léon Lambot", "Rue du Pont 2", "4500", "Huy", "BE", "fr_BE"),
+    ("Mila Van Hove", "Stationsstraat 5", "9100", "Sint-Niklaas", "BE", "nl_BE"),
+    ("Inès Moreau", "Rue Saint-Dizier 18", "54000", "Nancy", "FR", "fr_FR"),
+    ("Arthur Pauwels", "Groenplaats 6", "2000", "Antwerpen", "BE", "nl_BE"),
+    ("Zoé Lecomte", "Rue de Herve 33", "4000", "Liège", "BE", "fr_BE"),
+    ("Lars De Clercq", "Vlaanderenstraat 71", "9000", "Gent", "BE", "nl_BE"),
+    ("Alice Hubert", "Rue de l'Église 4", "6700", "Arlon", "BE", "fr_BE"),
+    ("Finn Vercammen", "Mechelsesteenweg 30", "2500", "Lier", "BE", "nl_BE"),
+    ("Rose Masson", "Rue des Tanneurs 15", "67000", "Strasbourg", "FR", "fr_FR"),
+    ("Victor Delvaux", "Chaussée de Louvain 200", "1300", "Wavre", "BE", "fr_BE"),
+    ("Ella Bogaert", "Tiensestraat 66", "3000", "Leuven", "BE", "nl_BE"),
+    ("Gabriel Thiry", "Rue Royale 150", "1000", "Bruxelles", "BE", "fr_BE"),
+    ("Marie Coppens", "Leuvensestraat 3", "1800", "Vilvoorde", "BE", "nl_BE"),
+    ("Nathan François", "Rue de la Station 10", "7500", "Tournai", "BE", "fr_BE"),
+    ("Julia Van Acker", "Kouter 25", "9000", "Gent", "BE", "nl_BE"),
+    ("Adam Renaud", "Avenue de la Gare 9", "6700", "Arlon", "BE", "fr_BE"),
+    ("Lina Segers", "Bredabaan 400", "2170", "Merksem", "BE", "nl_BE"),
+    ("Hugo Charlier", "Rue Basse 2", "1400", "Nivelles", "BE", "fr_BE"),
+    ("Sarah Lenaerts", "Kempische Steenweg 90", "3500", "Hasselt", "BE", "nl_BE"),
+    ("Théo Gérard", "Rue des Augustins 8", "4000", "Liège", "BE", "fr_BE"),
+    ("Eva Smets", "Markt 1", "3290", "Diest", "BE", "nl_BE"),
+    ("Paul Noël", "Rue du Commerce 12", "1040", "Etterbeek", "BE", "fr_BE"),
+]
+
+# What happens to each member, cycling through the list: the demo covers every
+# situation an officer meets (paid, unpaid, partly paid, lapsed, new joiner).
+SCENARIOS = ["paid", "paid", "paid", "unpaid", "paid", "partial", "paid", "lapsed", "paid", "joined"]
+
+
+class MembershipDemo(models.AbstractModel):
+    _name = "membership.demo"
+    _description = "Membership Dues Demo Data"
+
+    @api.model
+    def _load_demo_data(self):
+        if self.env.ref("membership_dues.demo_member_company_01", raise_if_not_found=False):
+            return
+        company = self._demo_company()
+        self = self.with_company(company)  # noqa: PLW0642
+        self._demo_activate_languages()
+        plans = self._demo_plans(company)
+        members = self._demo_members()
+        self._demo_subscriptions(members, plans)
+        self._demo_officer(company)
+        _logger.info("Membership demo data: %s members, %s plans", len(members), len(plans))
+
+    def _demo_xmlid(self, name, record):
+        self.env["ir.model.data"].create(
+            {
+                "module": "membership_dues",
+                "name": name,
+                "model": record._name,
+                "res_id": record.id,
+                "noupdate": True,
+            }
+        )
+        return record
+
+    def _demo_activate_languages(self):
+        for code in ("fr_BE", "nl_BE", "fr_FR"):
+            self.env["res.lang"]._activate_lang(code)
+
+    def _demo_company(self):
+        """The federation: a Belgian non-profit in Brussels, in EUR.
+
+        Odoo's own demo data keeps the main company on the generic (US) chart;
+        with Belgian accounting installed (make run installs l10n_be) its
+        Belgian demo company becomes the federation, otherwise one is created
+        on the chart Odoo picks for Belgium. The administrator works in it.
+        """
+        belgium, euro = self.env.ref("base.be"), self.env.ref("base.EUR")
+        company = self.env.ref("base.demo_company_be", raise_if_not_found=False)
+        if not company:
+            euro.active = True
+            company = self.env["res.company"].create(
+                {"name": "Federation", "country_id": belgium.id, "currency_id": euro.id}
+            )
+            self.env.user.company_ids = [Command.link(company.id)]
+            charts = self.env["account.chart.template"]
+            template = charts._guess_chart_template(belgium)
+            if not charts._get_chart_template_mapping().get(template, {}).get("installed"):
+                template = "generic_coa"  # never install a localization from demo data
+            charts.try_loading(template, company, install_demo=False)
+            if company.currency_id != euro:
+                company.currency_id = euro
+        company.write(
+            {
+                "name": "Fédération des Artisans du Bois ASBL",
+                "street": "Rue Royale 55",
+                "zip": "1000",
+                "city": "Bruxelles",
+                "country_id": belgium.id,
+                "email": "membres@artisans-bois.example",
+                "phone": "+32 2 555 01 23",
+                "website": "https://artisans-bois.example",
+            }
+        )
+        admin = self.env.ref("base.user_admin")
+        admin.write({"company_ids": [Command.link(company.id)], "company_id": company.id})
+        return company
+
+    def _demo_plans(self, company):
+        # Dues of a non-profit association are exempt from VAT (art. 44 §2 11° of the Belgian
+        # VAT code): the federation's dues product has no sales tax.
+        product = self.env["product.product"].create(
+            {"name": "Membership dues", "type": "service", "company_id": company.id, "taxes_id": False}
+        )
+        self._demo_xmlid("demo_product_dues", product)
+        Plan = self.env["membership.plan"]
+        specs = [
+            (
+                "demo_plan_company",
+                {
+                    "name": "Company member",
+                    "fee_amount": 450.0,
+                    "period_rule": "calendar",
+                    "proration": "month",
+                    "joining_fee_type": "fixed",
+                    "joining_fee_amount": 50.0,
+                    "grace_days": 30,
+                    "renewal_mode": "notice",
+                },
+            ),
+            (
+                "demo_plan_individual",
+                {
+                    "name": "Individual member",
+                    "fee_amount": 120.0,
+                    "period_rule": "calendar",
+                    "proration": "day",
+                    "use_cutoff": True,
+                    "cutoff_month": "10",
+                    "cutoff_day": 1,
+                    "grace_days": 30,
+                    "renewal_mode": "invoice",
+                },
+            ),
+            (
+                "demo_plan_associate",
+                {
+                    "name": "Associate member",
+                    "fee_amount": 180.0,
+                    "period_rule": "anniversary",
+                    "joining_fee_type": "percent",
+                    "joining_fee_percent": 10.0,
+                    "grace_days": 15,
+                    "renewal_mode": "notice",
+                },
+            ),
+            (
+                "demo_plan_student",
+                {
+                    "name": "Student (season)",
+                    "fee_amount": 25.0,
+                    "period_rule": "calendar",
+                    "period_start_month": "9",
+                    "proration": "none",
+                    "grace_days": 0,
+                    "renewal_mode": "invoice",
+                },
+            ),
+        ]
+        plans = {}
+        for xmlid, values in specs:
+            plan = Plan.create({**values, "product_id": product.id, "company_id": company.id})
+            plans[xmlid] = self._demo_xmlid(xmlid, plan)
+        return plans
+
+    def _demo_members(self):
+        Partner = self.env["res.partner"]
+        countries = {code: self.env.ref(f"base.{code.lower()}") for code in ("BE", "FR")}
+        members = []
+        for index, (name, street, zip_code, city, country, lang, contacts) in enumerate(COMPANIES, start=1):
+            company = Partner.create(
+                {
+                    "name": name,
+                    "is_company": True,
+                    "street": street,
+                    "zip": zip_code,
+                    "city": city,
+                    "country_id": countries[country].id,
+                    "lang": lang,
+                    "email": f"info@{_slug(name)}.example",
+                    "child_ids": [
+                        Command.create(
+                            {
+                                "name": contact,
+                                "type": "contact",
+                                "email": f"{_slug(contact)}@{_slug(name)}.example",
+                                "lang": lang,
+                            }
+                        )
+                        for contact in contacts
+                    ],
+                }
+            )
+            members.append(self._demo_xmlid(f"demo_member_company_{index:02d}", company))
+        for index, (name, street, zip_code, city, country, lang) in enumerate(PERSONS, start=1):
+            person = Partner.create(
+                {
+                    "name": name,
+                    "street": street,
+                    "zip": zip_code,
+                    "city": city,
+                    "country_id": countries[country].id,
+                    "lang": lang,
+                    "email": f"{_slug(name)}@mail.example",
+                }
+            )
+            members.append(self._demo_xmlid(f"demo_member_person_{index:02d}", person))
+        return members
+
+    def _demo_subscriptions(self, members, plans):
+        """Last year's paid period for almost everyone, then this year's in
+        every situation; invoices dated like real ones."""
+        today = fields.Date.context_today(self)
+        this_year, last_year = today.year, today.year - 1
+        Subscription = self.env["membership.subscription"]
+        for index, partner in enumerate(members):
+            scenario = SCENARIOS[index % len(SCENARIOS)]
+            if partner.is_company:
+                plan = plans["demo_plan_company"]
+            elif index % 7 == 0:
+                plan = plans["demo_plan_associate"]
+            elif index % 11 == 0:
+                plan = plans["demo_plan_student"]
+            else:
+                plan = plans["demo_plan_individual"]
+            if scenario == "joined":
+                join_date = min(date(this_year, 1 + index % today.month, 15), today)
+                terms, joining = plan._get_join_terms(partner, join_date)
+                subscription = Subscription.create(
+                    {
+                        "partner_id": partner.id,
+                        "plan_id": plan.id,
+                        "kind": "join",
+                        "date_start": terms.coverage.start,
+                        "date_end": terms.coverage.end,
+                        "period_anchor_day": terms.anchor_day,
+                        "full_amount": float(terms.full_fee),
+                        "amount": float(terms.amount),
+                        "joining_fee_amount": float(joining),
+                        "proration_method": terms.method,
+                        "proration_numerator": terms.numerator,
+                        "proration_denominator": terms.denominator,
+                        "cutoff_applied": terms.cutoff_applied,
+                    }
+                )
+                self._demo_invoice(subscription, join_date, "paid")
+                continue
+            previous = self._demo_period(partner, plan, last_year, "join", previous=None)
+            self._demo_invoice(previous, previous.date_start, "paid")
+            if scenario == "lapsed":
+                continue
+            current = self._demo_period(partner, plan, this_year, "renewal", previous=previous)
+            self._demo_invoice(current, current.date_start, scenario)
+
+    def _demo_period(self, partner, plan, year, kind, previous):
+        rule = plan._period_rule()
+        if plan.period_rule == "anniversary":
+            start = date(year, 1 + partner.id % 12, 1)
+        else:
+            start = date(year, rule.start_month, rule.start_day)
+        period = period_from(start, rule.months, start.day)
+        fee = plan._get_period_fee(partner, period.start, period.end)
+        return self.env["membership.subscription"].create(
+            {
+                "partner_id": partner.id,
+                "plan_id": plan.id,
+                "kind": kind,
+                "date_start": period.start,
+                "date_end": period.end,
+                "period_anchor_day": start.day,
+                "full_amount": float(fee),
+                "amount": float(fee),
+                "previous_id": previous.id if previous else False,
+            }
+        )
+
+    def _demo_invoice(self, subscription, invoice_date, scenario):
+        invoice = subscription._create_invoices(post=False)
+        if not invoice:
+            return
+        invoice_date = min(invoice_date, fields.Date.context_today(self))
+        invoice.invoice_date = invoice_date
+        invoice.action_post()
+        if scenario in ("paid", "partial"):
+            amount = invoice.amount_total if scenario == "paid" else round(invoice.amount_total / 3, 2)
+            self.env["account.payment.register"].with_context(
+                active_model="account.move", active_ids=invoice.ids
+            ).create({"payment_date": invoice_date, "amount": amount})._create_payments()
+
+    def _demo_officer(self, company):
+        user = self.env["res.users"].create(
+            {
+                "name": "Nadia Officer",
+                "login": "officer",
+                "password": "officer",
+                "email": "officer@federation.example",
+                "company_id": company.id,
+                "company_ids": [Command.set(company.ids)],
+                "group_ids": [Command.set([self.env.ref("membership_dues.group_membership_user").id])],
+            }
+        )
+        self._demo_xmlid("demo_user_officer", user)
+
+
+def _slug(text):
+    return "".join(ch for ch in text.lower() if ch.isalnum()) or "member"

@@ -1,0 +1,34 @@
+from odoo.tests import TransactionCase, tagged
+
+
+@tagged("post_install", "-at_install")
+class TestDemoData(TransactionCase):
+    """The demo generator builds a realistic federation, and only once."""
+
+    def test_demo_data_is_realistic_and_loaded_once(self):
+        self.env["membership.demo"]._load_demo_data()
+        company = self.env.ref("membership_dues.demo_plan_company").company_id
+        self.assertEqual(company.currency_id, self.env.ref("base.EUR"))
+        self.assertEqual(company.country_id.code, "BE")
+        Subscription = self.env["membership.subscription"].with_company(company)
+        subscriptions = Subscription.search([("company_id", "=", company.id)])
+        members = subscriptions.partner_id
+        self.assertGreaterEqual(len(members), 60)
+        self.assertTrue(members.filtered("is_company").child_ids, "companies come with contacts")
+        self.assertEqual(set(members.mapped("country_id.code")), {"BE", "FR"})
+        self.assertTrue({"fr_BE", "nl_BE"} <= set(members.mapped("lang")))
+        self.assertGreaterEqual(len(self.env["membership.plan"].search([("company_id", "=", company.id)])), 3)
+        payment_states = set(subscriptions.mapped("invoice_id.payment_state"))
+        self.assertTrue({"paid", "not_paid", "partial"} <= payment_states, payment_states)
+        last_year = subscriptions.filtered(lambda s: s.date_start.year == s._today().year - 1)
+        self.assertTrue(last_year and set(last_year.mapped("payment_state")) == {"paid"})
+        officer = self.env.ref("membership_dues.demo_user_officer")
+        self.assertTrue(officer.has_group("membership_dues.group_membership_user"))
+
+        counts = (Subscription.search_count([]), self.env["res.partner"].search_count([]))
+        self.env["membership.demo"]._load_demo_data()
+        self.assertEqual(
+            (Subscription.search_count([]), self.env["res.partner"].search_count([])),
+            counts,
+            "a second call creates nothing",
+        )
