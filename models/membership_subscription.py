@@ -27,6 +27,7 @@ class MembershipSubscription(models.Model):
     _inherit = ["mail.thread", "mail.activity.mixin"]
     _order = "date_start desc, id desc"
     _check_company_auto = True
+    _rec_names_search = ["partner_id", "plan_id"]
 
     partner_id = fields.Many2one(
         "res.partner",
@@ -392,15 +393,41 @@ class MembershipSubscription(models.Model):
             )
 
     def _assign_member_numbers(self):
-        """Give each new member a number from the sequence, per company, at
-        its first subscription. The number is the system's, not the user's
-        to choose: it is written as superuser."""
+        """Give each new member a number at its first subscription in a
+        company, from that company's member sequence. The number is the
+        system's, not the user's to choose: it is written as superuser."""
         for company, subs in self.grouped("company_id").items():
-            partners = subs.partner_id.sudo().with_company(company)
-            for partner in partners.filtered(lambda p: not p.member_number):
-                partner.member_number = (
-                    self.env["ir.sequence"].sudo().with_company(company).next_by_code("membership.member")
+            partners = subs.partner_id.sudo().with_company(company).filtered(lambda p: not p.member_number)
+            if not partners:
+                continue
+            sequence = self._member_sequence(company)
+            for partner in partners:
+                partner.member_number = sequence.next_by_id()
+
+    @api.model
+    def _member_sequence(self, company):
+        """The company's member-number sequence, created from the shared
+        template (prefix M, 5 digits) the first time a company needs one."""
+        Sequence = self.env["ir.sequence"].sudo()
+        sequence = Sequence.search(
+            [("code", "=", "membership.member"), ("company_id", "=", company.id)], limit=1
+        )
+        if not sequence:
+            template = self.env.ref("membership_dues.seq_membership_member", raise_if_not_found=False)
+            values = {"company_id": company.id, "number_next": 1, "name": f"Member Number ({company.name})"}
+            if template:
+                sequence = template.sudo().copy(values)
+            else:
+                sequence = Sequence.create(
+                    {
+                        **values,
+                        "name": "Member Number",
+                        "code": "membership.member",
+                        "prefix": "M",
+                        "padding": 5,
+                    }
                 )
+        return sequence
 
     # ------------------------------------------------------------------
     # Invoicing

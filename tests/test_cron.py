@@ -55,6 +55,36 @@ class TestStateCron(MembershipCommon):
             self.env["mail.message"].search_count([("model", "=", "membership.subscription")]), messages
         )
 
+    def test_queries_do_not_grow_with_the_number_of_records(self):
+        """The hot path is batched: 12 records cost what 6 cost."""
+
+        def paid_set(count, year):
+            partners = self.env["res.partner"].create([{"name": f"Set {year} {i}"} for i in range(count)])
+            subscriptions = self.Subscription.browse()
+            for partner in partners:
+                subscriptions |= self.paid_subscription(
+                    partner, self.plan_year, f"{year}-01-01", f"{year}-12-31"
+                )
+            return subscriptions
+
+        def queries_for(subscriptions, on):
+            self.env.flush_all()
+            self.env.invalidate_all()
+            before = self.env.cr.sql_log_count
+            with self.patched_commit_progress():
+                self.env["membership.subscription"]._cron_update_states(batch_size=1000, today=on)
+            count = self.env.cr.sql_log_count - before
+            self.assertEqual(set(subscriptions.mapped("state")), {"expired"})
+            return count
+
+        six, twelve = paid_set(6, 2030), paid_set(12, 2032)
+        self.run_cron(D(2029, 1, 1))  # warm up: the class's records expire first
+        self.run_cron(D(2030, 6, 1))  # both sets are paid: the 2030 one becomes active
+        queries_six = queries_for(six, D(2031, 1, 1))
+        self.run_cron(D(2032, 6, 1))
+        queries_twelve = queries_for(twelve, D(2033, 1, 1))
+        self.assertEqual(queries_twelve, queries_six, "same number of queries for 12 records as for 6")
+
     def test_a_missed_day_catches_up(self):
         self.run_cron(D(2029, 2, 1))
         self.assertEqual(set((self.current | self.upcoming).mapped("state")), {"expired"})

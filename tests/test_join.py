@@ -91,6 +91,16 @@ class TestJoin(MembershipCommon):
         self.join(self.member_company, self.plan_year, date(2027, 3, 15))
         self.assertNotEqual(self.member_company.member_number, number)
 
+    def test_member_numbers_are_per_company(self):
+        self.join(self.person, self.plan_year, date(2027, 3, 15))
+        first = self.person.member_number
+        _other, plan_other = self.other_company_plan()
+        self.make_subscription(self.person, plan_other, "2027-01-01", "2027-12-31")
+        self.assertEqual(self.person.member_number, first, "unchanged in the first company")
+        number_other = self.person.with_company(plan_other.company_id).member_number
+        self.assertTrue(number_other)
+        self.assertEqual(number_other[-5:], "00001", "each company numbers its own members from 1")
+
     def test_joining_twice_for_the_same_period_is_refused(self):
         self.join(self.person, self.plan_year, date(2027, 3, 15))
         with self.assertRaisesRegex(ValidationError, "Jan Peeters already has a Full member subscription"):

@@ -81,6 +81,31 @@ ensure_venv() {
     touch "$VENV/.complete"
 }
 
+# --- Node tools (XML/JS formatting) ---------------------------------------------
+MD_NODE_PACKAGES=("prettier@3.10.1" "@prettier/plugin-xml@3.4.2")
+
+ensure_node_tools() {
+    if ! command -v npm >/dev/null 2>&1; then
+        command -v apt-get >/dev/null 2>&1 || die "npm is missing: install Node.js 18+ with npm"
+        local sudo=""
+        [ "$(id -u)" -eq 0 ] || sudo="sudo"
+        say "installing Debian packages: nodejs npm"
+        $sudo apt-get update -qq
+        DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq nodejs npm >/dev/null
+    fi
+    local key
+    key=$(printf '%s\n' "${MD_NODE_PACKAGES[@]}" | sha1sum | cut -c1-12)
+    NODE_TOOLS="$MD_HOME/node-$key"
+    if [ ! -f "$NODE_TOOLS/.complete" ]; then
+        say "installing ${MD_NODE_PACKAGES[*]} into $NODE_TOOLS"
+        mkdir -p "$NODE_TOOLS"
+        (cd "$NODE_TOOLS" && npm install --silent --no-audit --no-fund "${MD_NODE_PACKAGES[@]}" >/dev/null) \
+            || die "npm install of ${MD_NODE_PACKAGES[*]} failed"
+        touch "$NODE_TOOLS/.complete"
+    fi
+    PRETTIER=("$NODE_TOOLS/node_modules/.bin/prettier" "--plugin=$NODE_TOOLS/node_modules/@prettier/plugin-xml/src/plugin.js")
+}
+
 # --- PostgreSQL --------------------------------------------------------------
 ensure_postgres() {
     if psql -d postgres -Atqc 'select 1' >/dev/null 2>&1; then

@@ -92,7 +92,8 @@ if [ "$run_pure" = 1 ]; then
 fi
 
 if [ "$run_lint" = 1 ]; then
-    say "running the linters (ruff, ruff format, pylint-odoo)"
+    say "running the linters (ruff, ruff format, pylint-odoo, prettier)"
+    ensure_node_tools
     lint() {
         local name="$1"; shift
         set +e
@@ -105,6 +106,8 @@ if [ "$run_lint" = 1 ]; then
     lint ruff-format "$VENV/bin/ruff" format --no-cache --check --diff .
     # pylint-odoo reads the module name from the folder: lint the linked copy.
     lint pylint-odoo bash -c "cd '$MD_ADDONS_DIR' && '$VENV/bin/pylint' --rcfile='$MD_ROOT/.pylintrc' $MD_MODULE"
+    # XML and JS formatted consistently (make format applies it)
+    lint prettier "${PRETTIER[@]}" --check "**/*.xml" "static/**/*.js"
 fi
 
 exec "$VENV/bin/python" "$MD_ROOT/tools/test_summary.py" "${summary_args[@]}"

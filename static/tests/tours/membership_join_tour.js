@@ -1,5 +1,5 @@
-import { registry } from "@web/core/registry";
-import { stepUtils } from "@web_tour/tour_utils";
+import {registry} from "@web/core/registry";
+import {stepUtils} from "@web_tour/tour_utils";
 
 /**
  * A membership officer on a contact's form makes it join a calendar-year plan
@@ -34,7 +34,8 @@ registry.category("web_tour.tours").add("membership_dues_join_tour", {
             run: "edit Tour Plan",
         },
         {
-            trigger: '.modal .o_field_widget[name=plan_id] .o-autocomplete--dropdown-item a:contains("Tour Plan")',
+            trigger:
+                '.modal .o_field_widget[name=plan_id] .o-autocomplete--dropdown-item a:contains("Tour Plan")',
             run: "click",
         },
         {
