@@ -27,6 +27,8 @@ setup_all
 STAMP="$(date +%Y%m%d-%H%M%S)-$$"
 OUT="$MD_HOME/test-runs/$STAMP"
 mkdir -p "$OUT"
+# keep the logs of the last 20 runs
+ls -dt "$MD_HOME"/test-runs/*/ 2>/dev/null | tail -n +21 | xargs -r rm -rf
 summary_args=(--out "$OUT")
 
 # Extra modules present in the test database only (not dependencies of the addon).
@@ -44,9 +46,15 @@ if [ "$run_odoo" = 1 ]; then
             -i "$deps" --stop-after-init --max-cron-threads=0 \
             --http-interface=127.0.0.1 --http-port="$(free_port)" --log-level=warn \
             >"$OUT/template.log" 2>&1 || { tail -n 40 "$OUT/template.log" >&2; die "building the template database failed (log: $OUT/template.log)"; }
-        psql -d postgres -qc "ALTER DATABASE \"$building\" RENAME TO \"$TEMPLATE\""
-        if [ -d "$TEMPLATE_DATA/filestore/$building" ]; then
-            mv "$TEMPLATE_DATA/filestore/$building" "$TEMPLATE_DATA/filestore/$TEMPLATE"
+        if psql -d postgres -qc "ALTER DATABASE \"$building\" RENAME TO \"$TEMPLATE\"" 2>/dev/null; then
+            if [ -d "$TEMPLATE_DATA/filestore/$building" ]; then
+                mv "$TEMPLATE_DATA/filestore/$building" "$TEMPLATE_DATA/filestore/$TEMPLATE"
+            fi
+        else
+            # another run built the same template meanwhile: use theirs
+            dropdb --if-exists --force "$building"
+            rm -rf "$TEMPLATE_DATA/filestore/$building"
+            db_exists "$TEMPLATE" || die "could not create the template database $TEMPLATE"
         fi
     fi
 
