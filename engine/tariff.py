@@ -466,15 +466,66 @@ def decimal_formula(formula):
     return ast.unparse(ast.fix_missing_locations(tree))
 
 
+_BINARY = {
+    ast.Add: lambda a, b: a + b,
+    ast.Sub: lambda a, b: a - b,
+    ast.Mult: lambda a, b: a * b,
+    ast.Div: lambda a, b: a / b,
+    ast.FloorDiv: lambda a, b: a // b,
+    ast.Mod: lambda a, b: a % b,
+    ast.Pow: lambda a, b: a**b,
+}
+_COMPARE = {
+    ast.Eq: lambda a, b: a == b,
+    ast.NotEq: lambda a, b: a != b,
+    ast.Lt: lambda a, b: a < b,
+    ast.LtE: lambda a, b: a <= b,
+    ast.Gt: lambda a, b: a > b,
+    ast.GtE: lambda a, b: a >= b,
+}
+_FUNCTIONS = {"min": min, "max": max, "abs": abs, "round": round}
+
+
 def plain_formula_evaluator(formula, figures):
-    """Evaluate a checked formula with Python itself: the check above leaves
-    no attribute, subscript, import or call but min/max/abs/round, and the
-    builtins are emptied. Used by the pure tests and benchmark; the addon
-    evaluates with Odoo's safe_eval."""
-    check_formula(formula)
-    code = compile(decimal_formula(formula), "<formula>", "eval")
-    names = {"D": Decimal, "min": min, "max": max, "abs": abs, "round": round, **figures}
-    return eval(code, {"__builtins__": {}}, names)
+    """Evaluate a formula by walking its checked syntax tree, in exact
+    Decimal arithmetic (no ``eval``). Used by the pure tests and the
+    benchmark; the addon evaluates formulas with Odoo's safe_eval."""
+    tree = check_formula(formula)
+
+    def walk(node):
+        if isinstance(node, ast.Expression):
+            return walk(node.body)
+        if isinstance(node, ast.Constant):
+            return to_decimal(node.value)
+        if isinstance(node, ast.Name):
+            if node.id not in figures:
+                raise MissingFigure(node.id)
+            return figures[node.id]
+        if isinstance(node, ast.BinOp):
+            return _BINARY[type(node.op)](walk(node.left), walk(node.right))
+        if isinstance(node, ast.UnaryOp):
+            value = walk(node.operand)
+            return {ast.USub: lambda v: -v, ast.UAdd: lambda v: v, ast.Not: lambda v: not v}[type(node.op)](
+                value
+            )
+        if isinstance(node, ast.BoolOp):
+            values = [walk(v) for v in node.values]
+            return all(values) if isinstance(node.op, ast.And) else any(values)
+        if isinstance(node, ast.Compare):
+            left = walk(node.left)
+            for op, comparator in zip(node.ops, node.comparators, strict=True):
+                right = walk(comparator)
+                if not _COMPARE[type(op)](left, right):
+                    return False
+                left = right
+            return True
+        if isinstance(node, ast.IfExp):
+            return walk(node.body) if walk(node.test) else walk(node.orelse)
+        if isinstance(node, ast.Call):
+            return _FUNCTIONS[node.func.id](*(walk(arg) for arg in node.args))
+        raise TariffError(f"{type(node).__name__} is not allowed in a formula.", field="formula")
+
+    return walk(tree)
 
 
 # ----------------------------------------------------------------------
