@@ -18,12 +18,18 @@
         "data/ir_sequence_data.xml",
         "data/product_data.xml",
         "data/ir_cron_data.xml",
+        "data/membership_figure_data.xml",
         # views
+        "views/membership_figure_views.xml",
+        "views/membership_category_views.xml",
+        "views/membership_tariff_views.xml",
         "views/membership_plan_views.xml",
+        "views/membership_declaration_views.xml",
         "views/membership_subscription_views.xml",
         "views/res_partner_views.xml",
         "views/account_move_views.xml",
         "wizards/membership_join_wizard_views.xml",
+        "wizards/membership_tariff_simulation_views.xml",
         "views/membership_dues_menus.xml",
     ],
     "demo": [

@@ -143,6 +143,9 @@ class MembershipDemo(models.AbstractModel):
         self._demo_activate_languages()
         plans = self._demo_plans(company)
         members = self._demo_members()
+        categories = self._demo_categories(members)
+        self._demo_tariff(company, plans["demo_plan_company"], categories)
+        self._demo_declarations(company, members.filtered("is_company"))
         self._demo_subscriptions(members, plans)
         self._demo_officer(company)
         _logger.info("Membership demo data: %s members, %s plans", len(members), len(plans))
@@ -272,7 +275,7 @@ class MembershipDemo(models.AbstractModel):
     def _demo_members(self):
         Partner = self.env["res.partner"]
         countries = {code: self.env.ref(f"base.{code.lower()}") for code in ("BE", "FR")}
-        members = []
+        members = Partner
         for index, (name, street, zip_code, city, country, lang, contacts) in enumerate(COMPANIES, start=1):
             company = Partner.create(
                 {
@@ -297,7 +300,7 @@ class MembershipDemo(models.AbstractModel):
                     ],
                 }
             )
-            members.append(self._demo_xmlid(f"demo_member_company_{index:02d}", company))
+            members |= self._demo_xmlid(f"demo_member_company_{index:02d}", company)
         for index, (name, street, zip_code, city, country, lang) in enumerate(PERSONS, start=1):
             person = Partner.create(
                 {
@@ -310,7 +313,7 @@ class MembershipDemo(models.AbstractModel):
                     "email": f"{_slug(name)}@mail.example",
                 }
             )
-            members.append(self._demo_xmlid(f"demo_member_person_{index:02d}", person))
+            members |= self._demo_xmlid(f"demo_member_person_{index:02d}", person)
         return members
 
     def _demo_subscriptions(self, members, plans):
@@ -331,24 +334,10 @@ class MembershipDemo(models.AbstractModel):
                 plan = plans["demo_plan_individual"]
             if scenario == "joined":
                 join_date = min(date(this_year, 1 + index % today.month, 15), today)
-                terms, joining = plan._get_join_terms(partner, join_date)
-                subscription = Subscription.create(
-                    {
-                        "partner_id": partner.id,
-                        "plan_id": plan.id,
-                        "kind": "join",
-                        "date_start": terms.coverage.start,
-                        "date_end": terms.coverage.end,
-                        "period_anchor_day": terms.anchor_day,
-                        "full_amount": float(terms.full_fee),
-                        "amount": float(terms.amount),
-                        "joining_fee_amount": float(joining),
-                        "proration_method": terms.method,
-                        "proration_numerator": terms.numerator,
-                        "proration_denominator": terms.denominator,
-                        "cutoff_applied": terms.cutoff_applied,
-                    }
+                wizard = self.env["membership.join.wizard"].new(
+                    {"partner_id": partner.id, "plan_id": plan.id, "join_date": join_date}
                 )
+                subscription = Subscription.create(wizard._subscription_values())
                 self._demo_invoice(subscription, join_date, "paid")
                 continue
             previous = self._demo_period(partner, plan, last_year, "join", previous=None)
@@ -365,20 +354,179 @@ class MembershipDemo(models.AbstractModel):
         else:
             start = date(year, rule.start_month, rule.start_day)
         period = period_from(start, rule.months, start.day)
-        fee = plan._get_period_fee(partner, period.start, period.end)
-        return self.env["membership.subscription"].create(
+        Subscription = self.env["membership.subscription"]
+        quote = plan._compute_period_fees(partner, period.start)[partner.id]
+        return Subscription.create(
             {
+                **Subscription._quote_values(quote),
                 "partner_id": partner.id,
                 "plan_id": plan.id,
                 "kind": kind,
                 "date_start": period.start,
                 "date_end": period.end,
                 "period_anchor_day": start.day,
-                "full_amount": float(fee),
-                "amount": float(fee),
+                "amount": float(quote.amount),
                 "previous_id": previous.id if previous else False,
             }
         )
+
+    def _demo_categories(self, members):
+        """Sectors and regions, given to the member companies."""
+        Category = self.env["membership.category"]
+        specs = [
+            ("demo_category_joinery", "Joinery", "sector"),
+            ("demo_category_cabinet", "Cabinet-making", "sector"),
+            ("demo_category_restoration", "Restoration", "sector"),
+            ("demo_category_brussels", "Brussels", "region"),
+            ("demo_category_wallonia", "Wallonia", "region"),
+            ("demo_category_flanders", "Flanders", "region"),
+            ("demo_category_france", "France", "region"),
+        ]
+        categories = {
+            xmlid: self._demo_xmlid(xmlid, Category.create({"name": name, "dimension": dimension}))
+            for xmlid, name, dimension in specs
+        }
+        sectors = [
+            categories[key] for key in ("demo_category_joinery", "demo_category_cabinet", "demo_category_restoration")
+        ]
+        regions = {
+            "1": "demo_category_brussels",
+            "4": "demo_category_wallonia",
+            "5": "demo_category_wallonia",
+            "6": "demo_category_wallonia",
+            "7": "demo_category_wallonia",
+        }
+        for index, partner in enumerate(members.filtered("is_company")):
+            if partner.country_id.code == "FR":
+                region = categories["demo_category_france"]
+            else:
+                region = categories[regions.get((partner.zip or "9")[0], "demo_category_flanders")]
+            partner.membership_category_ids = [Command.set([sectors[index % 3].id, region.id])]
+        return categories
+
+    def _demo_tariff(self, company, plan, categories):
+        """The company members' tariff: last year's and this year's adopted
+        versions, next year's draft (to simulate)."""
+        today = fields.Date.context_today(self)
+        figures = {
+            code: self.env.ref(f"membership_dues.figure_{code}") for code in ("turnover", "payroll", "headcount")
+        }
+        tariff = self._demo_xmlid(
+            "demo_tariff_company",
+            self.env["membership.tariff"].create({"name": "Company members' tariff", "company_id": company.id}),
+        )
+
+        def version(xmlid, name, year, base, per_employee, adopt):
+            record = self.env["membership.tariff.version"].create(
+                {
+                    "tariff_id": tariff.id,
+                    "name": name,
+                    "date_from": date(year, 1, 1),
+                    "date_to": date(year, 12, 31),
+                    "floor": 250.0,
+                    "ceiling": 5000.0,
+                    "rounding": "1",
+                    "component_ids": [
+                        Command.create(
+                            {
+                                "sequence": 10,
+                                "name": "Base fee",
+                                "kind": "step",
+                                "figure_id": figures["turnover"].id,
+                                "bracket_ids": [
+                                    Command.create({"sequence": 1, "lower": 0, "upper": 500_000, "amount": base[0]}),
+                                    Command.create(
+                                        {"sequence": 2, "lower": 500_000, "upper": 2_000_000, "amount": base[1]}
+                                    ),
+                                    Command.create({"sequence": 3, "lower": 2_000_000, "amount": base[2]}),
+                                ],
+                            }
+                        ),
+                        Command.create(
+                            {
+                                "sequence": 20,
+                                "name": "Payroll contribution",
+                                "kind": "marginal",
+                                "figure_id": figures["payroll"].id,
+                                "figure_cap": 2_000_000,
+                                "bracket_ids": [
+                                    Command.create({"sequence": 1, "lower": 0, "upper": 250_000, "rate": 0.2}),
+                                    Command.create({"sequence": 2, "lower": 250_000, "rate": 0.05}),
+                                ],
+                            }
+                        ),
+                        Command.create(
+                            {
+                                "sequence": 30,
+                                "name": "Per employee",
+                                "kind": "per_unit",
+                                "figure_id": figures["headcount"].id,
+                                "bracket_ids": [
+                                    Command.create({"sequence": 1, "lower": 0, "upper": 10, "amount": per_employee[0]}),
+                                    Command.create(
+                                        {"sequence": 2, "lower": 10, "upper": 50, "amount": per_employee[1]}
+                                    ),
+                                    Command.create({"sequence": 3, "lower": 50, "amount": per_employee[2]}),
+                                ],
+                            }
+                        ),
+                    ],
+                }
+            )
+            base_component = record.component_ids.filtered(lambda c: c.name == "Base fee")
+            record.coefficient_ids = [
+                Command.create({"category_id": categories["demo_category_france"].id, "factor": 0.8}),
+                Command.create(
+                    {
+                        "category_id": categories["demo_category_restoration"].id,
+                        "factor": 0.9,
+                        "component_id": base_component.id,
+                    }
+                ),
+            ]
+            if adopt:
+                record.action_adopt()
+            return self._demo_xmlid(xmlid, record)
+
+        version("demo_tariff_version_last", str(today.year - 1), today.year - 1, (240, 380, 620), (15, 10, 5), True)
+        version("demo_tariff_version_current", str(today.year), today.year, (250, 400, 650), (15, 10, 5), True)
+        version("demo_tariff_version_next", str(today.year + 1), today.year + 1, (260, 430, 700), (16, 11, 5), False)
+        plan.write({"tariff_id": tariff.id, "fallback_mode": "last_year", "fallback_uplift": 5.0})
+        return tariff
+
+    def _demo_declarations(self, company, companies):
+        """Last year's and this year's figures: all declared last year, a few
+        missing this year (the fallback applies)."""
+        today = fields.Date.context_today(self)
+        figures = {
+            code: self.env.ref(f"membership_dues.figure_{code}") for code in ("turnover", "payroll", "headcount")
+        }
+        values = []
+        for index, partner in enumerate(companies):
+            headcount = 3 + (index * 7) % 60
+            turnover = 150_000 + index * 97_000
+            payroll = headcount * 38_000
+            for year, growth in ((today.year - 1, 1.0), (today.year, 1.04)):
+                if year == today.year and index % 6 == 5:
+                    continue  # not declared this year: last year's figures plus 5 % are used
+                values.append(
+                    {
+                        "partner_id": partner.id,
+                        "company_id": company.id,
+                        "year": year,
+                        "state": "validated",
+                        "source": "portal" if index % 2 else "import",
+                        "date_declared": date(year - 1, 11, 1 + index % 28),
+                        "line_ids": [
+                            Command.create(
+                                {"figure_id": figures["turnover"].id, "value": round(turnover * growth, -2)}
+                            ),
+                            Command.create({"figure_id": figures["payroll"].id, "value": round(payroll * growth, -2)}),
+                            Command.create({"figure_id": figures["headcount"].id, "value": headcount}),
+                        ],
+                    }
+                )
+        self.env["membership.declaration"].create(values)
 
     def _demo_invoice(self, subscription, invoice_date, scenario):
         invoice = subscription._create_invoices(post=False)

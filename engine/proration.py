@@ -46,9 +46,7 @@ class Cutoff:
 
     def validate(self):
         if not 1 <= self.month <= 12:
-            raise PeriodError(
-                f"The cut-off month must be between 1 and 12, not {self.month}.", field="cutoff_month"
-            )
+            raise PeriodError(f"The cut-off month must be between 1 and 12, not {self.month}.", field="cutoff_month")
         try:
             date(2001, self.month, self.day)  # 2001: 29 February is refused
         except ValueError as error:
@@ -93,9 +91,7 @@ def months_counted(join_date, period, months):
 def prorate(full_fee, join_date, period, months, method, rounding=Decimal("0.01")):
     """Return ``(amount, numerator, denominator)`` for a joiner on ``join_date``."""
     if join_date not in period:
-        raise PeriodError(
-            f"The joining date {join_date} is outside the period {period.start} - {period.end}."
-        )
+        raise PeriodError(f"The joining date {join_date} is outside the period {period.start} - {period.end}.")
     full_fee = to_decimal(full_fee)
     if method == PRORATE_NONE:
         numerator = denominator = 1

@@ -61,23 +61,35 @@ HUNDRED = Decimal(100)
 CENT = Decimal("0.01")
 
 
+def _lt(template):
+    """Marks a message for translation. The engine stays free of Odoo: Odoo's
+    translation export collects ``_lt`` strings from every Python file of the
+    addon, and the addon translates ``error.template`` with ``error.params``
+    when it shows the error."""
+    return template
+
+
 class TariffError(ValueError):
     """A grid, a component or its inputs are invalid.
 
-    ``component`` names the component at fault, ``field`` the faulty input.
+    ``template`` and ``params`` give the message (``str(error)`` is the
+    English text); ``component`` names the component at fault, ``field`` the
+    faulty input.
     """
 
-    def __init__(self, message, component=None, field=None):
-        super().__init__(message)
+    def __init__(self, template, component=None, field=None, **params):
+        self.template = template
+        self.params = {"component": component, "field": field, **params}
         self.component = component
         self.field = field
+        super().__init__(template % self.params)
 
 
 class MissingFigure(TariffError):
     """A figure the grid reads is not available for the member."""
 
     def __init__(self, figure, component=None):
-        super().__init__(f"The figure {figure!r} is missing.", component=component, field="figure")
+        super().__init__(_lt("The figure %(figure)s is missing."), component, "figure", figure=figure)
         self.figure = figure
 
 
@@ -127,6 +139,7 @@ class BracketUse(NamedTuple):
     base: Decimal
     rate: Decimal | None
     amount: Decimal
+    index: int = 1  # position of the bracket in its component, from 1
 
 
 class ComponentResult(NamedTuple):
@@ -168,11 +181,7 @@ class FeeResult(NamedTuple):
 
     def bracket_keys(self):
         """Which bracket each bracketed component ended in (for comparisons)."""
-        keys = {}
-        for c in self.components:
-            if c.details:
-                keys[c.name] = c.details[-1].bracket.lower
-        return keys
+        return {c.name: c.details[-1].index for c in self.components if c.details}
 
     def to_dict(self):
         """A JSON-able copy, Decimals as strings."""
@@ -187,6 +196,7 @@ class FeeResult(NamedTuple):
                     "capped": c.capped,
                     "details": [
                         {
+                            "index": d.index,
                             "lower": _str(d.bracket.lower),
                             "upper": _str(d.bracket.upper),
                             "base": _str(d.base),
@@ -219,7 +229,11 @@ def _str(value):
 
 
 def _fmt(value):
-    return f"{value:,}".replace(",", " ")
+    """1 000 000 or 1 234.5: thousands separated by spaces, no trailing zeros."""
+    value = to_decimal(value)
+    if value == value.to_integral_value():
+        return f"{int(value):,}".replace(",", " ")
+    return f"{value.normalize():,f}".replace(",", " ")
 
 
 # ----------------------------------------------------------------------
@@ -230,68 +244,91 @@ def validate_grid(grid, figure_codes=None):
     fault, or return the grid. ``figure_codes`` (optional) are the figures a
     component may read."""
     if not grid.components:
-        raise TariffError("A tariff grid needs at least one component.", field="components")
+        raise TariffError(_lt("A tariff grid needs at least one component."), field="components")
     names = set()
     for component in grid.components:
         if component.name in names:
-            raise TariffError(f"Two components are named {component.name!r}.", component.name, "name")
+            raise TariffError(_lt("Two components are named %(component)s."), component.name, "name")
         names.add(component.name)
         validate_component(component, figure_codes)
     for fname in ("floor", "ceiling"):
         value = getattr(grid, fname)
         if value is not None and value < 0:
-            raise TariffError(f"The grid's {fname} ({value}) cannot be negative.", field=fname)
+            raise TariffError(_lt("The grid's %(field)s (%(value)s) cannot be negative."), None, fname, value=value)
     if grid.floor is not None and grid.ceiling is not None and grid.floor > grid.ceiling:
         raise TariffError(
-            f"The grid's floor ({grid.floor}) is above its ceiling ({grid.ceiling}).", field="floor"
+            _lt("The grid's floor (%(floor)s) is above its ceiling (%(ceiling)s)."),
+            None,
+            "floor",
+            floor=grid.floor,
+            ceiling=grid.ceiling,
         )
     if grid.rounding_step is not None and grid.rounding_step <= 0:
         raise TariffError(
-            f"The rounding step must be positive, not {grid.rounding_step}.", field="rounding_step"
+            _lt("The rounding step must be positive, not %(value)s."),
+            None,
+            "rounding_step",
+            value=grid.rounding_step,
         )
     if grid.rounding_mode not in ROUNDING_MODES:
-        raise TariffError(f"Unknown rounding mode {grid.rounding_mode!r}.", field="rounding_mode")
+        raise TariffError(_lt("Unknown rounding mode %(value)s."), None, "rounding_mode", value=grid.rounding_mode)
     return grid
 
 
-def validate_component(component, figure_codes=None):
+def validate_component(component, figure_codes=None, complete=True):
+    """Check one component. With ``complete=False`` (a component being
+    written), brackets or a formula not given yet are accepted; what is
+    given must be right."""
     name, kind = component.name, component.kind
     if kind not in KINDS:
-        raise TariffError(f"Component {name}: unknown kind {kind!r}.", name, "kind")
+        raise TariffError(_lt("Component %(component)s: unknown kind %(kind)s."), name, "kind", kind=kind)
     if kind in (FLAT, FORMULA):
         if component.figure_cap is not None:
             raise TariffError(
-                f"Component {name}: a cap needs a component that reads one figure.", name, "figure_cap"
+                _lt("Component %(component)s: a cap needs a component that reads one figure."),
+                name,
+                "figure_cap",
             )
     elif not component.figure:
-        raise TariffError(f"Component {name}: choose the declared figure it reads.", name, "figure")
+        raise TariffError(_lt("Component %(component)s: choose the declared figure it reads."), name, "figure")
     elif figure_codes is not None and component.figure not in figure_codes:
-        raise TariffError(f"Component {name}: unknown figure {component.figure!r}.", name, "figure")
+        raise TariffError(
+            _lt("Component %(component)s: unknown figure %(figure)s."),
+            name,
+            "figure",
+            figure=component.figure,
+        )
     for fname in ("amount", "figure_cap", "minimum", "maximum"):
         value = getattr(component, fname)
         if value is not None and value < 0:
-            raise TariffError(f"Component {name}: {fname} is {value}, it cannot be negative.", name, fname)
-    if (
-        component.minimum is not None
-        and component.maximum is not None
-        and component.minimum > component.maximum
-    ):
+            raise TariffError(
+                _lt("Component %(component)s: %(field)s is %(value)s, it cannot be negative."),
+                name,
+                fname,
+                value=value,
+            )
+    if component.minimum is not None and component.maximum is not None and component.minimum > component.maximum:
         raise TariffError(
-            f"Component {name}: the minimum ({component.minimum}) is above "
-            f"the maximum ({component.maximum}).",
+            _lt("Component %(component)s: the minimum (%(minimum)s) is above the maximum (%(maximum)s)."),
             name,
             "minimum",
+            minimum=component.minimum,
+            maximum=component.maximum,
         )
-    if kind in BRACKETED and not component.brackets:
-        raise TariffError(f"Component {name}: add its brackets.", name, "brackets")
+    if complete and kind in BRACKETED and not component.brackets:
+        raise TariffError(_lt("Component %(component)s: add its brackets."), name, "brackets")
     if kind in (FLAT, FORMULA) and component.brackets:
-        raise TariffError(f"Component {name}: a {kind} component has no brackets.", name, "brackets")
+        raise TariffError(
+            _lt("Component %(component)s: a %(kind)s component has no brackets."), name, "brackets", kind=kind
+        )
     if component.brackets:
         validate_brackets(name, kind, component.brackets)
     if kind == FORMULA:
         if not (component.formula or "").strip():
-            raise TariffError(f"Component {name}: write its formula.", name, "formula")
-        check_formula(component.formula, figure_codes, name)
+            if complete:
+                raise TariffError(_lt("Component %(component)s: write its formula."), name, "formula")
+        else:
+            check_formula(component.formula, figure_codes, name)
 
 
 def validate_brackets(name, kind, brackets):
@@ -302,69 +339,99 @@ def validate_brackets(name, kind, brackets):
             value = getattr(bracket, fname)
             if value is not None and value < 0:
                 raise TariffError(
-                    f"Component {name}, bracket {label}: {fname} is {value}, it cannot be negative.",
+                    _lt("Component %(component)s, bracket %(bracket)s: %(field)s is %(value)s, it cannot be negative."),
                     name,
                     fname,
+                    bracket=label,
+                    value=value,
                 )
         if bracket.lower < 0:
             raise TariffError(
-                f"Component {name}, bracket {label}: the lower bound cannot be negative.", name, "lower"
+                _lt("Component %(component)s, bracket %(bracket)s: the lower bound cannot be negative."),
+                name,
+                "lower",
+                bracket=label,
             )
         if bracket.upper is not None and bracket.upper <= bracket.lower:
             raise TariffError(
-                f"Component {name}, bracket {label}: the upper bound must be above the lower bound.",
+                _lt("Component %(component)s, bracket %(bracket)s: the upper bound must be above the lower bound."),
                 name,
                 "upper",
+                bracket=label,
             )
         if kind == INTERPOLATED and bracket.upper is None and bracket.rate_to not in (None, bracket.rate):
             raise TariffError(
-                f"Component {name}, bracket {label}: an open-ended bracket cannot move its rate; "
-                f"give it one rate, or close it.",
+                _lt(
+                    "Component %(component)s, bracket %(bracket)s: an open-ended bracket cannot move "
+                    "its rate; give it one rate, or close it."
+                ),
                 name,
                 "rate_to",
+                bracket=label,
+            )
+    for previous, current in pairwise(brackets):
+        if current.lower < previous.lower:
+            raise TariffError(
+                _lt(
+                    "Component %(component)s: bracket %(current)s comes after %(previous)s; "
+                    "sort the brackets by their lower bound."
+                ),
+                name,
+                "lower",
+                previous=previous.label(),
+                current=current.label(),
             )
     first = brackets[0]
     if first.lower != 0:
         raise TariffError(
-            f"Component {name}: the first bracket {first.label()} must start at 0, so that every value falls "
-            f"in a bracket.",
+            _lt(
+                "Component %(component)s: the first bracket %(bracket)s must start at 0, so that every value "
+                "falls in a bracket."
+            ),
             name,
             "lower",
+            bracket=first.label(),
         )
     for previous, current in pairwise(brackets):
-        if current.lower < previous.lower:
-            raise TariffError(
-                f"Component {name}: bracket {current.label()} comes after {previous.label()}; "
-                f"sort the brackets by their lower bound.",
-                name,
-                "lower",
-            )
+        pair = {"previous": previous.label(), "current": current.label()}
         if previous.upper is None:
             raise TariffError(
-                f"Component {name}: bracket {previous.label()} is open-ended but {current.label()} "
-                f"follows it (they overlap); only the last bracket is open-ended.",
+                _lt(
+                    "Component %(component)s: bracket %(previous)s is open-ended but %(current)s follows it "
+                    "(they overlap); only the last bracket is open-ended."
+                ),
                 name,
                 "upper",
+                **pair,
             )
         if previous.upper < current.lower:
             raise TariffError(
-                f"Component {name}: gap between brackets {previous.label()} and {current.label()} "
-                f"(from {_fmt(previous.upper)} to {_fmt(current.lower)}).",
+                _lt(
+                    "Component %(component)s: gap between brackets %(previous)s and %(current)s "
+                    "(from %(gap_from)s to %(gap_to)s)."
+                ),
                 name,
                 "lower",
+                gap_from=_fmt(previous.upper),
+                gap_to=_fmt(current.lower),
+                **pair,
             )
         if previous.upper > current.lower:
             raise TariffError(
-                f"Component {name}: brackets {previous.label()} and {current.label()} overlap.",
+                _lt("Component %(component)s: brackets %(previous)s and %(current)s overlap."),
                 name,
                 "lower",
+                **pair,
             )
     if brackets[-1].upper is not None:
         raise TariffError(
-            f"Component {name}: the last bracket {brackets[-1].label()} must be open-ended (no upper bound), "
-            f"so that every value falls in a bracket.",
+            _lt(
+                "Component %(component)s: the last bracket %(bracket)s must be open-ended (no upper bound), "
+                "so that every value falls in a bracket."
+            ),
             name,
             "upper",
+            bracket=brackets[-1].label(),
         )
 
 
@@ -407,29 +474,43 @@ _FORMULA_NODES = (
 def check_formula(formula, figure_codes=None, component=None):
     """Parse ``formula`` and refuse anything but arithmetic, comparisons,
     conditional expressions, numbers, figure names and min/max/abs/round."""
-    label = f"Component {component}: " if component else ""
+    functions = ", ".join(FORMULA_FUNCTIONS)
     try:
         tree = ast.parse(formula.strip(), mode="eval")
     except SyntaxError as error:
-        raise TariffError(f"{label}the formula is not valid: {error.msg}.", component, "formula") from error
+        raise TariffError(
+            _lt("Component %(component)s: the formula is not valid: %(detail)s."),
+            component,
+            "formula",
+            detail=error.msg,
+        ) from error
     for node in ast.walk(tree):
         if not isinstance(node, _FORMULA_NODES):
             raise TariffError(
-                f"{label}the formula may only use numbers, figures, + - * / // % **, comparisons, "
-                f"'x if condition else y' and {', '.join(FORMULA_FUNCTIONS)}; "
-                f"{type(node).__name__} is not allowed.",
+                _lt(
+                    "Component %(component)s: the formula may only use numbers, figures, + - * / // %% **, "
+                    "comparisons, 'x if condition else y' and %(functions)s; %(node)s is not allowed."
+                ),
                 component,
                 "formula",
+                functions=functions,
+                node=type(node).__name__,
             )
         if isinstance(node, ast.Constant) and not isinstance(node.value, int | float):
             raise TariffError(
-                f"{label}the formula may only contain numbers, not {node.value!r}.", component, "formula"
+                _lt("Component %(component)s: the formula may only contain numbers, not %(value)s."),
+                component,
+                "formula",
+                value=repr(node.value),
             )
         if isinstance(node, ast.Call) and (
             not isinstance(node.func, ast.Name) or node.func.id not in FORMULA_FUNCTIONS or node.keywords
         ):
             raise TariffError(
-                f"{label}the formula may only call {', '.join(FORMULA_FUNCTIONS)}.", component, "formula"
+                _lt("Component %(component)s: the formula may only call %(functions)s."),
+                component,
+                "formula",
+                functions=functions,
             )
         if (
             isinstance(node, ast.Name)
@@ -438,10 +519,13 @@ def check_formula(formula, figure_codes=None, component=None):
             and node.id not in figure_codes
         ):
             raise TariffError(
-                f"{label}the formula uses {node.id!r}, which is not a declared figure "
-                f"({', '.join(sorted(figure_codes))}).",
+                _lt(
+                    "Component %(component)s: the formula uses %(name)s, which is not a declared figure (%(figures)s)."
+                ),
                 component,
                 "formula",
+                name=repr(node.id),
+                figures=", ".join(sorted(figure_codes)),
             )
     return tree
 
@@ -505,9 +589,7 @@ def plain_formula_evaluator(formula, figures):
             return _BINARY[type(node.op)](walk(node.left), walk(node.right))
         if isinstance(node, ast.UnaryOp):
             value = walk(node.operand)
-            return {ast.USub: lambda v: -v, ast.UAdd: lambda v: v, ast.Not: lambda v: not v}[type(node.op)](
-                value
-            )
+            return {ast.USub: lambda v: -v, ast.UAdd: lambda v: v, ast.Not: lambda v: not v}[type(node.op)](value)
         if isinstance(node, ast.BoolOp):
             values = [walk(v) for v in node.values]
             return all(values) if isinstance(node.op, ast.And) else any(values)
@@ -523,7 +605,12 @@ def plain_formula_evaluator(formula, figures):
             return walk(node.body) if walk(node.test) else walk(node.orelse)
         if isinstance(node, ast.Call):
             return _FUNCTIONS[node.func.id](*(walk(arg) for arg in node.args))
-        raise TariffError(f"{type(node).__name__} is not allowed in a formula.", field="formula")
+        raise TariffError(
+            _lt("Component %(component)s: %(node)s is not allowed in a formula."),
+            None,
+            "formula",
+            node=type(node).__name__,
+        )
 
     return walk(tree)
 
@@ -536,10 +623,11 @@ def plain_formula_evaluator(formula, figures):
 # all the figures (for formulas) and the formula evaluator; they return the raw
 # amount and the BracketUse details.
 def _find(prepared, value):
-    for item in reversed(prepared):
-        if value >= item[1]:
-            return item
-    return prepared[0]
+    """The prepared bracket holding ``value`` and its position (from 1)."""
+    for index in range(len(prepared), 0, -1):
+        if value >= prepared[index - 1][1]:
+            return prepared[index - 1], index
+    return prepared[0], 1
 
 
 def _flat(component, prepared, used, figures, formula_evaluator):
@@ -547,37 +635,37 @@ def _flat(component, prepared, used, figures, formula_evaluator):
 
 
 def _step(component, prepared, used, figures, formula_evaluator):
-    bracket = _find(prepared, used)[0]
-    return bracket.amount, (BracketUse(bracket, used, None, bracket.amount),)
+    (bracket, *_rest), index = _find(prepared, used)
+    return bracket.amount, (BracketUse(bracket, used, None, bracket.amount, index),)
 
 
 def _marginal(component, prepared, used, figures, formula_evaluator):
     """Each slice of the figure at its own bracket's rate."""
     raw = ZERO
     uses = []
-    for bracket, lower, upper, fraction in prepared:
+    for index, (bracket, lower, upper, fraction) in enumerate(prepared, 1):
         if used <= lower:
             break
         base = (used if upper is None or used < upper else upper) - lower
         part = base * fraction
         raw += part
-        uses.append(BracketUse(bracket, base, bracket.rate, part))
+        uses.append(BracketUse(bracket, base, bracket.rate, part, index))
     return raw, tuple(uses)
 
 
 def _whole_rate(component, prepared, used, figures, formula_evaluator):
-    bracket, _lower, _upper, fraction = _find(prepared, used)
+    (bracket, _lower, _upper, fraction), index = _find(prepared, used)
     raw = used * fraction
-    return raw, (BracketUse(bracket, used, bracket.rate, raw),)
+    return raw, (BracketUse(bracket, used, bracket.rate, raw, index),)
 
 
 def _interpolated(component, prepared, used, figures, formula_evaluator):
-    bracket, lower, upper, _fraction = _find(prepared, used)
+    (bracket, lower, upper, _fraction), index = _find(prepared, used)
     rate = bracket.rate
     if upper is not None and bracket.rate_to is not None:
         rate += (bracket.rate_to - rate) * (used - lower) / (upper - lower)
     raw = used * rate / HUNDRED
-    return raw, (BracketUse(bracket, used, rate, raw),)
+    return raw, (BracketUse(bracket, used, rate, raw, index),)
 
 
 def _per_unit(component, prepared, used, figures, formula_evaluator):
@@ -587,29 +675,37 @@ def _per_unit(component, prepared, used, figures, formula_evaluator):
         return used * component.amount, ()
     raw = ZERO
     uses = []
-    for bracket, lower, upper, _fraction in prepared:
+    for index, (bracket, lower, upper, _fraction) in enumerate(prepared, 1):
         if used <= lower:
             break
         units = (used if upper is None or used < upper else upper) - lower
         part = units * bracket.amount
         raw += part
-        uses.append(BracketUse(bracket, units, None, part))
+        uses.append(BracketUse(bracket, units, None, part, index))
     return raw, tuple(uses)
 
 
 def _formula(component, prepared, used, figures, formula_evaluator):
     name = component.name
     if formula_evaluator is None:
-        raise TariffError(f"Component {name}: no formula evaluator given.", name, "formula")
+        raise TariffError(_lt("Component %(component)s: no formula evaluator given."), name, "formula")
     try:
         raw = to_decimal(formula_evaluator(component.formula, figures))
     except TariffError:
         raise
     except Exception as error:
-        raise TariffError(f"Component {name}: the formula failed: {error}.", name, "formula") from error
+        raise TariffError(
+            _lt("Component %(component)s: the formula failed: %(detail)s."),
+            name,
+            "formula",
+            detail=str(error),
+        ) from error
     if raw < 0:
         raise TariffError(
-            f"Component {name}: the formula gives {raw}, a fee cannot be negative.", name, "formula"
+            _lt("Component %(component)s: the formula gives %(value)s, a fee cannot be negative."),
+            name,
+            "formula",
+            value=raw,
         )
     return raw, ()
 
@@ -674,9 +770,7 @@ class CompiledGrid:
             if coefficient.component is None:
                 whole *= coefficient.factor
             else:
-                by_component[coefficient.component] = (
-                    by_component.get(coefficient.component, ONE) * coefficient.factor
-                )
+                by_component[coefficient.component] = by_component.get(coefficient.component, ONE) * coefficient.factor
         results = []
         subtotal = ZERO
         for component, function, reads_figure, prepared in self._components:

@@ -25,9 +25,7 @@ class AccountMove(models.Model):
 
     def action_view_membership_subscriptions(self):
         self.ensure_one()
-        action = self.env["ir.actions.act_window"]._for_xml_id(
-            "membership_dues.membership_subscription_action"
-        )
+        action = self.env["ir.actions.act_window"]._for_xml_id("membership_dues.membership_subscription_action")
         subscriptions = self.membership_subscription_ids
         if len(subscriptions) == 1:
             action.update(view_mode="form", views=[(False, "form")], res_id=subscriptions.id)

@@ -1,7 +1,10 @@
 from decimal import Decimal
+from typing import NamedTuple
 
 from odoo import api, fields, models
-from odoo.exceptions import ValidationError
+from odoo.exceptions import UserError, ValidationError
+from odoo.tools import format_date
+from odoo.tools.safe_eval import safe_eval
 
 from ..engine import (
     ANNIVERSARY,
@@ -9,10 +12,37 @@ from ..engine import (
     Cutoff,
     PeriodError,
     PeriodRule,
+    TariffError,
     first_period,
+    grid_figures,
     joining_fee,
+    round_money,
     to_decimal,
 )
+from ..engine.tariff import decimal_formula
+
+
+class FeeQuote(NamedTuple):
+    """The full-period fee of one member, with its stored explanation.
+
+    ``amount`` is None when it cannot be computed (``error`` says why, in the
+    user's words); ``data`` is the JSON-able explanation kept on the
+    subscription (and later the renewal notice) and printed on documents.
+    """
+
+    amount: Decimal | None
+    version: object  # membership.tariff.version record (empty for a flat fee)
+    year: int
+    data: dict
+    fallback: bool = False
+    error: str | None = None
+
+
+def safe_formula_evaluator(formula, figures):
+    """Tariff formulas run in Odoo's safe_eval, with exact decimal numbers."""
+    context = {"D": Decimal, "min": min, "max": max, "abs": abs, "round": round, **figures}
+    return safe_eval(decimal_formula(formula), context)
+
 
 MONTHS = [
     ("1", "January"),
@@ -145,15 +175,35 @@ class MembershipPlan(models.Model):
         help="Post the invoice of a new member at once; otherwise it stays in draft for review.",
     )
 
+    tariff_id = fields.Many2one(
+        "membership.tariff",
+        "Tariff Grid",
+        check_company=True,
+        tracking=True,
+        help="Computes the fee from the member's declared figures; without a grid, every member pays the "
+        "period fee above.",
+    )
+    fallback_mode = fields.Selection(
+        [
+            ("none", "None: the fee cannot be computed"),
+            ("last_year", "Last year's value with an uplift"),
+            ("default", "The figure's default value"),
+            ("penalty", "A stated penalty fee"),
+        ],
+        "When a Figure is Missing",
+        required=True,
+        default="last_year",
+        tracking=True,
+    )
+    fallback_uplift = fields.Float("Uplift (%)", digits=(8, 2), help="Added to last year's value.")
+    fallback_penalty = fields.Monetary("Penalty Fee", help="The fee charged when figures are missing.")
     subscription_ids = fields.One2many("membership.subscription", "plan_id", "Subscriptions")
     subscription_count = fields.Integer(compute="_compute_subscription_count")
 
     @api.depends("subscription_ids")
     def _compute_subscription_count(self):
         counts = dict(
-            self.env["membership.subscription"]._read_group(
-                [("plan_id", "in", self.ids)], ["plan_id"], ["__count"]
-            )
+            self.env["membership.subscription"]._read_group([("plan_id", "in", self.ids)], ["plan_id"], ["__count"])
         )
         for plan in self:
             plan.subscription_count = counts.get(plan, 0)
@@ -232,9 +282,7 @@ class MembershipPlan(models.Model):
                 day=self.period_start_day,
             ),
             "cutoff_month": self.env._("the month must be between 1 and 12"),
-            "cutoff_day": self.env._(
-                "day %(day)s does not exist in that month every year", day=self.cutoff_day
-            ),
+            "cutoff_day": self.env._("day %(day)s does not exist in that month every year", day=self.cutoff_day),
         }
         return self.env._(
             "Plan %(plan)s, field %(field)s: %(problem)s.",
@@ -265,25 +313,153 @@ class MembershipPlan(models.Model):
         return to_decimal(self.currency_id.rounding)
 
     def _get_period_fee(self, partner, date_start, date_end):
-        """Untaxed fee of one full period for ``partner``, as a Decimal.
+        """Untaxed fee of one full period for ``partner``, as a Decimal."""
+        quote = self._compute_period_fees(partner, date_start)[partner.id]
+        if quote.error:
+            raise UserError(quote.error)
+        return quote.amount
 
-        This is the single place where the fee of a period is decided: the
-        tariff grids override it to compute the fee from declared figures.
+    def _compute_period_fees(self, partners, date_start, version=None, year=None):
+        """{partner_id: FeeQuote}: the untaxed fee of one full period starting
+        on ``date_start`` for each of ``partners``, with its explanation.
+
+        This is the one place where fees are decided (override it to change
+        how). Without a tariff grid every member pays the plan's fee; with
+        one, the version in force on ``date_start`` (or ``version``) applies
+        to the figures the members declared for ``year`` (default: the year
+        of ``date_start``). Its queries do not depend on the number of
+        partners.
         """
         self.ensure_one()
-        return to_decimal(self.fee_amount)
+        year = year or date_start.year
+        version = version or (self.tariff_id and self.tariff_id._version_on(date_start))
+        if not version:
+            if self.tariff_id:
+                raise UserError(
+                    self.env._(
+                        "The tariff grid %(tariff)s of plan %(plan)s has no adopted version valid on %(date)s: "
+                        "adopt one first.",
+                        tariff=self.tariff_id.display_name,
+                        plan=self.name,
+                        date=format_date(self.env, date_start),
+                    )
+                )
+            amount = round_money(self.fee_amount, self._rounding())
+            data = {"flat": str(amount), "amount": str(amount), "year": year}
+            return {partner.id: FeeQuote(amount, version, year, data) for partner in partners}
+        return self._compute_tariff_fees(partners, version, year)
+
+    def _compute_tariff_fees(self, partners, version, year):
+        grid = version._compiled_grid()
+        codes = grid_figures(grid.grid)
+        figures = self.env["membership.figure"].with_context(active_test=False).search([("code", "in", list(codes))])
+        Declaration = self.env["membership.declaration"]
+        company = version.company_id
+        declared = Declaration._figures_by_partner(partners, company, year)
+        last_year = (
+            Declaration._figures_by_partner(partners, company, year - 1) if self.fallback_mode == "last_year" else {}
+        )
+        coefficients_by_category = {}
+        for coefficient in version.coefficient_ids:
+            coefficients_by_category.setdefault(coefficient.category_id.id, []).append(
+                coefficient._engine_coefficient()
+            )
+        partners.fetch(["membership_category_ids", "display_name"])
+        quotes = {}
+        for partner in partners:
+            values, origins = self._resolve_figures(
+                codes, figures, declared.get(partner.id, {}), last_year.get(partner.id, {}), year
+            )
+            data = {
+                "version": {"id": version.id, "name": version.display_name},
+                "year": year,
+                "figures": origins,
+            }
+            fallback = any(origin["source"] != "declaration" for origin in origins)
+            missing = sorted(codes - values.keys())
+            if missing:
+                quotes[partner.id] = self._missing_figures_quote(partner, version, year, data, missing, figures)
+                continue
+            coefficients = [
+                engine_coefficient
+                for category in partner.membership_category_ids
+                for engine_coefficient in coefficients_by_category.get(category.id, ())
+            ]
+            try:
+                result = grid.evaluate(values, coefficients, safe_formula_evaluator)
+            except TariffError as error:
+                quotes[partner.id] = FeeQuote(None, version, year, data, fallback, version._tariff_error_message(error))
+                continue
+            data.update(
+                coefficients=[
+                    {"label": c.label, "factor": str(c.factor), "component": c.component} for c in coefficients
+                ],
+                result=result.to_dict(),
+                amount=str(result.amount),
+            )
+            quotes[partner.id] = FeeQuote(result.amount, version, year, data, fallback)
+        return quotes
+
+    def _missing_figures_quote(self, partner, version, year, data, missing, figures):
+        """The penalty fee, or an error naming the member and the figures."""
+        data["missing"] = missing
+        if self.fallback_mode == "penalty":
+            amount = round_money(self.fallback_penalty, self._rounding())
+            data.update(penalty=str(amount), amount=str(amount))
+            return FeeQuote(amount, version, year, data, True)
+        error = self.env._(
+            "%(member)s, %(year)s: the figures %(figures)s are missing and plan %(plan)s has no fallback for them.",
+            member=partner.display_name,
+            year=year,
+            figures=", ".join(figures.filtered(lambda f: f.code in missing).mapped("name")) or ", ".join(missing),
+            plan=self.name,
+        )
+        return FeeQuote(None, version, year, data, True, error)
+
+    def _resolve_figures(self, codes, figures, declared, last_year, year):
+        """The values of the figures a grid reads, and where each came from:
+        the declaration, or the plan's fallback for a missing one."""
+        values, origins = {}, []
+        by_code = {figure.code: figure for figure in figures}
+        uplift = to_decimal(self.fallback_uplift)
+        for code in sorted(codes):
+            figure = by_code.get(code)
+            origin = {
+                "code": code,
+                "name": figure.name if figure else code,
+                "unit": (figure.unit or "") if figure else "",
+            }
+            if code in declared:
+                value = declared[code]
+                origin.update(source="declaration", year=year)
+            elif self.fallback_mode == "last_year" and code in last_year:
+                # a whole-number figure (headcount) stays whole
+                step = Decimal(1) if figure and figure.value_type == "integer" else Decimal("0.01")
+                value = round_money(last_year[code] * (1 + uplift / 100), step)
+                origin.update(source="last_year", year=year - 1, uplift=str(uplift), declared=str(last_year[code]))
+            elif self.fallback_mode == "default" and figure:
+                value = to_decimal(figure.default_value)
+                origin.update(source="default", year=year)
+            else:
+                continue
+            values[code] = value
+            origin["value"] = str(value)
+            origins.append(origin)
+        return values, origins
 
     def _get_join_terms(self, partner, join_date):
         """Coverage, prorated fee and joining fee of ``partner`` joining on
-        ``join_date``: ``(JoinTerms, joining_fee)``, amounts as Decimal."""
+        ``join_date``: ``(JoinTerms, joining_fee, FeeQuote)``, amounts as Decimal."""
         self.ensure_one()
         rule = self._period_rule()
         try:
             # The full fee depends on the period it is set for: compute the
             # period first with a zero fee, then ask for the fee of that period.
             probe = first_period(join_date, rule, Decimal(0), self.proration, self._cutoff())
-            full_fee = self._get_period_fee(partner, probe.reference_period.start, probe.reference_period.end)
-            terms = first_period(join_date, rule, full_fee, self.proration, self._cutoff(), self._rounding())
+            quote = self._compute_period_fees(partner, probe.reference_period.start)[partner.id]
+            if quote.error:
+                raise UserError(quote.error)
+            terms = first_period(join_date, rule, quote.amount, self.proration, self._cutoff(), self._rounding())
         except PeriodError as error:
             raise ValidationError(self._period_error_message(error)) from error
         fee = joining_fee(
@@ -293,16 +469,14 @@ class MembershipPlan(models.Model):
             self.joining_fee_percent,
             self._rounding(),
         )
-        return terms, fee
+        return terms, fee, quote
 
     # ------------------------------------------------------------------
     # Actions
     # ------------------------------------------------------------------
     def action_view_subscriptions(self):
         self.ensure_one()
-        action = self.env["ir.actions.act_window"]._for_xml_id(
-            "membership_dues.membership_subscription_action"
-        )
+        action = self.env["ir.actions.act_window"]._for_xml_id("membership_dues.membership_subscription_action")
         action["domain"] = [("plan_id", "=", self.id)]
         action["context"] = {"default_plan_id": self.id}
         return action

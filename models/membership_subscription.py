@@ -6,6 +6,9 @@ from odoo.exceptions import UserError, ValidationError
 from odoo.fields import Command, Domain
 from odoo.tools import SQL, format_amount, format_date
 
+from ..engine import round_money, to_decimal
+from .fee_explanation import explain_fee
+
 _logger = logging.getLogger(__name__)
 
 # Subscription states that mean "paid" (or free): the member is covered by the
@@ -60,9 +63,7 @@ class MembershipSubscription(models.Model):
     amount = fields.Monetary("Period Fee", tracking=True, help="Untaxed fee charged for this period.")
     joining_fee_amount = fields.Monetary("Joining Fee")
     amount_total = fields.Monetary("Total (untaxed)", compute="_compute_amount_total", store=True)
-    proration_method = fields.Selection(
-        [("none", "None"), ("month", "By month"), ("day", "By day")], default="none"
-    )
+    proration_method = fields.Selection([("none", "None"), ("month", "By month"), ("day", "By day")], default="none")
     proration_numerator = fields.Integer(default=1)
     proration_denominator = fields.Integer(default=1)
     cutoff_applied = fields.Boolean(
@@ -70,6 +71,25 @@ class MembershipSubscription(models.Model):
         "period and the whole next one."
     )
     fee_explanation = fields.Text(compute="_compute_fee_explanation")
+    tariff_version_id = fields.Many2one(
+        "membership.tariff.version",
+        "Tariff Version",
+        index="btree_not_null",
+        ondelete="restrict",
+        copy=False,
+        help="The tariff grid version that computed the fee.",
+    )
+    fee_year = fields.Integer("Figures of", copy=False, help="Year of the declared figures the fee was computed on.")
+    fee_data = fields.Json("Fee Computation", copy=False, help="How the fee was computed, as stored when it was.")
+    fee_fallback = fields.Boolean(
+        "Fallback Used", copy=False, help="A figure was missing: the plan's fallback rule set the fee."
+    )
+    regularisation_move_ids = fields.Many2many(
+        "account.move",
+        compute="_compute_regularisation_move_ids",
+        string="Regularisations",
+        help="Credit notes and complementary invoices issued when the fee was recomputed on new figures.",
+    )
     invoice_id = fields.Many2one(
         "account.move",
         "Invoice",
@@ -213,7 +233,21 @@ class MembershipSubscription(models.Model):
         for sub in self:
             sub.member_number = sub.partner_id.with_company(sub.company_id).member_number
 
+    def _compute_regularisation_move_ids(self):
+        lines = self.env["account.move.line"].search_fetch(
+            [("membership_subscription_id", "in", self.ids), ("display_type", "=", "product")],
+            ["move_id", "membership_subscription_id"],
+        )
+        moves = {}
+        for line in lines:
+            moves.setdefault(line.membership_subscription_id.id, set()).add(line.move_id.id)
+        for sub in self:
+            sub.regularisation_move_ids = [
+                move_id for move_id in sorted(moves.get(sub.id, ())) if move_id != sub.invoice_id.id
+            ]
+
     @api.depends(
+        "fee_data",
         "plan_id",
         "date_start",
         "date_end",
@@ -237,7 +271,7 @@ class MembershipSubscription(models.Model):
             return []
         env = self.env
         money = self._format_amount
-        lines = [
+        lines = explain_fee(env, self.fee_data, self.currency_id) or [
             env._(
                 "Full fee of the %(plan)s period: %(amount)s.",
                 plan=self.plan_id.name,
@@ -273,13 +307,11 @@ class MembershipSubscription(models.Model):
                 )
             )
         if self.joining_fee_amount:
-            lines.append(
-                env._("Joining fee: %(amount)s (not prorated).", amount=money(self.joining_fee_amount))
-            )
+            lines.append(env._("Joining fee: %(amount)s (not prorated).", amount=money(self.joining_fee_amount)))
         return lines
 
     def _format_amount(self, amount):
-        return format_amount(self.env, amount, self.currency_id)
+        return format_amount(self.env, float(amount), self.currency_id)
 
     def _today(self):
         """Today, or the reference date given in the context (crons, tests)."""
@@ -322,8 +354,7 @@ class MembershipSubscription(models.Model):
                 if sub[fname] < 0:
                     raise ValidationError(
                         self.env._(
-                            "Subscription of %(member)s: %(field)s is %(value)s, it must be zero "
-                            "or positive.",
+                            "Subscription of %(member)s: %(field)s is %(value)s, it must be zero or positive.",
                             member=sub.partner_id.display_name,
                             field=sub._fields[fname].get_description(self.env)["string"],
                             value=sub[fname],
@@ -409,9 +440,7 @@ class MembershipSubscription(models.Model):
         """The company's member-number sequence, created from the shared
         template (prefix M, 5 digits) the first time a company needs one."""
         Sequence = self.env["ir.sequence"].sudo()
-        sequence = Sequence.search(
-            [("code", "=", "membership.member"), ("company_id", "=", company.id)], limit=1
-        )
+        sequence = Sequence.search([("code", "=", "membership.member"), ("company_id", "=", company.id)], limit=1)
         if not sequence:
             template = self.env.ref("membership_dues.seq_membership_member", raise_if_not_found=False)
             values = {"company_id": company.id, "number_next": 1, "name": f"Member Number ({company.name})"}
@@ -449,7 +478,7 @@ class MembershipSubscription(models.Model):
             Command.create(
                 {
                     "product_id": plan.product_id.id,
-                    "name": "\n".join([self._invoice_line_name(), *self._fee_explanation_lines()[1:]]),
+                    "name": "\n".join([self._invoice_line_name(), *self._fee_explanation_lines()]),
                     "quantity": 1,
                     "price_unit": self.amount,
                     "membership_subscription_id": self.id,
@@ -540,6 +569,167 @@ class MembershipSubscription(models.Model):
 
     def action_reset_cancelled(self):
         self.filtered("is_cancelled").is_cancelled = False
+
+    # ------------------------------------------------------------------
+    # Fees recomputed on new figures, and their regularisation
+    # ------------------------------------------------------------------
+    def _quote_values(self, quote):
+        """Subscription values storing a FeeQuote (full fee and explanation)."""
+        return {
+            "full_amount": float(quote.amount),
+            "tariff_version_id": quote.version.id if quote.version else False,
+            "fee_year": quote.year,
+            "fee_data": quote.data,
+            "fee_fallback": quote.fallback,
+        }
+
+    def _prorated(self, full_amount):
+        """This subscription's share of a full-period fee, by its stored
+        proration (a joiner's first period), rounded to the currency."""
+        self.ensure_one()
+        if self.proration_method in ("month", "day") and self.proration_denominator:
+            return round_money(
+                full_amount * self.proration_numerator / self.proration_denominator,
+                to_decimal(self.currency_id.rounding),
+            )
+        return round_money(full_amount, to_decimal(self.currency_id.rounding))
+
+    def _recompute_fee(self):
+        """Recompute the fee with the figures declared now, on the same tariff
+        version. A fee not invoiced yet (or on a draft invoice) is updated; a
+        posted invoice is never changed: the difference becomes a credit note
+        or a complementary invoice, with the explanation. Returns the
+        regularisation documents created."""
+        moves = self.env["account.move"]
+        groups = self.filtered(lambda s: s.tariff_version_id and s.state != "cancelled").grouped(
+            lambda s: (s.plan_id, s.tariff_version_id, s.fee_year)
+        )
+        for (plan, version, year), subs in groups.items():
+            quotes = plan._compute_period_fees(subs.partner_id, version.date_from, version=version, year=year)
+            for sub in subs:
+                quote = quotes[sub.partner_id.id]
+                if quote.error:
+                    sub.message_post(body=self.env._("The fee could not be recomputed: %(error)s", error=quote.error))
+                    continue
+                moves |= sub._apply_quote(quote)
+        return moves
+
+    def _apply_quote(self, quote):
+        self.ensure_one()
+        old_amount = to_decimal(self.amount)
+        new_amount = self._prorated(quote.amount)
+        difference = new_amount - old_amount
+        invoice = self.invoice_id
+        values = {**self._quote_values(quote), "amount": float(new_amount)}
+        if not invoice or invoice.state == "draft":
+            self.write(values)
+            if invoice:
+                line = invoice.invoice_line_ids.filtered(
+                    lambda line: line.membership_subscription_id == self and line.product_id == self.plan_id.product_id
+                )[:1]
+                line.write(
+                    {
+                        "price_unit": float(new_amount),
+                        "name": "\n".join([self._invoice_line_name(), *self._fee_explanation_lines()]),
+                    }
+                )
+            if difference:
+                self.message_post(
+                    body=self.env._(
+                        "Fee recomputed on the declared figures: %(old)s becomes %(new)s.",
+                        old=self._format_amount(old_amount),
+                        new=self._format_amount(new_amount),
+                    )
+                )
+            return self.env["account.move"]
+        self.write(values)
+        if not difference:
+            return self.env["account.move"]
+        move = self._create_regularisation_move(difference, old_amount, new_amount)
+        self.message_post(
+            body=self.env._(
+                "Fee recomputed on the declared figures: %(old)s becomes %(new)s. The posted invoice is "
+                "unchanged; %(document)s settles the difference of %(difference)s.",
+                old=self._format_amount(old_amount),
+                new=self._format_amount(new_amount),
+                document=move.display_name,
+                difference=self._format_amount(difference),
+            )
+        )
+        return move
+
+    def _create_regularisation_move(self, difference, old_amount, new_amount):
+        """A complementary invoice (difference > 0) or a credit note on the
+        original invoice (difference < 0), posted, with the explanation."""
+        self.ensure_one()
+        invoice = self.invoice_id
+        refund = difference < 0
+        name = "\n".join(
+            [
+                self.env._(
+                    "Regularisation of the %(period)s: fee %(old)s recomputed as %(new)s on the declared figures.",
+                    period=self._invoice_line_name(),
+                    old=self._format_amount(old_amount),
+                    new=self._format_amount(new_amount),
+                ),
+                *self._fee_explanation_lines(),
+            ]
+        )
+        move = (
+            self.env["account.move"]
+            .with_company(self.company_id)
+            .create(
+                {
+                    "move_type": "out_refund" if refund else "out_invoice",
+                    "partner_id": invoice.partner_id.id,
+                    "company_id": self.company_id.id,
+                    "currency_id": invoice.currency_id.id,
+                    "journal_id": invoice.journal_id.id,
+                    "invoice_origin": invoice.name,
+                    "reversed_entry_id": invoice.id if refund else False,
+                    "invoice_line_ids": [
+                        Command.create(
+                            {
+                                "product_id": self.plan_id.product_id.id,
+                                "name": name,
+                                "quantity": 1,
+                                "price_unit": float(abs(difference)),
+                                "membership_subscription_id": self.id,
+                            }
+                        )
+                    ],
+                }
+            )
+        )
+        move.action_post()
+        if refund and invoice.payment_state in ("not_paid", "partial"):
+            # settle the original invoice with the credit note it calls for
+            (move + invoice).line_ids.filtered(
+                lambda line: line.account_id.account_type == "asset_receivable" and not line.reconciled
+            ).reconcile()
+        return move
+
+    def action_recompute_fee(self):
+        moves = self._recompute_fee()
+        if moves:
+            return {
+                "type": "ir.actions.act_window",
+                "res_model": "account.move",
+                "name": self.env._("Regularisations"),
+                "domain": [("id", "in", moves.ids)],
+                "view_mode": "list,form",
+            }
+        return True
+
+    def action_view_regularisations(self):
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": "account.move",
+            "name": self.env._("Regularisations"),
+            "domain": [("id", "in", self.regularisation_move_ids.ids)],
+            "view_mode": "list,form",
+        }
 
     # ------------------------------------------------------------------
     # Daily update of date-driven states

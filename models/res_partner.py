@@ -30,12 +30,17 @@ class ResPartner(models.Model):
 
     _inherit = "res.partner"
 
-    membership_subscription_ids = fields.One2many(
-        "membership.subscription", "partner_id", "Membership Subscriptions"
+    membership_subscription_ids = fields.One2many("membership.subscription", "partner_id", "Membership Subscriptions")
+    membership_subscription_count = fields.Integer("Subscriptions", compute="_compute_membership_subscription_count")
+    membership_category_ids = fields.Many2many(
+        "membership.category",
+        "membership_category_res_partner_rel",
+        "partner_id",
+        "category_id",
+        "Member Categories",
+        help="Sector, region, size class...: tariff grids may give them coefficients.",
     )
-    membership_subscription_count = fields.Integer(
-        "Subscriptions", compute="_compute_membership_subscription_count"
-    )
+    membership_declaration_ids = fields.One2many("membership.declaration", "partner_id", "Declarations")
     member_number = fields.Char(
         company_dependent=True,
         copy=False,
@@ -256,9 +261,7 @@ class ResPartner(models.Model):
             return self._search_by_sql("membership_plan_id", operator, value)
         if operator in ("any", "not any"):
             plans = self.env["membership.plan"]._search(value)
-            return self._search_by_sql(
-                "membership_plan_id", "in" if operator == "any" else "not in", list(plans)
-            )
+            return self._search_by_sql("membership_plan_id", "in" if operator == "any" else "not in", list(plans))
         return NotImplemented
 
     def _search_by_date(self, fname, operator, value):
@@ -287,9 +290,7 @@ class ResPartner(models.Model):
     # ------------------------------------------------------------------
     def action_view_membership_subscriptions(self):
         self.ensure_one()
-        action = self.env["ir.actions.act_window"]._for_xml_id(
-            "membership_dues.membership_subscription_action"
-        )
+        action = self.env["ir.actions.act_window"]._for_xml_id("membership_dues.membership_subscription_action")
         action["domain"] = [("partner_id", "child_of", self.commercial_partner_id.id)]
         action["context"] = {"default_partner_id": self.id, "search_default_filter_live": 1}
         return action

@@ -7,3 +7,7 @@ from . import test_cron
 from . import test_security
 from . import test_tour
 from . import test_demo
+from . import test_tariff
+from . import test_declaration
+from . import test_regularisation
+from . import test_simulation

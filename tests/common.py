@@ -147,9 +147,7 @@ class MembershipCommon(AccountTestInvoicingCommon):
     def other_company_plan(cls):
         """A second company with its own plan (and the test user in both)."""
         other = cls.setup_other_company()["company"]
-        product = cls.env["product.product"].create(
-            {"name": "Dues 2", "type": "service", "company_id": other.id}
-        )
+        product = cls.env["product.product"].create({"name": "Dues 2", "type": "service", "company_id": other.id})
         plan = (
             cls.env["membership.plan"]
             .with_company(other)
@@ -167,3 +165,92 @@ class MembershipCommon(AccountTestInvoicingCommon):
     def status(self, partner, on):
         partner.invalidate_recordset(["membership_state"])
         return partner.with_context(membership_date_ref=on).membership_state
+
+
+class MembershipTariffCommon(MembershipCommon):
+    """A company plan whose fee comes from a tariff grid on declared figures.
+
+    Version 2027 (adopted): base fee by turnover step (300 below 1,000,000,
+    450 up to 2,000,000, 600 above), 0.6 % of payroll up to 100,000 then 0.2 %
+    (marginal, payroll capped at 500,000), 12 per employee; floor 200,
+    rounded to 1. Coefficient 0.8 on the whole fee for the "Small" size class.
+    """
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.turnover = cls.env.ref("membership_dues.figure_turnover")
+        cls.payroll = cls.env.ref("membership_dues.figure_payroll")
+        cls.headcount = cls.env.ref("membership_dues.figure_headcount")
+        cls.small = cls.env["membership.category"].create({"name": "Small", "dimension": "size"})
+        cls.tariff = cls.env["membership.tariff"].create({"name": "Company tariff"})
+        cls.version_2027 = cls.make_version("2027", "2027-01-01", "2027-12-31")
+        cls.version_2027.action_adopt()
+        cls.plan_company = cls.plan_year.copy(
+            {"name": "Company member", "tariff_id": cls.tariff.id, "fallback_mode": "none", "proration": "month"}
+        )
+
+    @classmethod
+    def make_version(cls, name, date_from, date_to=False, base=(300, 450, 600), per_employee=12.0):
+        version = cls.env["membership.tariff.version"].create(
+            {
+                "tariff_id": cls.tariff.id,
+                "name": name,
+                "date_from": date_from,
+                "date_to": date_to,
+                "floor": 200.0,
+                "rounding": "1",
+                "component_ids": [
+                    Command.create(
+                        {
+                            "sequence": 1,
+                            "name": "Base fee",
+                            "kind": "step",
+                            "figure_id": cls.turnover.id,
+                            "bracket_ids": [
+                                Command.create({"sequence": 1, "lower": 0, "upper": 1_000_000, "amount": base[0]}),
+                                Command.create(
+                                    {"sequence": 2, "lower": 1_000_000, "upper": 2_000_000, "amount": base[1]}
+                                ),
+                                Command.create({"sequence": 3, "lower": 2_000_000, "amount": base[2]}),
+                            ],
+                        }
+                    ),
+                    Command.create(
+                        {
+                            "sequence": 2,
+                            "name": "Payroll",
+                            "kind": "marginal",
+                            "figure_id": cls.payroll.id,
+                            "figure_cap": 500_000,
+                            "bracket_ids": [
+                                Command.create({"sequence": 1, "lower": 0, "upper": 100_000, "rate": 0.6}),
+                                Command.create({"sequence": 2, "lower": 100_000, "rate": 0.2}),
+                            ],
+                        }
+                    ),
+                    Command.create(
+                        {
+                            "sequence": 3,
+                            "name": "Staff",
+                            "kind": "per_unit",
+                            "figure_id": cls.headcount.id,
+                            "amount": per_employee,
+                        }
+                    ),
+                ],
+            }
+        )
+        version.coefficient_ids = [Command.create({"category_id": cls.small.id, "factor": 0.8})]
+        return version
+
+    @classmethod
+    def declare(cls, partner, year, turnover=None, payroll=None, headcount=None, state="validated"):
+        lines = [
+            Command.create({"figure_id": figure.id, "value": value})
+            for figure, value in ((cls.turnover, turnover), (cls.payroll, payroll), (cls.headcount, headcount))
+            if value is not None
+        ]
+        return cls.env["membership.declaration"].create(
+            {"partner_id": partner.id, "year": year, "state": state, "line_ids": lines}
+        )

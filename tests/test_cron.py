@@ -23,16 +23,12 @@ class TestStateCron(MembershipCommon):
             cls.current |= cls.paid_subscription(partner, cls.plan_year, "2027-01-01", "2027-12-31")
             cls.upcoming |= cls.paid_subscription(partner, cls.plan_year, "2028-01-01", "2028-12-31")
         # Their states as of 20 December 2027.
-        cls.env.add_to_compute(
-            Subscription._fields["state"], Subscription.browse((cls.current | cls.upcoming).ids)
-        )
+        cls.env.add_to_compute(Subscription._fields["state"], Subscription.browse((cls.current | cls.upcoming).ids))
         Subscription.flush_model()
 
     def run_cron(self, on, batch_size=4):
         with self.patched_commit_progress() as progress:
-            remaining = self.env["membership.subscription"]._cron_update_states(
-                batch_size=batch_size, today=on
-            )
+            remaining = self.env["membership.subscription"]._cron_update_states(batch_size=batch_size, today=on)
         self.env.invalidate_all()
         return remaining, progress
 
@@ -48,12 +44,8 @@ class TestStateCron(MembershipCommon):
         write_dates = (self.current | self.upcoming).mapped("write_date")
         remaining, _progress = self.run_cron(D(2028, 1, 1))
         self.assertEqual(remaining, 0)
-        self.assertEqual(
-            (self.current | self.upcoming).mapped("write_date"), write_dates, "nothing written twice"
-        )
-        self.assertEqual(
-            self.env["mail.message"].search_count([("model", "=", "membership.subscription")]), messages
-        )
+        self.assertEqual((self.current | self.upcoming).mapped("write_date"), write_dates, "nothing written twice")
+        self.assertEqual(self.env["mail.message"].search_count([("model", "=", "membership.subscription")]), messages)
 
     def test_queries_do_not_grow_with_the_number_of_records(self):
         """The hot path is batched: 12 records cost what 6 cost."""
@@ -62,9 +54,7 @@ class TestStateCron(MembershipCommon):
             partners = self.env["res.partner"].create([{"name": f"Set {year} {i}"} for i in range(count)])
             subscriptions = self.Subscription.browse()
             for partner in partners:
-                subscriptions |= self.paid_subscription(
-                    partner, self.plan_year, f"{year}-01-01", f"{year}-12-31"
-                )
+                subscriptions |= self.paid_subscription(partner, self.plan_year, f"{year}-01-01", f"{year}-12-31")
             return subscriptions
 
         def queries_for(subscriptions, on):

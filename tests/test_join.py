@@ -11,9 +11,7 @@ class TestJoin(MembershipCommon):
     def test_joining_table(self):
         """The README's proration table, through the wizard, down to the invoice."""
         season = self.plan_year.copy({"name": "Season", "period_start_month": "9"})
-        cutoff = self.plan_year.copy(
-            {"name": "Cut-off", "use_cutoff": True, "cutoff_month": "10", "cutoff_day": 1}
-        )
+        cutoff = self.plan_year.copy({"name": "Cut-off", "use_cutoff": True, "cutoff_month": "10", "cutoff_day": 1})
         by_day = self.plan_year.copy({"name": "By day", "proration": "day", "fee_amount": 250.0})
         cases = [
             # plan, join date, start, end, amount, numerator, denominator
@@ -48,9 +46,7 @@ class TestJoin(MembershipCommon):
                 self.assertEqual(invoice.amount_untaxed, amount)
                 line = invoice.invoice_line_ids
                 self.assertEqual(line.membership_subscription_id, subscription)
-                self.assertIn(
-                    start.strftime("%m/%d/%Y"), line.name, "the period is printed on the invoice line"
-                )
+                self.assertIn(start.strftime("%m/%d/%Y"), line.name, "the period is printed on the invoice line")
                 self.assertIn(end.strftime("%m/%d/%Y"), line.name)
 
     def test_joining_fee_on_its_own_line_never_prorated(self):
@@ -60,17 +56,13 @@ class TestJoin(MembershipCommon):
         self.assertEqual(subscription.joining_fee_amount, 60.0, "25% of the full fee 240, not of 120")
         lines = subscription.invoice_id.invoice_line_ids
         self.assertEqual(sorted(lines.mapped("price_subtotal")), [60.0, 120.0])
-        fixed = self.plan_year.copy(
-            {"name": "Fixed", "joining_fee_type": "fixed", "joining_fee_amount": 35.0}
-        )
+        fixed = self.plan_year.copy({"name": "Fixed", "joining_fee_type": "fixed", "joining_fee_amount": 35.0})
         other = self.join(self.member_company, fixed, date(2027, 12, 1))
         self.assertEqual(other.invoice_id.amount_untaxed, 20.0 + 35.0)
 
     def test_draft_or_posted_invoice_follows_the_plan(self):
         self.plan_year.post_joining_invoice = False
-        with Form(
-            self.env["membership.join.wizard"].with_context(default_partner_id=self.person.id)
-        ) as wizard:
+        with Form(self.env["membership.join.wizard"].with_context(default_partner_id=self.person.id)) as wizard:
             wizard.plan_id = self.plan_year
             self.assertFalse(wizard.post_invoice, "the plan's setting is the default")
             wizard.join_date = date(2027, 3, 15)

@@ -40,9 +40,7 @@ class TestPartnerStatus(MembershipCommon):
         subscription._create_invoices(post=True)
         self.assertEqual(self.status(self.member_company, D(2027, 6, 1)), "none")
         self.pay(subscription.invoice_id)
-        self.assertEqual(
-            self.status(self.member_company, D(2027, 6, 1)), "member", "paying makes it a member at once"
-        )
+        self.assertEqual(self.status(self.member_company, D(2027, 6, 1)), "member", "paying makes it a member at once")
 
     def test_contact_covered_by_its_company_and_the_better_status_wins(self):
         self.assertEqual(self.status(self.member_contact, D(2027, 6, 1)), "none")
@@ -68,17 +66,13 @@ class TestPartnerStatus(MembershipCommon):
         )
         self.assertEqual(self.status(self.member_company, D(2029, 1, 1)), "former", "after grace: former")
         self.paid_subscription(self.member_contact, self.plan_anniversary, "2027-01-01", "2027-12-31")
-        self.assertEqual(
-            self.status(self.member_contact, D(2027, 6, 1)), "member", "its own membership is better"
-        )
+        self.assertEqual(self.status(self.member_contact, D(2027, 6, 1)), "member", "its own membership is better")
 
     def test_status_is_per_company(self):
         other, plan_other = self.other_company_plan()
         self.paid_subscription(self.member_company, plan_other, "2027-01-01", "2027-12-31")
         self.assertEqual(self.status(self.member_company.with_company(other), D(2027, 6, 1)), "member")
-        self.assertEqual(
-            self.status(self.member_company, D(2027, 6, 1)), "none", "not a member of the current company"
-        )
+        self.assertEqual(self.status(self.member_company, D(2027, 6, 1)), "none", "not a member of the current company")
 
     def test_search_and_group_by_status(self):
         self.paid_subscription(self.member_company, self.plan_anniversary, "2027-10-01", "2028-09-30")

@@ -29,9 +29,7 @@ class TestPlan(MembershipCommon):
             self.assertIn("Full member", str(error.exception), "the message names the plan")
 
     def test_anniversary_plan_accepts_any_duration_and_ignores_calendar_fields(self):
-        plan = self.plan_anniversary.copy(
-            {"period_months": 18, "period_start_day": 31, "period_start_month": "2"}
-        )
+        plan = self.plan_anniversary.copy({"period_months": 18, "period_start_day": 31, "period_start_month": "2"})
         self.assertEqual(plan.period_months, 18)
 
     def test_price_included_tax_is_refused(self):
@@ -43,7 +41,7 @@ class TestPlan(MembershipCommon):
             self.plan_year.copy({"product_id": product.id})
 
     def test_join_terms_from_the_plan_rules(self):
-        terms, joining = self.plan_year._get_join_terms(self.person, date(2027, 3, 15))
+        terms, joining, _quote = self.plan_year._get_join_terms(self.person, date(2027, 3, 15))
         self.assertEqual((terms.coverage.start, terms.coverage.end), (date(2027, 3, 15), date(2027, 12, 31)))
         self.assertEqual(str(terms.amount), "200.00")
         self.assertEqual(str(joining), "0.00")

@@ -12,9 +12,7 @@ from .common import MembershipCommon
 @tagged("post_install", "-at_install")
 class TestSubscription(MembershipCommon):
     def test_end_before_start_is_refused_naming_the_dates(self):
-        with self.assertRaisesRegex(
-            ValidationError, "end date 01/01/2027 is before the start date 12/31/2027"
-        ):
+        with self.assertRaisesRegex(ValidationError, "end date 01/01/2027 is before the start date 12/31/2027"):
             self.make_subscription(self.person, self.plan_year, "2027-12-31", "2027-01-01")
 
     def test_negative_amounts_are_refused_naming_the_field(self):
@@ -24,9 +22,7 @@ class TestSubscription(MembershipCommon):
             ("joining_fee_amount", "Joining Fee"),
         ):
             with self.subTest(field=field), self.assertRaisesRegex(ValidationError, f"{label} is -1"):
-                self.make_subscription(
-                    self.person, self.plan_year, "2027-01-01", "2027-12-31", **{field: -1.0}
-                )
+                self.make_subscription(self.person, self.plan_year, "2027-01-01", "2027-12-31", **{field: -1.0})
 
     def test_overlap_is_refused_with_member_and_periods_named(self):
         self.make_subscription(self.person, self.plan_year, "2027-01-01", "2027-12-31")
@@ -62,9 +58,7 @@ class TestSubscription(MembershipCommon):
             self.env.cr.execute(
                 "UPDATE membership_subscription SET date_start = '2027-06-01' WHERE id = %s", [other.id]
             )
-        extensions = self.env.execute_query(
-            SQL("SELECT extname FROM pg_extension WHERE extname = 'btree_gist'")
-        )
+        extensions = self.env.execute_query(SQL("SELECT extname FROM pg_extension WHERE extname = 'btree_gist'"))
         self.assertFalse(extensions, "no extension is needed")
 
     def test_cancel_cancels_a_draft_invoice_but_not_a_posted_one(self):

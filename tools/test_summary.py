@@ -108,9 +108,7 @@ def main():
         if args.module_state == "absent":
             failures.append(f"module {args.module} is unknown to Odoo (is it on the addons path?)")
         elif args.module_state != "installed":
-            failures.append(
-                f"module {args.module} is not installed after the run (state: {args.module_state})"
-            )
+            failures.append(f"module {args.module} is not installed after the run (state: {args.module_state})")
         if not started:
             failures.append("the Odoo test runner ran 0 tests of the module")
         if not browser_runs:

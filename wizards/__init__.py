@@ -1,1 +1,3 @@
 from . import membership_join_wizard
+from . import membership_tariff_simulation
+from . import membership_tariff_simulation_line

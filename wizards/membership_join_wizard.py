@@ -1,5 +1,5 @@
 from odoo import api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import UserError, ValidationError
 
 
 class MembershipJoinWizard(models.TransientModel):
@@ -25,6 +25,7 @@ class MembershipJoinWizard(models.TransientModel):
     joining_fee_amount = fields.Monetary("Joining Fee", compute="_compute_terms")
     amount_total = fields.Monetary("Total (untaxed)", compute="_compute_terms")
     fee_explanation = fields.Text(compute="_compute_terms")
+    fee_error = fields.Text(compute="_compute_terms", help="Why the fee cannot be computed yet.")
     post_invoice = fields.Boolean(
         "Post the Invoice",
         compute="_compute_post_invoice",
@@ -40,21 +41,26 @@ class MembershipJoinWizard(models.TransientModel):
 
     @api.depends("partner_id", "plan_id", "join_date")
     def _compute_terms(self):
+        empty = {
+            "date_start": False,
+            "date_end": False,
+            "full_amount": 0.0,
+            "amount": 0.0,
+            "joining_fee_amount": 0.0,
+            "amount_total": 0.0,
+            "fee_explanation": False,
+            "fee_error": False,
+        }
         for wizard in self:
-            if not (wizard.plan_id and wizard.join_date):
-                wizard.update(
-                    {
-                        "date_start": False,
-                        "date_end": False,
-                        "full_amount": 0.0,
-                        "amount": 0.0,
-                        "joining_fee_amount": 0.0,
-                        "amount_total": 0.0,
-                        "fee_explanation": False,
-                    }
-                )
+            if not (wizard.partner_id and wizard.plan_id and wizard.join_date):
+                wizard.update(empty)
                 continue
-            values = wizard._subscription_values()
+            try:
+                values = wizard._subscription_values()
+            except (UserError, ValidationError) as error:
+                # shown in the wizard; confirming raises it
+                wizard.update({**empty, "fee_error": error.args[0]})
+                continue
             preview = self.env["membership.subscription"].new(values)
             wizard.update(
                 {
@@ -65,13 +71,16 @@ class MembershipJoinWizard(models.TransientModel):
                     "joining_fee_amount": values["joining_fee_amount"],
                     "amount_total": values["amount"] + values["joining_fee_amount"],
                     "fee_explanation": "\n".join(preview._fee_explanation_lines()),
+                    "fee_error": False,
                 }
             )
 
     def _subscription_values(self):
         self.ensure_one()
-        terms, joining_fee = self.plan_id._get_join_terms(self.partner_id, self.join_date)
+        terms, joining_fee, quote = self.plan_id._get_join_terms(self.partner_id, self.join_date)
+        subscription = self.env["membership.subscription"]
         return {
+            **subscription._quote_values(quote),
             "partner_id": self.partner_id.id,
             "plan_id": self.plan_id.id,
             "kind": "join",
@@ -90,9 +99,7 @@ class MembershipJoinWizard(models.TransientModel):
     def action_confirm(self):
         self.ensure_one()
         if not self.plan_id.active:
-            raise UserError(
-                self.env._("The plan %(plan)s is archived: choose an active plan.", plan=self.plan_id.name)
-            )
+            raise UserError(self.env._("The plan %(plan)s is archived: choose an active plan.", plan=self.plan_id.name))
         subscription = self.env["membership.subscription"].create(self._subscription_values())
         subscription._create_invoices(post=self.post_invoice)
         subscription.message_post(

@@ -337,9 +337,7 @@ def test_prorated_amount_is_between_zero_and_the_full_fee(rule, join, fee, metho
 @given(rule=rules, join=joins, fee=fees, method=methods)
 def test_joining_on_the_first_day_pays_the_full_fee(rule, join, fee, method):
     start = calendar_period_containing(join, rule).start
-    assert (
-        first_period(start, rule, fee, method).amount == first_period(start, rule, fee, PRORATE_NONE).amount
-    )
+    assert first_period(start, rule, fee, method).amount == first_period(start, rule, fee, PRORATE_NONE).amount
 
 
 @given(rule=rules, join=joins, fee=fees, method=methods)

@@ -56,9 +56,7 @@ STEP_C = Component(
 MARGINAL_C = Component(
     "Payroll share", MARGINAL, "payroll", brackets=(B(0, 47_100, rate="17.75"), B(47_100, rate="0.6"))
 )
-WHOLE_C = Component(
-    "Turnover rate", WHOLE_RATE, "turnover", brackets=(B(0, 100_000, rate=1), B(100_000, rate="0.5"))
-)
+WHOLE_C = Component("Turnover rate", WHOLE_RATE, "turnover", brackets=(B(0, 100_000, rate=1), B(100_000, rate="0.5")))
 # From 0 % at 18,840 to 4 % at 28,260, applied to the whole figure; 4 % above.
 INTERP_C = Component(
     "Solidarity",
@@ -157,9 +155,7 @@ def test_grid_rounding_rules(step, mode, expected):
 def test_floor_and_ceiling_hold_after_rounding():
     assert fee(WHOLE_C, 1000, floor=D(100)).amount == D(100)
     assert fee(WHOLE_C, 1000, floor=D(100)).bound == "floor"
-    assert fee(WHOLE_C, 10**9, ceiling=D("2500.25"), rounding_step=D(10), rounding_mode="up").amount == D(
-        "2500.25"
-    )
+    assert fee(WHOLE_C, 10**9, ceiling=D("2500.25"), rounding_step=D(10), rounding_mode="up").amount == D("2500.25")
 
 
 def test_coefficients_on_a_component_and_on_the_whole_fee():
@@ -187,9 +183,7 @@ def test_coefficients_on_a_component_and_on_the_whole_fee():
 def test_formula_is_exact_and_safe():
     component = Component("Formula", FORMULA, formula="max(100, turnover * 0.001 + headcount * 2.5)")
     grid = validate_grid(Grid((component,)))
-    result = evaluate(
-        grid, {"turnover": D("123456.78"), "headcount": D(3)}, formula_evaluator=plain_formula_evaluator
-    )
+    result = evaluate(grid, {"turnover": D("123456.78"), "headcount": D(3)}, formula_evaluator=plain_formula_evaluator)
     assert result.amount == D("130.96")  # 123.45678 + 7.5, rounded
     assert grid_figures(grid) == {"turnover", "headcount"}
     assert decimal_formula("turnover * 0.1") == "turnover * D('0.1')"
@@ -306,9 +300,7 @@ def marginal_components(draw):
         "M",
         MARGINAL,
         "turnover",
-        brackets=tuple(
-            Bracket(D(lo), None if up is None else D(up), rate=draw(rates)) for lo, up in draw(bounds())
-        ),
+        brackets=tuple(Bracket(D(lo), None if up is None else D(up), rate=draw(rates)) for lo, up in draw(bounds())),
     )
 
 

@@ -34,8 +34,7 @@ registry.category("web_tour.tours").add("membership_dues_join_tour", {
             run: "edit Tour Plan",
         },
         {
-            trigger:
-                '.modal .o_field_widget[name=plan_id] .o-autocomplete--dropdown-item a:contains("Tour Plan")',
+            trigger: '.modal .o_field_widget[name=plan_id] .o-autocomplete--dropdown-item a:contains("Tour Plan")',
             run: "click",
         },
         {
@@ -80,8 +79,7 @@ registry.category("web_tour.tours").add("membership_dues_join_tour", {
         },
         {
             content: "The subscription waits for the payment of its posted invoice",
-            trigger:
-                '.o_form_view .o_statusbar_status button.o_arrow_button_current:contains("Waiting Payment")',
+            trigger: '.o_form_view .o_statusbar_status button.o_arrow_button_current:contains("Waiting Payment")',
         },
         {
             content: "The member got its number",

@@ -1,0 +1,184 @@
+"""How a fee was computed, in sentences, from the explanation stored with it.
+
+The stored explanation (``fee_data``, JSON) is written once when the fee is
+computed: the figures and where they came from, each component with the
+bracket or rate applied, caps, coefficients, bounds, rounding. These helpers
+turn it into sentences in the language of ``env`` (the officer's, or the
+member's for documents and the portal), so that the notice, the invoice and
+the portal always say the same thing.
+"""
+
+from odoo.tools import format_amount, formatLang
+
+from ..engine import to_decimal
+
+
+def _number(env, value, unit=""):
+    """A figure or a coefficient, with as many decimals as it has (up to 4)."""
+    value = to_decimal(value)
+    exponent = value.normalize().as_tuple().exponent
+    digits = 0 if value == value.to_integral_value() else min(4, -exponent)
+    text = formatLang(env, float(value), digits=digits)
+    return f"{text} {unit}".strip()
+
+
+def _rate(env, value):
+    value = to_decimal(value).normalize()
+    digits = max(0, -value.as_tuple().exponent) if value.as_tuple().exponent < 0 else 0
+    return f"{formatLang(env, float(value), digits=min(digits, 6))} %"
+
+
+def _bracket(env, detail, unit=""):
+    lower = _number(env, detail["lower"], unit)
+    if detail["upper"] is None:
+        return env._("from %(lower)s", lower=lower)
+    return env._("from %(lower)s to %(upper)s", lower=lower, upper=_number(env, detail["upper"], unit))
+
+
+def explain_fee(env, data, currency):
+    """Sentences explaining the full-period fee stored in ``data``."""
+    if not data:
+        return []
+
+    def money(value):
+        return format_amount(env, float(to_decimal(value)), currency)
+
+    if "flat" in data:
+        return [env._("Fee of the plan for a full period: %(amount)s.", amount=money(data["flat"]))]
+    lines = [env._("Tariff %(version)s, figures of %(year)s:", version=data["version"]["name"], year=data["year"])]
+    units = {}
+    for origin in data.get("figures", []):
+        units[origin["code"]] = origin.get("unit") or ""
+        value = _number(env, origin["value"], origin.get("unit"))
+        if origin["source"] == "declaration":
+            lines.append(env._("- %(figure)s: %(value)s (declared).", figure=origin["name"], value=value))
+        elif origin["source"] == "last_year":
+            lines.append(
+                env._(
+                    "- %(figure)s: %(value)s (not declared: %(year)s value %(declared)s plus %(uplift)s).",
+                    figure=origin["name"],
+                    value=value,
+                    year=origin["year"],
+                    declared=_number(env, origin["declared"], origin.get("unit")),
+                    uplift=_rate(env, origin["uplift"]),
+                )
+            )
+        else:
+            lines.append(
+                env._("- %(figure)s: %(value)s (not declared: default value).", figure=origin["name"], value=value)
+            )
+    if data.get("penalty"):
+        lines.append(
+            env._(
+                "Figures missing (%(figures)s): the plan's penalty fee applies, %(amount)s.",
+                figures=", ".join(data.get("missing", [])),
+                amount=money(data["penalty"]),
+            )
+        )
+        return lines
+    result = data.get("result") or {}
+    names = {origin["code"]: origin["name"] for origin in data.get("figures", [])}
+    for component in result.get("components", []):
+        lines.append(_explain_component(env, component, names, units, money))
+    coefficient = to_decimal(result.get("coefficient", "1"))
+    if coefficient != 1:
+        labels = ", ".join(c["label"] for c in data.get("coefficients", []) if not c["component"])
+        lines.append(
+            env._(
+                "Whole fee %(subtotal)s times %(factor)s (%(categories)s): %(adjustment)s.",
+                subtotal=money(result["subtotal"]),
+                factor=_number(env, coefficient),
+                categories=labels,
+                adjustment=money(result["coefficient_adjustment"]),
+            )
+        )
+    if to_decimal(result.get("rounding_adjustment", "0")):
+        modes = {"half_up": env._("to the nearest"), "up": env._("up to"), "down": env._("down to")}
+        lines.append(
+            env._(
+                "Rounded %(mode)s %(step)s: %(adjustment)s.",
+                mode=modes.get(result["rounding_mode"], ""),
+                step=_number(env, result["rounding_step"]),
+                adjustment=money(result["rounding_adjustment"]),
+            )
+        )
+    if result.get("bound") == "floor":
+        lines.append(env._("Raised to the tariff's floor: %(amount)s.", amount=money(result["amount"])))
+    elif result.get("bound") == "ceiling":
+        lines.append(env._("Limited to the tariff's ceiling: %(amount)s.", amount=money(result["amount"])))
+    lines.append(env._("Fee for a full period: %(amount)s.", amount=money(data["amount"])))
+    return lines
+
+
+def _explain_component(env, component, names, units, money):
+    kind = component["kind"]
+    figure = names.get(component["figure"], component["figure"] or "")
+    unit = units.get(component["figure"], "")
+    details = component["details"]
+    if kind == "flat":
+        text = env._("flat amount")
+    elif kind == "step":
+        text = env._(
+            "%(figure)s %(value)s, bracket %(bracket)s",
+            figure=figure,
+            value=_number(env, component["figure_used"], unit),
+            bracket=_bracket(env, details[0], unit),
+        )
+    elif kind == "marginal":
+        text = " + ".join(
+            env._(
+                "%(rate)s of %(base)s",
+                rate=_rate(env, detail["rate"]),
+                base=_number(env, detail["base"], unit),
+            )
+            for detail in details
+        ) or env._("nothing")
+    elif kind in ("whole_rate", "interpolated"):
+        text = env._(
+            "%(rate)s of %(figure)s %(value)s (bracket %(bracket)s)",
+            rate=_rate(env, details[0]["rate"]),
+            figure=figure,
+            value=_number(env, component["figure_used"], unit),
+            bracket=_bracket(env, details[0], unit),
+        )
+    elif kind == "per_unit":
+        if details:
+            text = " + ".join(
+                env._("%(units)s at %(price)s", units=_number(env, d["base"]), price=money(_unit_price(d)))
+                for d in details
+            )
+        else:
+            used = to_decimal(component["figure_used"])
+            price = to_decimal(component["raw"]) / used if used else to_decimal(0)
+            text = env._("%(units)s at %(price)s", units=_number(env, used, unit), price=money(price))
+    else:
+        text = env._("formula")
+    notes = []
+    if component["capped"]:
+        notes.append(
+            env._(
+                "%(figure)s counted up to %(cap)s (declared %(value)s)",
+                figure=figure,
+                cap=_number(env, component["figure_used"], unit),
+                value=_number(env, component["figure_value"], unit),
+            )
+        )
+    if to_decimal(component["coefficient"]) != 1:
+        notes.append(env._("times %(factor)s", factor=_number(env, component["coefficient"])))
+    if component["bound"] == "minimum":
+        notes.append(env._("raised to its minimum"))
+    elif component["bound"] == "maximum":
+        notes.append(env._("limited to its maximum"))
+    note = f" ({'; '.join(notes)})" if notes else ""
+    return env._(
+        "%(component)s: %(how)s%(notes)s = %(amount)s.",
+        component=component["name"],
+        how=text,
+        notes=note,
+        amount=money(component["amount"]),
+    )
+
+
+def _unit_price(detail):
+    base = to_decimal(detail["base"])
+    return to_decimal(detail["amount"]) / base if base else to_decimal(0)

@@ -1,0 +1,172 @@
+from odoo import api, fields, models
+from odoo.exceptions import UserError
+
+from ..engine import to_decimal
+
+SOURCES = [
+    ("portal", "Portal"),
+    ("import", "Import"),
+    ("manual", "Manual"),
+    ("fallback", "Fallback"),
+]
+
+
+class MembershipDeclaration(models.Model):
+    """One member's declared figures for one year: the figures that set the
+    fee of the member's periods starting that year."""
+
+    _name = "membership.declaration"
+    _description = "Declaration of Figures"
+    _inherit = ["mail.thread", "mail.activity.mixin"]
+    _order = "year desc, partner_id, id"
+    _check_company_auto = True
+    _rec_names_search = ["partner_id"]
+
+    partner_id = fields.Many2one(
+        "res.partner",
+        "Member",
+        required=True,
+        index=True,
+        tracking=True,
+        ondelete="restrict",
+        check_company=True,
+    )
+    company_id = fields.Many2one("res.company", required=True, index=True, default=lambda self: self.env.company)
+    year = fields.Integer(
+        required=True,
+        tracking=True,
+        default=lambda self: fields.Date.context_today(self).year,
+        help="Membership year: these figures set the fees of the periods starting in this year.",
+    )
+    state = fields.Selection(
+        [("to_declare", "To Declare"), ("declared", "Declared"), ("validated", "Validated")],
+        required=True,
+        default="to_declare",
+        tracking=True,
+        index=True,
+    )
+    source = fields.Selection(SOURCES, required=True, default="manual", tracking=True)
+    date_declared = fields.Date("Declared On", tracking=True, copy=False)
+    deadline = fields.Date(help="Declarations received after this date are accepted and flagged late.")
+    is_late = fields.Boolean("Late", compute="_compute_is_late", store=True)
+    line_ids = fields.One2many("membership.declaration.line", "declaration_id", "Figures", copy=True)
+    note = fields.Text()
+
+    _member_year_unique = models.UniqueIndex(
+        "(partner_id, company_id, year)", "A member has one declaration per year and company."
+    )
+
+    @api.depends("date_declared", "deadline")
+    def _compute_is_late(self):
+        for declaration in self:
+            declaration.is_late = bool(
+                declaration.deadline and declaration.date_declared and declaration.date_declared > declaration.deadline
+            )
+
+    @api.depends("partner_id", "year")
+    def _compute_display_name(self):
+        for declaration in self:
+            declaration.display_name = f"{declaration.partner_id.display_name} {declaration.year}"
+
+    @api.constrains("year")
+    def _check_year(self):
+        for declaration in self:
+            if not 1900 <= declaration.year <= 2999:
+                raise UserError(
+                    self.env._(
+                        "Declaration of %(member)s: %(year)s is not a valid year.",
+                        member=declaration.partner_id.display_name,
+                        year=declaration.year,
+                    )
+                )
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        declarations = super().create(vals_list)
+        # An import with figures is a declaration received, not a form to fill.
+        imported = declarations.filtered(lambda d: d.source == "import" and d.line_ids and d.state == "to_declare")
+        imported._mark_declared()
+        return declarations
+
+    def _mark_declared(self, source=None):
+        values = {"state": "declared"}
+        if source:
+            values["source"] = source
+        for declaration in self:
+            declaration.write({**values, "date_declared": declaration.date_declared or fields.Date.context_today(self)})
+
+    # ------------------------------------------------------------------
+    # Figures as the fee computation reads them
+    # ------------------------------------------------------------------
+    @api.model
+    def _figures_by_partner(self, partners, company, year):
+        """{partner_id: {figure_code: value as Decimal}} for the declared or
+        validated declarations of ``year``, in one query."""
+        lines = self.env["membership.declaration.line"].search_fetch(
+            [
+                ("declaration_id.partner_id", "in", partners.ids),
+                ("declaration_id.company_id", "=", company.id),
+                ("declaration_id.year", "=", year),
+                ("declaration_id.state", "in", ("declared", "validated")),
+            ],
+            ["value", "figure_id", "partner_id"],
+        )
+        codes = {figure.id: figure.code for figure in lines.figure_id}
+        result = {}
+        for line in lines:
+            result.setdefault(line.partner_id.id, {})[codes[line.figure_id.id]] = to_decimal(line.value)
+        return result
+
+    # ------------------------------------------------------------------
+    # Actions
+    # ------------------------------------------------------------------
+    def action_declare(self):
+        empty = self.filtered(lambda d: not d.line_ids)
+        if empty:
+            raise UserError(
+                self.env._(
+                    "The declaration %(declaration)s has no figure: enter them first.",
+                    declaration=empty[0].display_name,
+                )
+            )
+        self._mark_declared()
+
+    def action_validate(self):
+        """Validate the figures; fees already invoiced on other figures are
+        regularised (credit note or complementary invoice)."""
+        todo = self.filtered(lambda d: d.state != "validated")
+        if todo.filtered(lambda d: not d.line_ids):
+            raise UserError(self.env._("A declaration without figures cannot be validated."))
+        todo.filtered(lambda d: not d.date_declared).date_declared = fields.Date.context_today(self)
+        todo.state = "validated"
+        todo._regularise_fees()
+
+    def action_reset(self):
+        self.write({"state": "to_declare"})
+
+    def action_prefill_from_last_year(self):
+        """Copy last year's figures into an empty declaration."""
+        for declaration in self.filtered(lambda d: not d.line_ids):
+            last = self.search(
+                [
+                    ("partner_id", "=", declaration.partner_id.id),
+                    ("company_id", "=", declaration.company_id.id),
+                    ("year", "=", declaration.year - 1),
+                ],
+                limit=1,
+            )
+            declaration.line_ids = [
+                fields.Command.create({"figure_id": line.figure_id.id, "value": line.value}) for line in last.line_ids
+            ]
+
+    def _regularise_fees(self):
+        subscriptions = self.env["membership.subscription"].search(
+            [
+                ("partner_id", "in", self.partner_id.ids),
+                ("fee_year", "in", list(set(self.mapped("year")))),
+                ("tariff_version_id", "!=", False),
+                ("state", "!=", "cancelled"),
+            ]
+        )
+        keys = {(d.partner_id.id, d.company_id.id, d.year) for d in self}
+        subscriptions.filtered(lambda s: (s.partner_id.id, s.company_id.id, s.fee_year) in keys)._recompute_fee()

@@ -1,0 +1,111 @@
+import keyword
+
+from odoo import api, fields, models
+from odoo.exceptions import ValidationError
+
+from ..engine.tariff import FORMULA_FUNCTIONS
+
+
+class MembershipFigure(models.Model):
+    """A figure members declare and tariff grids read: turnover, payroll,
+    headcount, or any figure an officer adds."""
+
+    _name = "membership.figure"
+    _description = "Declared Figure"
+    _order = "sequence, id"
+
+    name = fields.Char(required=True, translate=True)
+    code = fields.Char(
+        required=True,
+        help="Name of the figure in tariff formulas: lowercase letters, digits and underscores.",
+    )
+    sequence = fields.Integer(default=10)
+    active = fields.Boolean(default=True)
+    value_type = fields.Selection([("number", "Number"), ("integer", "Whole number")], required=True, default="number")
+    unit = fields.Char(translate=True, help="Shown next to the value, e.g. EUR or employees.")
+    help_text = fields.Text("Help", translate=True, help="Shown to members when they declare the figure.")
+    max_value = fields.Float(
+        "Plausibility Limit",
+        digits=(20, 2),
+        help="A declared value above this limit is refused as implausible; 0 means no limit.",
+    )
+    default_value = fields.Float(
+        digits=(20, 2),
+        help="Used instead of a missing figure by plans whose fallback rule is 'default value'.",
+    )
+
+    _code_unique = models.UniqueIndex("(code)", "Two declared figures cannot have the same code.")
+
+    @api.constrains("code")
+    def _check_code(self):
+        for figure in self:
+            code = figure.code or ""
+            if (
+                not code.isidentifier()
+                or code != code.lower()
+                or keyword.iskeyword(code)
+                or code in FORMULA_FUNCTIONS
+                or code == "D"
+            ):
+                raise ValidationError(
+                    self.env._(
+                        "Declared figure %(name)s: the code %(code)r must be lowercase letters, digits "
+                        "and underscores, start with a letter, and not be a Python keyword or one of "
+                        "%(reserved)s.",
+                        name=figure.name,
+                        code=code,
+                        reserved=", ".join(FORMULA_FUNCTIONS),
+                    )
+                )
+
+    @api.constrains("max_value", "default_value")
+    def _check_limits(self):
+        for figure in self:
+            if figure.max_value < 0 or figure.default_value < 0:
+                raise ValidationError(
+                    self.env._(
+                        "Declared figure %(name)s: the plausibility limit and the default value cannot be negative.",
+                        name=figure.name,
+                    )
+                )
+
+    @api.model
+    def _codes(self):
+        """The codes a tariff may read, archived figures included."""
+        return set(self.with_context(active_test=False).search([("code", "!=", False)]).mapped("code"))
+
+    def _check_value(self, value, member=None, year=None):
+        """Raise a ValidationError in the member's terms if ``value`` cannot
+        be a value of this figure: negative, not whole for a whole number,
+        or above the plausibility limit."""
+        self.ensure_one()
+        where = self.env._("%(member)s, %(year)s: ", member=member.display_name, year=year) if member else ""
+        if value < 0:
+            raise ValidationError(
+                self.env._(
+                    "%(where)s%(figure)s is %(value)s; a declared figure cannot be negative.",
+                    where=where,
+                    figure=self.name,
+                    value=value,
+                )
+            )
+        if self.value_type == "integer" and value != int(value):
+            raise ValidationError(
+                self.env._(
+                    "%(where)s%(figure)s is %(value)s; it must be a whole number.",
+                    where=where,
+                    figure=self.name,
+                    value=value,
+                )
+            )
+        if self.max_value and value > self.max_value:
+            raise ValidationError(
+                self.env._(
+                    "%(where)s%(figure)s is %(value)s, above the plausibility limit of %(limit)s. Check the "
+                    "value (thousands typed twice?) or raise the limit on the figure.",
+                    where=where,
+                    figure=self.name,
+                    value=value,
+                    limit=self.max_value,
+                )
+            )
