@@ -1,5 +1,5 @@
 # The two project commands. Everything else is in tools/.
-.PHONY: run test lint format
+.PHONY: run test lint format bench screenshots
 
 run:  ## demo database with the module and demo data, served on 127.0.0.1
 	@bash tools/run.sh
@@ -12,3 +12,9 @@ lint:  ## only the linters
 
 format:  ## apply ruff and prettier formatting
 	@bash tools/format.sh
+
+bench:  ## benchmarks (pure tariff engine, fees of 10,000 members in Odoo); not part of make test
+	@bash tools/bench.sh all
+
+screenshots:  ## PNGs of the main screens of the demo served by make run, in screenshots/
+	@bash tools/screenshots.sh

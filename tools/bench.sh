@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Benchmarks (not part of make test): figures are measured, never asserted.
+#
+#   make bench                 # both benchmarks below
+#   bash tools/bench.sh engine # pure tariff engine: fees per second, 5-component grid
+#   bash tools/bench.sh fees   # fees of MD_BENCH_MEMBERS (default 10,000) members inside Odoo
+#
+# Results are printed and written as JSON under $MD_HOME/benchmark-results/.
+source "$(dirname "$0")/lib.sh"
+
+what="${1:-all}"
+setup_all
+RESULTS="$MD_HOME/benchmark-results"
+mkdir -p "$RESULTS"
+STAMP="$(date +%Y%m%d-%H%M%S)"
+
+if [ "$what" = engine ] || [ "$what" = all ]; then
+    "$VENV/bin/python" "$MD_ROOT/tools/bench_engine.py" --json "$RESULTS/engine-$STAMP.json"
+fi
+
+if [ "$what" = fees ] || [ "$what" = all ]; then
+    deps="$(manifest_depends)"
+    DB="md_bench_$$"
+    DATA="$MD_HOME/data-bench-$$"
+    cleanup() { dropdb --if-exists --force "$DB" 2>/dev/null || true; rm -rf "$DATA"; }
+    trap cleanup EXIT
+    say "creating $DB with the module (no demo data)"
+    odoo_bin -d "$DB" --addons-path="$ADDONS_PATH" --data-dir="$DATA" -i "$deps,$MD_MODULE" \
+        --stop-after-init --no-http --max-cron-threads=0 --log-level=warn >"$RESULTS/bench-install.log" 2>&1 \
+        || { tail -n 30 "$RESULTS/bench-install.log" >&2; die "installing the module failed"; }
+    say "seeding ${MD_BENCH_MEMBERS:-10000} members and computing their fees"
+    MD_BENCH_JSON="$RESULTS/fees-$STAMP.json" odoo_bin shell -d "$DB" --addons-path="$ADDONS_PATH" \
+        --data-dir="$DATA" --no-http --log-level=warn <"$MD_ROOT/tools/bench_fees.py"
+fi
