@@ -13,7 +13,9 @@ from odoo import Command
 members = int(os.environ.get("MD_BENCH_MEMBERS", "10000"))
 batch = int(os.environ.get("MD_BENCH_BATCH", "1000"))
 env = env(context=dict(env.context, tracking_disable=True, mail_create_nolog=True, mail_notrack=True))  # noqa: F821
-turnover, payroll, headcount = (env.ref(f"membership_dues.figure_{code}") for code in ("turnover", "payroll", "headcount"))
+turnover, payroll, headcount = (
+    env.ref(f"membership_dues.figure_{code}") for code in ("turnover", "payroll", "headcount")
+)
 
 seed_start = time.perf_counter()
 categories = env["membership.category"].create(
