@@ -1,3 +1,5 @@
+from . import res_company
+from . import res_config_settings
 from . import membership_figure
 from . import membership_category
 from . import membership_tariff
@@ -9,6 +11,10 @@ from . import membership_plan
 from . import membership_subscription
 from . import membership_declaration
 from . import membership_declaration_line
+from . import membership_refusal_reason
+from . import membership_renewal_campaign
+from . import membership_renewal_campaign_failure
+from . import membership_renewal
 from . import res_partner
 from . import account_move
 from . import account_move_line

@@ -23,6 +23,15 @@ class AccountMove(models.Model):
         for move in self:
             move.membership_subscription_count = counts.get(move, 0)
 
+    def _membership_send_async(self):
+        """Send these invoices by email in the background, with Odoo's own
+        invoice sending (PDF, mail template, the member's sending preferences)."""
+        self.filtered(lambda move: move.state == "posted").sending_data = {
+            "author_user_id": self.env.user.id,
+            "author_partner_id": self.env.user.partner_id.id,
+        }
+        self.env.ref("account.ir_cron_account_move_send")._trigger()
+
     def action_view_membership_subscriptions(self):
         self.ensure_one()
         action = self.env["ir.actions.act_window"]._for_xml_id("membership_dues.membership_subscription_action")

@@ -128,6 +128,7 @@ class MembershipSubscription(models.Model):
         ondelete="set null",
     )
     next_ids = fields.One2many("membership.subscription", "previous_id", "Next Subscriptions")
+    renewal_ids = fields.One2many("membership.renewal", "previous_subscription_id", "Renewal Notices")
     next_id = fields.Many2one("membership.subscription", "Next Subscription", compute="_compute_next_id")
     member_number = fields.Char(compute="_compute_member_number")
     cron_error = fields.Text(

@@ -54,6 +54,21 @@ class ResPartner(models.Model):
         tracking=True,
         help="Set by the payment follow-up; the member's status is 'Suspended' while it is set.",
     )
+    membership_leaving = fields.Boolean(
+        "Leaving",
+        company_dependent=True,
+        copy=False,
+        tracking=True,
+        help="The member announced it leaves: renewal campaigns skip it.",
+    )
+    membership_renewal_mode = fields.Selection(
+        [("plan", "As the plan says"), ("notice", "Renewal notice to approve"), ("invoice", "Direct invoice")],
+        "Renewal",
+        company_dependent=True,
+        default="plan",
+        help="Overrides the plan's renewal mode for this member.",
+    )
+    membership_renewal_ids = fields.One2many("membership.renewal", "partner_id", "Renewal Notices")
     membership_state = fields.Selection(
         MEMBERSHIP_STATES,
         "Membership Status",
@@ -288,6 +303,12 @@ class ResPartner(models.Model):
     # ------------------------------------------------------------------
     # Actions
     # ------------------------------------------------------------------
+    def _membership_renewal_mode(self, plan):
+        """'notice' or 'invoice': the member's override, else the plan's mode."""
+        self.ensure_one()
+        mode = self.with_company(plan.company_id).membership_renewal_mode
+        return plan.renewal_mode if mode in (False, "plan") else mode
+
     def action_view_membership_subscriptions(self):
         self.ensure_one()
         action = self.env["ir.actions.act_window"]._for_xml_id("membership_dues.membership_subscription_action")

@@ -254,3 +254,61 @@ class MembershipTariffCommon(MembershipCommon):
         return cls.env["membership.declaration"].create(
             {"partner_id": partner.id, "year": year, "state": state, "line_ids": lines}
         )
+
+
+class MembershipRenewalCommon(MembershipCommon):
+    """Four members paid 2026 on the calendar-year plan; a campaign renews the
+    periods ending on 31 December 2026 into 2027."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.members = cls.env["res.partner"].create(
+            [
+                {"name": name, "email": f"member{index}@example.com"}
+                for index, name in enumerate(("Ann", "Bob", "Cid", "Dan"))
+            ]
+        )
+        cls.subscriptions = cls.env["membership.subscription"]
+        for member in cls.members:
+            cls.subscriptions |= cls.paid_subscription(member, cls.plan_year, "2026-01-01", "2026-12-31")
+        cls.refuse_reason = cls.env.ref("membership_dues.refusal_reason_price")
+
+    @classmethod
+    def make_campaign(cls, **values):
+        return cls.env["membership.renewal.campaign"].create(
+            {
+                "name": "Renewals 2027",
+                "plan_ids": [Command.set(cls.plan_year.ids)],
+                "date_from": "2026-12-31",
+                "date_to": "2026-12-31",
+                "send_on_launch": False,
+                **values,
+            }
+        )
+
+    def run_campaign(self, campaign, batch_size=100):
+        campaign.state = "running"
+        with self.patched_commit_progress():
+            campaign._run(batch_size=batch_size)
+        return campaign.renewal_ids
+
+    @classmethod
+    def notice(cls, member, state="sent", date_sent="2026-11-01", **values):
+        """A renewal notice for ``member``'s 2027 period, as a campaign makes it."""
+        subscription = cls.subscriptions.filtered(lambda s: s.partner_id == member)
+        renewal = cls.env["membership.renewal"].create(
+            {
+                "partner_id": member.id,
+                "plan_id": cls.plan_year.id,
+                "previous_subscription_id": subscription.id,
+                "date_start": "2027-01-01",
+                "date_end": "2027-12-31",
+                "amount": 240.0,
+                "fee_data": {"flat": "240.00", "amount": "240.00", "year": 2027},
+                **values,
+            }
+        )
+        if state != "draft":
+            renewal.write({"state": state, "date_sent": date_sent})
+        return renewal

@@ -1,0 +1,554 @@
+import logging
+from datetime import timedelta
+
+from dateutil.relativedelta import relativedelta
+
+from odoo import api, fields, models
+from odoo.exceptions import UserError
+from odoo.fields import Domain
+from odoo.tools import format_amount, format_date
+
+from .fee_explanation import explain_fee
+
+_logger = logging.getLogger(__name__)
+
+OPEN_STATES = ("draft", "sent", "change_requested", "intervention")
+
+
+class MembershipRenewal(models.Model):
+    """A renewal notice: asks a member to confirm the next period.
+
+    It is separate from the subscription: approving it creates the next
+    subscription (waiting for payment) and its invoice. In auto-renew mode
+    the campaign approves it at once and the member is told beforehand how
+    to opt out. One notice per member, plan and period (unique index).
+    """
+
+    _name = "membership.renewal"
+    _description = "Renewal Notice"
+    _inherit = ["portal.mixin", "mail.thread", "mail.activity.mixin"]
+    _order = "date_start desc, id desc"
+    _check_company_auto = True
+    _rec_names_search = ["partner_id", "plan_id"]
+
+    campaign_id = fields.Many2one("membership.renewal.campaign", "Campaign", index="btree_not_null", check_company=True)
+    partner_id = fields.Many2one(
+        "res.partner", "Member", required=True, index=True, tracking=True, check_company=True, ondelete="restrict"
+    )
+    previous_subscription_id = fields.Many2one(
+        "membership.subscription", "Renewed Subscription", index="btree_not_null", check_company=True
+    )
+    plan_id = fields.Many2one(
+        "membership.plan",
+        "Proposed Plan",
+        required=True,
+        tracking=True,
+        check_company=True,
+        help="The plan of the next period; it may change while the notice is being discussed.",
+    )
+    company_id = fields.Many2one(related="plan_id.company_id", store=True, index=True, precompute=True)
+    currency_id = fields.Many2one(related="company_id.currency_id")
+    date_start = fields.Date("Period Start", required=True, tracking=True)
+    date_end = fields.Date("Period End", required=True, tracking=True)
+    period_anchor_day = fields.Integer()
+    mode = fields.Selection(
+        [("notice", "Notice to approve"), ("auto", "Auto-renewal")], required=True, default="notice", tracking=True
+    )
+    amount = fields.Monetary("Fee", tracking=True, help="Untaxed fee of the proposed period.")
+    tariff_version_id = fields.Many2one("membership.tariff.version", "Tariff Version", ondelete="restrict")
+    fee_year = fields.Integer("Figures of")
+    fee_data = fields.Json("Fee Computation")
+    fee_fallback = fields.Boolean("Fallback Used")
+    fee_explanation = fields.Text(compute="_compute_fee_explanation")
+    state = fields.Selection(
+        [
+            ("draft", "Draft"),
+            ("sent", "Sent"),
+            ("change_requested", "Change Requested"),
+            ("approved", "Approved"),
+            ("refused", "Refused"),
+            ("intervention", "Intervention Required"),
+            ("cancelled", "Cancelled"),
+        ],
+        required=True,
+        default="draft",
+        tracking=True,
+        index=True,
+        copy=False,
+    )
+    state_before_intervention = fields.Char(copy=False)
+    date_sent = fields.Date("Sent On", copy=False, tracking=True)
+    date_answered = fields.Date("Answered On", copy=False, tracking=True)
+    date_reminded = fields.Date("Last Reminder", copy=False)
+    reminder_count = fields.Integer("Reminders Sent", copy=False)
+    next_reminder_date = fields.Date(
+        compute="_compute_next_reminder_date",
+        store=True,
+        help="When the next reminder is due, for a sent notice without answer.",
+    )
+    no_reply_date = fields.Date(
+        "No Reply Since",
+        compute="_compute_next_reminder_date",
+        store=True,
+        help="From this day, a notice still without answer is listed as 'no reply' (6 months by default).",
+    )
+    token_expires_on = fields.Date("Link Valid Until", copy=False)
+    send_requested = fields.Boolean(
+        "To Send", copy=False, index=True, help="Queued for sending by the scheduled action."
+    )
+    change_comment = fields.Text("Requested Change", tracking=True)
+    opt_out_requested = fields.Boolean(
+        "Opt-out Requested", copy=False, tracking=True, help="An auto-renewed member asked not to renew."
+    )
+    refusal_reason_id = fields.Many2one("membership.refusal.reason", "Refusal Reason", tracking=True)
+    refusal_note = fields.Text()
+    intervention_reason = fields.Text("Intervention Reason", tracking=True)
+    subscription_id = fields.Many2one(
+        "membership.subscription", "New Subscription", copy=False, index="btree_not_null", check_company=True
+    )
+    invoice_id = fields.Many2one(related="subscription_id.invoice_id", string="Invoice")
+    payment_state = fields.Selection(related="subscription_id.invoice_id.payment_state", string="Payment")
+    amount_invoiced = fields.Monetary(compute="_compute_amounts_invoiced", store=True)
+    amount_paid = fields.Monetary(compute="_compute_amounts_invoiced", store=True)
+    is_paid = fields.Boolean(compute="_compute_amounts_invoiced", store=True)
+    category_id = fields.Many2one(
+        "membership.category",
+        "Category",
+        compute="_compute_category_id",
+        store=True,
+        help="The member's sector (or first category), for the campaign's figures.",
+    )
+
+    _member_plan_period_unique = models.UniqueIndex(
+        "(partner_id, plan_id, date_start)",
+        "A member has one renewal notice per plan and period: the campaign never creates a second one.",
+    )
+
+    # ------------------------------------------------------------------
+    # Computes
+    # ------------------------------------------------------------------
+    def _compute_access_url(self):  # pylint: disable=missing-return
+        super()._compute_access_url()
+        for renewal in self:
+            renewal.access_url = f"/my/renewals/{renewal.id}"
+
+    @api.depends("date_sent", "reminder_count", "state", "company_id.membership_reminder_delays")
+    def _compute_next_reminder_date(self):
+        for renewal in self:
+            delays = renewal.company_id._membership_reminder_delays()
+            sent = renewal.date_sent
+            renewal.no_reply_date = sent and sent + relativedelta(
+                months=renewal.company_id.membership_no_reply_months or 6
+            )
+            if renewal.state == "sent" and sent and renewal.reminder_count < len(delays):
+                renewal.next_reminder_date = sent + timedelta(days=delays[renewal.reminder_count])
+            else:
+                renewal.next_reminder_date = False
+
+    @api.depends("subscription_id.invoice_id.amount_untaxed", "subscription_id.invoice_id.amount_residual", "state")
+    def _compute_amounts_invoiced(self):
+        for renewal in self:
+            invoice = renewal.subscription_id.invoice_id
+            if renewal.state == "approved" and invoice and invoice.state == "posted":
+                renewal.amount_invoiced = invoice.amount_untaxed
+                total = invoice.amount_total
+                renewal.amount_paid = (total - invoice.amount_residual) * (
+                    invoice.amount_untaxed / total if total else 1
+                )
+                renewal.is_paid = invoice.currency_id.is_zero(invoice.amount_residual)
+            else:
+                renewal.amount_invoiced = renewal.amount_paid = 0.0
+                renewal.is_paid = renewal.state == "approved" and not invoice and bool(renewal.subscription_id)
+
+    @api.depends("partner_id.membership_category_ids")
+    def _compute_category_id(self):
+        for renewal in self:
+            categories = renewal.partner_id.membership_category_ids
+            renewal.category_id = categories.filtered(lambda c: c.dimension == "sector")[:1] or categories[:1]
+
+    @api.depends("fee_data", "currency_id")
+    def _compute_fee_explanation(self):
+        for renewal in self:
+            renewal.fee_explanation = "\n".join(explain_fee(self.env, renewal.fee_data, renewal.currency_id))
+
+    @api.depends("partner_id", "plan_id", "date_start")
+    def _compute_display_name(self):
+        for renewal in self:
+            renewal.display_name = self.env._(
+                "Renewal of %(member)s, %(plan)s from %(start)s",
+                member=renewal.partner_id.display_name or "",
+                plan=renewal.plan_id.name or "",
+                start=format_date(self.env, renewal.date_start) if renewal.date_start else "",
+            )
+
+    def preview_renewal(self):
+        """Open the member's page, as the member sees it."""
+        self.ensure_one()
+        return {"type": "ir.actions.act_url", "url": self.get_portal_url(), "target": "new"}
+
+    def _format_amount(self, amount=None):
+        return format_amount(self.env, float(self.amount if amount is None else amount), self.currency_id)
+
+    # ------------------------------------------------------------------
+    # Fee
+    # ------------------------------------------------------------------
+    def _apply_quote(self, quote):
+        self.ensure_one()
+        self.write(
+            {
+                "amount": float(quote.amount),
+                "tariff_version_id": quote.version.id if quote.version else False,
+                "fee_year": quote.year,
+                "fee_data": quote.data,
+                "fee_fallback": quote.fallback,
+            }
+        )
+
+    def action_recompute_fee(self):
+        """Recompute the fee on today's figures and the proposed plan (a
+        changed plan, new declarations) before the notice is approved."""
+        for renewal in self:
+            if renewal.state not in OPEN_STATES:
+                raise UserError(
+                    self.env._(
+                        "%(notice)s is %(state)s: reset it to draft to change its fee.",
+                        notice=renewal.display_name,
+                        state=dict(self._fields["state"]._description_selection(self.env))[renewal.state],
+                    )
+                )
+            quote = renewal.plan_id._compute_period_fees(renewal.partner_id, renewal.date_start)[renewal.partner_id.id]
+            if quote.error:
+                raise UserError(quote.error)
+            old = renewal.amount
+            renewal._apply_quote(quote)
+            if old != renewal.amount:
+                renewal.message_post(
+                    body=self.env._(
+                        "Fee recomputed: %(old)s becomes %(new)s.",
+                        old=renewal._format_amount(old),
+                        new=renewal._format_amount(),
+                    )
+                )
+
+    # ------------------------------------------------------------------
+    # Sending
+    # ------------------------------------------------------------------
+    def _token_validity_days(self):
+        return self.company_id.membership_link_validity_days or 120
+
+    def _send_notices(self, template_xmlid):
+        """Queue the notice's email (with its PDF) and extend its link."""
+        template = self.env.ref(template_xmlid)
+        today = fields.Date.context_today(self)
+        for renewal in self:
+            renewal._portal_ensure_token()
+            renewal.token_expires_on = today + timedelta(days=renewal._token_validity_days())
+            renewal.message_post_with_source(template, subtype_xmlid="mail.mt_comment")
+
+    def action_send(self):
+        """Send (or send again) the notices; returns what was done and what
+        was skipped, and why."""
+        to_send = self.filtered(lambda r: r.mode == "notice" and r.state in ("draft", "sent", "change_requested"))
+        skipped = self - to_send
+        to_send._send_notices("membership_dues.mail_template_renewal_notice")
+        first = to_send.filtered(lambda r: r.state == "draft")
+        first.write({"state": "sent", "date_sent": fields.Date.context_today(self), "send_requested": False})
+        to_send.filtered("send_requested").send_requested = False
+        return self._report(self.env._("Sent"), to_send, skipped)
+
+    def action_queue_send(self):
+        """Send a large selection in the background, in batches."""
+        to_send = self.filtered(lambda r: r.mode == "notice" and r.state in ("draft", "sent", "change_requested"))
+        to_send.send_requested = True
+        self.env.ref("membership_dues.ir_cron_membership_renewal_send")._trigger()
+        return self._report(self.env._("Queued for sending"), to_send, self - to_send)
+
+    def _report(self, verb, done, skipped):
+        """A notification saying what was done and what was skipped, and why."""
+        states = dict(self._fields["state"]._description_selection(self.env))
+        reasons = {}
+        for renewal in skipped:
+            reasons.setdefault(states[renewal.state], []).append(renewal)
+        lines = [self.env._("%(verb)s: %(count)s.", verb=verb, count=len(done))]
+        for state, renewals in sorted(reasons.items()):
+            lines.append(
+                self.env._(
+                    "Skipped %(count)s in state %(state)s: %(members)s.",
+                    count=len(renewals),
+                    state=state,
+                    members=", ".join(r.partner_id.display_name for r in renewals[:10])
+                    + (", ..." if len(renewals) > 10 else ""),
+                )
+            )
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "type": "success" if not skipped else "warning",
+                "title": self.env._("Renewal notices"),
+                "message": "\n".join(lines),
+                "sticky": bool(skipped),
+                "next": {"type": "ir.actions.act_window_close"},
+            },
+        }
+
+    # ------------------------------------------------------------------
+    # Member's answers (portal) and officer's decisions
+    # ------------------------------------------------------------------
+    def action_request_change(self, comment):
+        """The member asks for a change: the officer gets an activity."""
+        self.ensure_one()
+        if self.state not in ("sent", "draft", "change_requested"):
+            raise UserError(self.env._("This renewal notice cannot be changed anymore."))
+        comment = (comment or "").strip()
+        if not comment:
+            raise UserError(self.env._("Please say which change you would like."))
+        self.write(
+            {
+                "state": "change_requested",
+                "change_comment": comment,
+                "date_answered": fields.Date.context_today(self),
+            }
+        )
+        self.message_post(body=self.env._("The member asks for a change: %(comment)s", comment=comment))
+        self.activity_schedule(
+            "mail.mail_activity_data_todo",
+            summary=self.env._("Renewal change requested"),
+            note=comment,
+            user_id=self._responsible_user().id,
+        )
+
+    def _request_opt_out(self, comment):
+        """An auto-renewed member does not wish to renew: the officer resets
+        the notice (which credits the invoice) and refuses it."""
+        self.ensure_one()
+        self.write({"opt_out_requested": True, "change_comment": comment})
+        self.message_post(body=self.env._("The member does not wish to renew: %(comment)s", comment=comment))
+        self.activity_schedule(
+            "mail.mail_activity_data_todo",
+            summary=self.env._("Auto-renewal: the member opts out"),
+            note=comment,
+            user_id=self._responsible_user().id,
+        )
+
+    def _responsible_user(self):
+        """The officer following the notice: the campaign's responsible, or
+        the current user when a person acts, or the administrator."""
+        self.ensure_one()
+        if self.campaign_id.user_id:
+            return self.campaign_id.user_id
+        if not self.env.user._is_public() and not self.env.user.share:
+            return self.env.user
+        return self.env.ref("base.user_admin", raise_if_not_found=False) or self.env.user
+
+    def action_approve(self):
+        """Approve: create the next subscription, waiting for payment, and its
+        invoice, posted and sent. Returns a report of done and skipped."""
+        to_approve = self.filtered(lambda r: r.state in OPEN_STATES and r.state != "intervention")
+        skipped = self - to_approve
+        for renewal in to_approve:
+            renewal._approve()
+        return self._report(self.env._("Approved"), to_approve, skipped)
+
+    def _approve(self, send_invoice=True):
+        self.ensure_one()
+        subscription = self.env["membership.subscription"].create(self._subscription_values())
+        subscription._create_invoices(post=True)
+        self.write(
+            {
+                "state": "approved",
+                "subscription_id": subscription.id,
+                "date_answered": self.date_answered or fields.Date.context_today(self),
+            }
+        )
+        if send_invoice and subscription.invoice_id:
+            subscription.invoice_id._membership_send_async()
+        self.message_post(
+            body=self.env._(
+                "Approved: subscription %(subscription)s and invoice %(invoice)s created.",
+                subscription=subscription.display_name,
+                invoice=subscription.invoice_id.display_name or self.env._("none (nothing to pay)"),
+            )
+        )
+        return subscription
+
+    def _subscription_values(self):
+        self.ensure_one()
+        return {
+            "partner_id": self.partner_id.id,
+            "plan_id": self.plan_id.id,
+            "kind": "renewal",
+            "date_start": self.date_start,
+            "date_end": self.date_end,
+            "period_anchor_day": self.period_anchor_day,
+            "full_amount": self.amount,
+            "amount": self.amount,
+            "tariff_version_id": self.tariff_version_id.id,
+            "fee_year": self.fee_year,
+            "fee_data": self.fee_data,
+            "fee_fallback": self.fee_fallback,
+            "previous_id": self.previous_subscription_id.id,
+        }
+
+    def action_refuse(self, reason, note=None):
+        """Refuse (officers only): the membership ends with the current period."""
+        reason = self.env["membership.refusal.reason"].browse(reason) if isinstance(reason, int) else reason
+        if not reason:
+            raise UserError(self.env._("Choose the reason of the refusal."))
+        to_refuse = self.filtered(lambda r: r.state in OPEN_STATES)
+        skipped = self - to_refuse
+        to_refuse.write(
+            {
+                "state": "refused",
+                "refusal_reason_id": reason.id,
+                "refusal_note": note or False,
+                "date_answered": fields.Date.context_today(self),
+                "send_requested": False,
+            }
+        )
+        for renewal in to_refuse:
+            renewal.message_post(
+                body=self.env._(
+                    "Refused (%(reason)s): the membership ends on %(end)s.",
+                    reason=reason.name,
+                    end=format_date(self.env, renewal.date_start - timedelta(days=1)),
+                )
+            )
+        return self._report(self.env._("Refused"), to_refuse, skipped)
+
+    def action_set_intervention(self):
+        for renewal in self:
+            if not (renewal.intervention_reason or "").strip():
+                raise UserError(
+                    self.env._("%(notice)s: write the reason of the intervention first.", notice=renewal.display_name)
+                )
+            if renewal.state not in ("draft", "sent", "change_requested"):
+                raise UserError(
+                    self.env._("%(notice)s cannot require an intervention in its state.", notice=renewal.display_name)
+                )
+            renewal.write({"state_before_intervention": renewal.state, "state": "intervention"})
+
+    def action_clear_intervention(self):
+        for renewal in self.filtered(lambda r: r.state == "intervention"):
+            renewal.write({"state": renewal.state_before_intervention or "draft", "state_before_intervention": False})
+            renewal.message_post(body=self.env._("Intervention done: %(reason)s", reason=renewal.intervention_reason))
+
+    def action_cancel(self):
+        open_renewals = self.filtered(lambda r: r.state in OPEN_STATES)
+        open_renewals.write({"state": "cancelled", "send_requested": False})
+        return self._report(self.env._("Cancelled"), open_renewals, self - open_renewals)
+
+    def action_reset(self):
+        """Back to draft. An approved notice first undoes its approval: a
+        draft invoice is cancelled, a posted invoice without any payment is
+        credited in full, and the pending subscription is cancelled. A paid
+        or partly paid invoice is refused: money was received for it."""
+        for renewal in self:
+            if renewal.state == "approved":
+                renewal._undo_approval()
+            elif renewal.state not in ("refused", "cancelled", "change_requested", "sent", "intervention"):
+                continue
+            renewal.write(
+                {
+                    "state": "draft",
+                    "refusal_reason_id": False,
+                    "state_before_intervention": False,
+                    "send_requested": False,
+                    "opt_out_requested": False,
+                }
+            )
+            renewal.message_post(body=self.env._("Reset to draft."))
+
+    def _undo_approval(self):
+        self.ensure_one()
+        subscription = self.subscription_id
+        invoice = subscription.invoice_id
+        if invoice and invoice.state == "posted":
+            if invoice.payment_state != "not_paid":
+                raise UserError(
+                    self.env._(
+                        "The invoice %(invoice)s of %(notice)s has a payment (%(state)s): resetting the notice would "
+                        "leave money without a membership. Change the subscription directly, or refund the payment "
+                        "and credit the invoice first.",
+                        invoice=invoice.display_name,
+                        notice=self.display_name,
+                        state=dict(invoice._fields["payment_state"]._description_selection(self.env))[
+                            invoice.payment_state
+                        ],
+                    )
+                )
+            # a full credit note, posted and reconciled with the invoice
+            document = invoice._reverse_moves(
+                [{"ref": self.env._("Renewal notice reset: %(notice)s", notice=self.display_name)}], cancel=True
+            )
+            self.message_post(
+                body=self.env._(
+                    "Approval undone: invoice %(invoice)s credited by %(credit)s.",
+                    invoice=invoice.display_name,
+                    credit=document.display_name,
+                )
+            )
+        elif invoice and invoice.state == "draft":
+            invoice.button_cancel()
+            self.message_post(
+                body=self.env._("Approval undone: draft invoice %(invoice)s cancelled.", invoice=invoice.display_name)
+            )
+        if subscription:
+            subscription.is_cancelled = True
+            subscription.message_post(body=self.env._("Cancelled: its renewal notice was reset."))
+        self.subscription_id = False
+
+    # ------------------------------------------------------------------
+    # Scheduled actions
+    # ------------------------------------------------------------------
+    @api.model
+    def _get_reminder_domain(self, today):
+        """Sent notices whose next reminder is due; an intervention stops them."""
+        return Domain("state", "=", "sent") & Domain("next_reminder_date", "<=", today)
+
+    @api.model
+    def _cron_send_reminders(self, batch_size=200, today=None):
+        """Remind the members who did not answer. Idempotent: the number of
+        reminders sent is stored, and a day the server was off sends one
+        reminder, not several."""
+        today = today or fields.Date.context_today(self)
+        cron = self.env["ir.cron"]
+        domain = self._get_reminder_domain(today)
+        cron._commit_progress(remaining=self.search_count(domain))
+        failed = set()
+        while True:
+            batch = self.search(domain & Domain("id", "not in", list(failed)), limit=batch_size, order="id")
+            if not batch:
+                # failures are logged and retried at the next daily run
+                cron._commit_progress(remaining=0)
+                return len(failed)
+            for renewal in batch:
+                try:
+                    with self.env.cr.savepoint():
+                        renewal._send_reminder(today)
+                except Exception:
+                    _logger.exception("Membership: reminder of renewal notice %s failed", renewal.id)
+                    failed.add(renewal.id)
+            if not cron._commit_progress(len(batch)):
+                return self.search_count(domain & Domain("id", "not in", list(failed)))
+
+    def _send_reminder(self, today):
+        self.ensure_one()
+        delays = self.company_id._membership_reminder_delays()
+        passed = sum(1 for delay in delays if self.date_sent + timedelta(days=delay) <= today)
+        self._send_notices("membership_dues.mail_template_renewal_reminder")
+        self.write({"reminder_count": max(passed, self.reminder_count + 1), "date_reminded": today})
+
+    @api.model
+    def _cron_send_queued(self, batch_size=100):
+        """Send the notices queued by a bulk action, in batches."""
+        cron = self.env["ir.cron"]
+        domain = Domain("send_requested", "=", True)
+        cron._commit_progress(remaining=self.search_count(domain))
+        while True:
+            batch = self.search(domain, limit=batch_size, order="id")
+            if not batch:
+                return
+            batch.action_send()
+            if not cron._commit_progress(len(batch)):
+                return

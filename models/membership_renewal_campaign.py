@@ -1,0 +1,331 @@
+import logging
+from datetime import timedelta
+
+from odoo import api, fields, models
+from odoo.exceptions import UserError
+from odoo.fields import Domain
+from odoo.tools import format_date
+
+from ..engine import Period, next_period
+
+_logger = logging.getLogger(__name__)
+
+RENEWABLE_STATES = ("waiting_payment", "upcoming", "active", "expired")
+
+
+class MembershipRenewalCampaign(models.Model):
+    """Renews the subscriptions of some plans ending in a date range.
+
+    Launching it computes every renewing member's next fee, then creates a
+    renewal notice, or (auto-renew) approves it at once: next subscription
+    and invoice, and an email telling the member how to opt out. It runs in
+    batches with the cron progress API and is idempotent: a member has one
+    notice per plan and period (unique index), so relaunching, running the
+    scheduled action twice or resuming after a crash never creates a second
+    notice or invoice and never skips anyone. A failing member is recorded
+    with its error and does not stop the others.
+    """
+
+    _name = "membership.renewal.campaign"
+    _description = "Renewal Campaign"
+    _inherit = ["mail.thread"]
+    _order = "date_from desc, id desc"
+    _check_company_auto = True
+
+    name = fields.Char(required=True, tracking=True)
+    company_id = fields.Many2one("res.company", required=True, index=True, default=lambda self: self.env.company)
+    currency_id = fields.Many2one(related="company_id.currency_id")
+    user_id = fields.Many2one(
+        "res.users", "Responsible", default=lambda self: self.env.user, tracking=True, help="Follows the answers."
+    )
+    plan_ids = fields.Many2many("membership.plan", string="Plans", required=True, check_company=True)
+    date_from = fields.Date(
+        "Periods Ending From", required=True, tracking=True, help="Renews the subscriptions ending in this range."
+    )
+    date_to = fields.Date("Periods Ending Until", required=True, tracking=True)
+    auto_launch = fields.Boolean(
+        "Launch Automatically", help="The scheduled action launches the campaign this many days before the periods end."
+    )
+    launch_days_before = fields.Integer("Days Before", default=60)
+    send_on_launch = fields.Boolean(
+        "Send the Notices", default=True, help="Email each notice as soon as the campaign creates it."
+    )
+    state = fields.Selection(
+        [("draft", "Draft"), ("running", "Running"), ("done", "Done"), ("cancelled", "Cancelled")],
+        required=True,
+        default="draft",
+        tracking=True,
+        index=True,
+    )
+    launched_on = fields.Datetime(readonly=True, copy=False)
+    done_on = fields.Datetime(readonly=True, copy=False)
+    renewal_ids = fields.One2many("membership.renewal", "campaign_id", "Renewal Notices")
+    failure_ids = fields.One2many("membership.renewal.campaign.failure", "campaign_id", "Failures")
+
+    # progress
+    member_count = fields.Integer("Members to Renew", compute="_compute_progress")
+    done_count = fields.Integer("Done", compute="_compute_progress")
+    todo_count = fields.Integer("To Do", compute="_compute_progress")
+    failed_count = fields.Integer("Failed", compute="_compute_progress")
+    progress = fields.Float(compute="_compute_progress")
+
+    # figures
+    sent_count = fields.Integer("Notices Sent", compute="_compute_figures")
+    answered_count = fields.Integer("Answered", compute="_compute_figures")
+    approved_count = fields.Integer("Approved", compute="_compute_figures")
+    refused_count = fields.Integer("Refused", compute="_compute_figures")
+    pending_count = fields.Integer("Pending", compute="_compute_figures")
+    response_rate = fields.Float("Response Rate (%)", compute="_compute_figures", digits=(5, 1))
+    renewal_rate = fields.Float("Renewal Rate (%)", compute="_compute_figures", digits=(5, 1))
+    amount_called = fields.Monetary("Amount Called", compute="_compute_figures")
+    amount_invoiced = fields.Monetary("Amount Invoiced", compute="_compute_figures")
+    amount_paid = fields.Monetary("Amount Paid", compute="_compute_figures")
+
+    @api.constrains("date_from", "date_to", "launch_days_before")
+    def _check_dates(self):
+        for campaign in self:
+            if campaign.date_to < campaign.date_from:
+                raise UserError(
+                    self.env._(
+                        "Campaign %(name)s: the periods cannot end until %(end)s before ending from %(start)s.",
+                        name=campaign.name,
+                        end=format_date(self.env, campaign.date_to),
+                        start=format_date(self.env, campaign.date_from),
+                    )
+                )
+            if campaign.launch_days_before < 0:
+                raise UserError(
+                    self.env._("Campaign %(name)s: the days before launch cannot be negative.", name=campaign.name)
+                )
+
+    # ------------------------------------------------------------------
+    # Who renews
+    # ------------------------------------------------------------------
+    def _candidate_domain(self):
+        """Subscriptions this campaign renews: its plans, ending in its range,
+        not cancelled, not already renewed, their member not leaving."""
+        self.ensure_one()
+        return (
+            Domain("company_id", "=", self.company_id.id)
+            & Domain("plan_id", "in", self.plan_ids.ids)
+            & Domain("date_end", ">=", self.date_from)
+            & Domain("date_end", "<=", self.date_to)
+            & Domain("state", "in", RENEWABLE_STATES)
+            & Domain("next_ids", "not any", [("state", "!=", "cancelled")])
+            & Domain("partner_id", "not any", [("membership_leaving", "=", True)])
+        )
+
+    def _todo_domain(self):
+        """Candidates without a notice yet, except those that failed in this
+        campaign (retried with Retry Failed)."""
+        self.ensure_one()
+        return (
+            self._candidate_domain()
+            & Domain("renewal_ids", "=", False)
+            & Domain("id", "not in", self.failure_ids.subscription_id.ids)
+        )
+
+    def _compute_progress(self):
+        Subscription = self.env["membership.subscription"].with_context(active_test=False)
+        for campaign in self:
+            if not campaign.id or not campaign.plan_ids:
+                campaign.update({"member_count": 0, "done_count": 0, "todo_count": 0, "failed_count": 0, "progress": 0})
+                continue
+            done = len(campaign.renewal_ids)
+            todo = Subscription.search_count(campaign._todo_domain())
+            failed = len(campaign.failure_ids)
+            campaign.done_count = done
+            campaign.todo_count = todo
+            campaign.failed_count = failed
+            campaign.member_count = done + todo + failed
+            campaign.progress = 100.0 * done / campaign.member_count if campaign.member_count else 0.0
+
+    @api.depends("renewal_ids.state", "renewal_ids.amount", "renewal_ids.amount_paid")
+    def _compute_figures(self):
+        groups = {
+            (campaign.id, state): (count, amount, invoiced, paid)
+            for campaign, state, count, amount, invoiced, paid in self.env["membership.renewal"]._read_group(
+                [("campaign_id", "in", self.ids)],
+                ["campaign_id", "state"],
+                ["__count", "amount:sum", "amount_invoiced:sum", "amount_paid:sum"],
+            )
+        }
+        for campaign in self:
+            counts = {state: groups.get((campaign.id, state), (0, 0, 0, 0)) for state in _STATES}
+            total = sum(count for count, *_rest in counts.values())
+            answered_states = ("change_requested", "approved", "refused")
+            approved = counts["approved"][0]
+            refused = counts["refused"][0]
+            sent_like = total - counts["draft"][0] - counts["cancelled"][0]
+            campaign.sent_count = sent_like
+            campaign.answered_count = sum(counts[state][0] for state in answered_states)
+            campaign.approved_count = approved
+            campaign.refused_count = refused
+            campaign.pending_count = sum(
+                counts[state][0] for state in ("draft", "sent", "change_requested", "intervention")
+            )
+            campaign.response_rate = 100.0 * campaign.answered_count / sent_like if sent_like else 0.0
+            decided = total - counts["cancelled"][0]
+            campaign.renewal_rate = 100.0 * approved / decided if decided else 0.0
+            campaign.amount_called = sum(amount for _count, amount, *_rest in counts.values()) - counts["cancelled"][1]
+            campaign.amount_invoiced = sum(invoiced for _c, _a, invoiced, _p in counts.values())
+            campaign.amount_paid = sum(paid for *_rest, paid in counts.values())
+
+    # ------------------------------------------------------------------
+    # Running
+    # ------------------------------------------------------------------
+    def action_launch(self):
+        """Start the campaign: the scheduled action runs it in the
+        background, batch after batch (see the progress on the form)."""
+        for campaign in self:
+            if campaign.state not in ("draft", "done"):
+                continue
+            campaign.write({"state": "running", "launched_on": fields.Datetime.now(), "done_on": False})
+            campaign.message_post(body=self.env._("Campaign launched."))
+        self.env.ref("membership_dues.ir_cron_membership_campaigns")._trigger()
+
+    def action_retry_failed(self):
+        self.failure_ids.unlink()
+        self.filtered(lambda c: c.state == "done").action_launch()
+
+    def action_cancel(self):
+        self.write({"state": "cancelled"})
+
+    def action_draft(self):
+        self.filtered(lambda c: c.state == "cancelled").write({"state": "draft"})
+
+    @api.model
+    def _cron_run_campaigns(self, batch_size=200, today=None):
+        """Launch the campaigns due, then run the running ones, batch by
+        batch, with progress committed after each batch."""
+        today = today or fields.Date.context_today(self)
+        for campaign in self.search([("state", "=", "draft"), ("auto_launch", "=", True)]):
+            if campaign.date_from - timedelta(days=campaign.launch_days_before) <= today:
+                campaign.action_launch()
+        for campaign in self.search([("state", "=", "running")], order="date_from, id"):
+            if not campaign._run(batch_size=batch_size):
+                return  # out of time: the scheduler calls again
+
+    def _run(self, batch_size=200):
+        """Process the members still to renew. Returns False when the cron's
+        time is up (the rest is done at the next call), True when finished.
+        Another worker running the same campaign makes this one return."""
+        self.ensure_one()
+        cron = self.env["ir.cron"]
+        if not self.try_lock_for_update():
+            _logger.info("Membership: campaign %s is running in another worker", self.id)
+            return True
+        Subscription = self.env["membership.subscription"]
+        cron._commit_progress(remaining=Subscription.search_count(self._todo_domain()))
+        while True:
+            batch = Subscription.search(self._todo_domain(), limit=batch_size, order="id")
+            if not batch:
+                self.write({"state": "done", "done_on": fields.Datetime.now()})
+                self.message_post(
+                    body=self.env._(
+                        "Campaign done: %(done)s notices, %(failed)s failures.",
+                        done=len(self.renewal_ids),
+                        failed=len(self.failure_ids),
+                    )
+                )
+                cron._commit_progress(remaining=0)
+                return True
+            self._process(batch)
+            remaining = Subscription.search_count(self._todo_domain())
+            if not cron._commit_progress(len(batch), remaining=remaining):
+                return False
+            self.try_lock_for_update()  # the commit released the lock
+
+    def _process(self, subscriptions):
+        """One batch: the fees of all its members at once, then each
+        member's notice (or auto-renewal) in its own savepoint."""
+        Renewal = self.env["membership.renewal"]
+        prepared = []
+        for (plan, start), subs in subscriptions.grouped(lambda s: (s.plan_id, s.date_end + timedelta(days=1))).items():
+            try:
+                quotes = plan._compute_period_fees(subs.partner_id, start)
+            except UserError as error:
+                quotes = {partner.id: None for partner in subs.partner_id}
+                self._record_failures(subs, str(error.args[0]))
+                continue
+            for sub in subs:
+                prepared.append((sub, quotes[sub.partner_id.id]))
+        for subscription, quote in prepared:
+            try:
+                with self.env.cr.savepoint():
+                    if quote.error:
+                        raise UserError(quote.error)
+                    renewal = Renewal.create(self._renewal_values(subscription, quote))
+                    if renewal.mode == "auto":
+                        renewal._approve()
+                        renewal._send_notices("membership_dues.mail_template_renewal_auto")
+                        renewal.write({"date_sent": fields.Date.context_today(self)})
+                    elif self.send_on_launch:
+                        renewal.action_send()
+            except Exception as error:  # noqa: BLE001 - recorded, the batch goes on
+                _logger.info(
+                    "Membership: campaign %s could not renew subscription %s: %s", self.id, subscription.id, error
+                )
+                self._record_failures(subscription, str(error.args[0]) if error.args else repr(error))
+
+    def _record_failures(self, subscriptions, message):
+        Failure = self.env["membership.renewal.campaign.failure"]
+        existing = {f.subscription_id.id: f for f in self.failure_ids}
+        for subscription in subscriptions:
+            values = {"error": message, "date": fields.Datetime.now()}
+            if subscription.id in existing:
+                existing[subscription.id].write(values)
+            else:
+                Failure.create(
+                    {
+                        **values,
+                        "campaign_id": self.id,
+                        "subscription_id": subscription.id,
+                        "partner_id": subscription.partner_id.id,
+                    }
+                )
+
+    def _renewal_values(self, subscription, quote):
+        plan = subscription.plan_id
+        anchor = subscription.period_anchor_day or (
+            plan.period_start_day if plan.period_rule == "calendar" else subscription.date_start.day
+        )
+        period = next_period(Period(subscription.date_start, subscription.date_end), plan.period_months, anchor)
+        return {
+            "campaign_id": self.id,
+            "partner_id": subscription.partner_id.id,
+            "previous_subscription_id": subscription.id,
+            "plan_id": plan.id,
+            "date_start": period.start,
+            "date_end": period.end,
+            "period_anchor_day": anchor,
+            "mode": "auto" if subscription.partner_id._membership_renewal_mode(plan) == "invoice" else "notice",
+            "amount": float(quote.amount),
+            "tariff_version_id": quote.version.id if quote.version else False,
+            "fee_year": quote.year,
+            "fee_data": quote.data,
+            "fee_fallback": quote.fallback,
+        }
+
+    # ------------------------------------------------------------------
+    # Views
+    # ------------------------------------------------------------------
+    def action_view_renewals(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id("membership_dues.membership_renewal_action")
+        action["domain"] = [("campaign_id", "=", self.id)]
+        action["context"] = {"search_default_groupby_state": 1}
+        return action
+
+    def action_view_failures(self):
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Failures of %(campaign)s", campaign=self.name),
+            "res_model": "membership.renewal.campaign.failure",
+            "view_mode": "list",
+            "domain": [("campaign_id", "=", self.id)],
+        }
+
+
+_STATES = ("draft", "sent", "change_requested", "approved", "refused", "intervention", "cancelled")

@@ -1,0 +1,53 @@
+from odoo import api, fields, models
+from odoo.exceptions import ValidationError
+
+
+class ResCompany(models.Model):
+    _inherit = "res.company"
+
+    membership_reminder_delays = fields.Char(
+        "Renewal Reminder Delays",
+        default="7,21,45",
+        help="Days after sending a renewal notice when a member who did not answer is reminded, comma-separated.",
+    )
+    membership_no_reply_months = fields.Integer(
+        "No Reply After (months)",
+        default=6,
+        help="A notice still without answer after this many months is listed as 'no reply'.",
+    )
+    membership_link_validity_days = fields.Integer(
+        "Renewal Link Validity (days)",
+        default=120,
+        help="The member's link to answer a notice works this many days after each sending.",
+    )
+
+    @api.constrains("membership_reminder_delays", "membership_no_reply_months", "membership_link_validity_days")
+    def _check_membership_settings(self):
+        for company in self:
+            company._membership_reminder_delays()
+            if company.membership_no_reply_months < 1 or company.membership_link_validity_days < 1:
+                raise ValidationError(
+                    self.env._(
+                        "%(company)s: the 'no reply' delay and the link validity must be at least 1.",
+                        company=company.name,
+                    )
+                )
+
+    def _membership_reminder_delays(self):
+        """The reminder delays as sorted integers; a clear error otherwise."""
+        self.ensure_one()
+        text = self.membership_reminder_delays or ""
+        try:
+            delays = sorted(int(part) for part in text.replace(" ", "").split(",") if part)
+        except ValueError as error:
+            raise ValidationError(
+                self.env._(
+                    "Renewal reminder delays %(value)r: write whole numbers of days separated by commas, e.g. 7,21,45.",
+                    value=text,
+                )
+            ) from error
+        if any(delay <= 0 for delay in delays):
+            raise ValidationError(
+                self.env._("Renewal reminder delays %(value)r: every delay must be positive.", value=text)
+            )
+        return delays

@@ -1,0 +1,200 @@
+from datetime import date
+from unittest.mock import patch
+
+from psycopg2 import IntegrityError
+
+from odoo.tests import tagged
+from odoo.tools import mute_logger
+
+from .common import MembershipRenewalCommon
+
+
+class SimulatedCrash(Exception):
+    """The worker dies right after committing a batch."""
+
+
+@tagged("post_install", "-at_install")
+class TestCampaign(MembershipRenewalCommon):
+    def test_launch_creates_one_notice_per_member_for_the_next_period(self):
+        campaign = self.make_campaign()
+        renewals = self.run_campaign(campaign)
+        self.assertEqual(len(renewals), 4)
+        self.assertEqual(renewals.partner_id, self.members)
+        self.assertEqual(set(renewals.mapped("date_start")), {date(2027, 1, 1)})
+        self.assertEqual(set(renewals.mapped("date_end")), {date(2027, 12, 31)})
+        self.assertEqual(set(renewals.mapped("amount")), {240.0})
+        self.assertEqual(set(renewals.mapped("state")), {"draft"}, "send_on_launch is off")
+        self.assertEqual(renewals.previous_subscription_id, self.subscriptions)
+        self.assertEqual(campaign.state, "done")
+        self.assertEqual((campaign.member_count, campaign.done_count, campaign.todo_count), (4, 4, 0))
+
+    def test_anniversary_periods_in_a_date_range(self):
+        periods = [("2026-03-15", "2027-03-14"), ("2026-04-30", "2027-04-29"), ("2026-06-01", "2027-05-31")]
+        for index, (start, end) in enumerate(periods):
+            partner = self.env["res.partner"].create({"name": f"Anniversary {index}"})
+            self.paid_subscription(partner, self.plan_anniversary, start, end)
+        campaign = self.make_campaign(
+            plan_ids=[(6, 0, self.plan_anniversary.ids)], date_from="2027-03-01", date_to="2027-04-30"
+        )
+        renewals = self.run_campaign(campaign)
+        self.assertEqual(
+            sorted((r.date_start, r.date_end) for r in renewals),
+            [(date(2027, 3, 15), date(2028, 3, 14)), (date(2027, 4, 30), date(2028, 4, 29))],
+        )
+
+    def test_auto_renew_invoices_directly_and_tells_the_member(self):
+        self.members[0].membership_renewal_mode = "invoice"
+        self.plan_anniversary.renewal_mode = "invoice"  # another plan: does not matter here
+        campaign = self.make_campaign()
+        renewals = self.run_campaign(campaign)
+        auto = renewals.filtered(lambda r: r.partner_id == self.members[0])
+        self.assertEqual((auto.mode, auto.state), ("auto", "approved"))
+        subscription = auto.subscription_id
+        self.assertEqual(subscription.state, "waiting_payment")
+        self.assertEqual((subscription.date_start, subscription.previous_id), (date(2027, 1, 1), self.subscriptions[0]))
+        self.assertEqual(subscription.invoice_id.state, "posted")
+        self.assertTrue(subscription.invoice_id.sending_data, "the invoice is queued for sending")
+        message = auto.message_ids.filtered(lambda m: "renews automatically" in (m.body or ""))
+        self.assertTrue(message, "the member is told, with the amount and how to opt out")
+        self.assertIn("do not wish to renew", message.body)
+        self.assertTrue(message.attachment_ids, "with the notice attached")
+        self.assertTrue(auto.access_token)
+        self.assertEqual(set((renewals - auto).mapped("mode")), {"notice"})
+
+    def test_plan_in_direct_invoice_mode(self):
+        self.plan_year.renewal_mode = "invoice"
+        self.members[1].membership_renewal_mode = "notice"  # overridden per member
+        renewals = self.run_campaign(self.make_campaign())
+        self.assertEqual(renewals.filtered(lambda r: r.mode == "notice").partner_id, self.members[1])
+        self.assertEqual(len(renewals.filtered(lambda r: r.state == "approved")), 3)
+
+    def test_skips_refused_renewed_and_leaving_members(self):
+        ann, bob, cid, dan = self.members
+        self.notice(ann, state="sent").action_refuse(self.refuse_reason)
+        self.paid_subscription(bob, self.plan_year, "2027-01-01", "2027-12-31").previous_id = self.subscriptions[1]
+        cid.membership_leaving = True
+        campaign = self.make_campaign()
+        self.assertEqual(campaign.member_count, 1)
+        renewals = self.run_campaign(campaign)
+        self.assertEqual(renewals.partner_id, dan)
+
+    def test_relaunch_and_scheduled_action_twice_create_nothing_more(self):
+        campaign = self.make_campaign(send_on_launch=True)
+        self.run_campaign(campaign)
+        notices = self.env["membership.renewal"].search([])
+        messages = self.env["mail.message"].search_count([("model", "=", "membership.renewal")])
+        campaign.action_launch()
+        with self.patched_commit_progress():
+            self.env["membership.renewal.campaign"]._cron_run_campaigns()
+            self.env["membership.renewal.campaign"]._cron_run_campaigns()
+        self.assertEqual(self.env["membership.renewal"].search([]), notices)
+        self.assertEqual(self.env["mail.message"].search_count([("model", "=", "membership.renewal")]), messages)
+        self.assertEqual(campaign.state, "done")
+
+    def test_resume_after_a_crash_half_way(self):
+        """The worker dies after committing the first batch: the rerun
+        finishes the others, and each member has exactly one notice."""
+        self.members[2].membership_renewal_mode = "invoice"
+        campaign = self.make_campaign()
+        campaign.state = "running"
+        calls = {"count": 0}
+
+        def crash_after_first_batch(*args, **kwargs):
+            calls["count"] += 1
+            if calls["count"] == 2:  # the first call sets the total, the second commits batch 1
+                raise SimulatedCrash
+            return 1000.0
+
+        # (not assertRaises: Odoo's rolls the block back, as a crash would not)
+        crashed = False
+        with patch.object(type(self.env["ir.cron"]), "_commit_progress", side_effect=crash_after_first_batch):
+            try:
+                campaign._run(batch_size=2)
+            except SimulatedCrash:
+                crashed = True
+        self.assertTrue(crashed)
+        campaign.invalidate_recordset()
+        self.assertEqual(len(campaign.renewal_ids), 2, "one batch of two was done")
+        self.assertEqual(campaign.todo_count, 2)
+        self.run_campaign(campaign, batch_size=2)
+        renewals = self.env["membership.renewal"].search([])
+        self.assertEqual(sorted(renewals.partner_id.ids), sorted(self.members.ids))
+        self.assertEqual(len(renewals), 4, "exactly one notice per member")
+        invoices = renewals.subscription_id.invoice_id
+        self.assertEqual(len(invoices), 1, "one invoice for the auto-renewed member")
+
+    def test_a_second_notice_for_the_same_member_plan_and_period_is_refused_by_the_database(self):
+        self.notice(self.members[0], state="draft")
+        with mute_logger("odoo.sql_db"), self.assertRaises(IntegrityError), self.env.cr.savepoint():
+            self.notice(self.members[0], state="draft", previous_subscription_id=False)
+
+    def test_a_failing_member_is_recorded_and_does_not_stop_the_others(self):
+        tariff = self.env["membership.tariff"].create({"name": "Empty"})
+        self.plan_year.write({"tariff_id": tariff.id})  # no adopted version: every fee fails
+        other_plan = self.plan_anniversary
+        partner = self.env["res.partner"].create({"name": "On another plan"})
+        self.paid_subscription(partner, other_plan, "2026-01-01", "2026-12-31")
+        campaign = self.make_campaign(plan_ids=[(6, 0, (self.plan_year | other_plan).ids)])
+        renewals = self.run_campaign(campaign)
+        self.assertEqual(renewals.partner_id, partner, "the healthy member is renewed")
+        self.assertEqual(campaign.failed_count, 4)
+        self.assertIn("no adopted version valid on 01/01/2027", campaign.failure_ids[0].error)
+        self.assertEqual(campaign.state, "done", "failures do not keep the campaign running forever")
+        # fixed: Retry Failed renews them
+        self.plan_year.tariff_id = False
+        campaign.action_retry_failed()
+        self.run_campaign(campaign)
+        self.assertEqual(len(campaign.renewal_ids), 5)
+        self.assertFalse(campaign.failure_ids)
+
+    def test_one_bad_member_in_a_batch(self):
+        """A member whose notice cannot be written fails alone."""
+        bad = self.members[1]
+        original = type(self.env["membership.renewal"]).create
+
+        def create(records, vals_list):
+            vals_list = [vals_list] if isinstance(vals_list, dict) else vals_list
+            if any(vals.get("partner_id") == bad.id for vals in vals_list):
+                raise ValueError("simulated failure")
+            return original(records, vals_list)
+
+        campaign = self.make_campaign()
+        with patch.object(type(self.env["membership.renewal"]), "create", create):
+            renewals = self.run_campaign(campaign)
+        self.assertEqual(renewals.partner_id, self.members - bad)
+        self.assertEqual(campaign.failure_ids.partner_id, bad)
+        self.assertIn("simulated failure", campaign.failure_ids.error)
+
+    def test_auto_launch_by_the_scheduled_action(self):
+        campaign = self.make_campaign(auto_launch=True, launch_days_before=60)
+        Campaign = self.env["membership.renewal.campaign"]
+        with self.patched_commit_progress():
+            Campaign._cron_run_campaigns(today=date(2026, 10, 31))
+            self.assertEqual(campaign.state, "draft", "61 days before: not yet")
+            Campaign._cron_run_campaigns(today=date(2026, 11, 1))
+        self.assertEqual(campaign.state, "done")
+        self.assertEqual(len(campaign.renewal_ids), 4)
+
+    def test_campaign_figures(self):
+        campaign = self.make_campaign(send_on_launch=True)
+        renewals = self.run_campaign(campaign)
+        ann, bob, cid, _dan = (renewals.filtered(lambda r, m=m: r.partner_id == m) for m in self.members)
+        ann.action_approve()
+        bob.action_approve()
+        self.pay(bob.subscription_id.invoice_id)
+        cid.action_refuse(self.refuse_reason)
+        campaign.invalidate_recordset()
+        self.assertEqual(campaign.sent_count, 4)
+        self.assertEqual((campaign.approved_count, campaign.refused_count, campaign.pending_count), (2, 1, 1))
+        self.assertEqual(campaign.answered_count, 3)
+        self.assertEqual(campaign.response_rate, 75.0)
+        self.assertEqual(campaign.renewal_rate, 50.0)
+        self.assertEqual(campaign.amount_called, 960.0)
+        self.assertEqual(campaign.amount_invoiced, 480.0)
+        self.assertEqual(campaign.amount_paid, 240.0)
+        groups = dict(
+            self.env["membership.renewal"]._read_group(
+                [("campaign_id", "=", campaign.id)], ["plan_id"], ["amount_paid:sum"]
+            )
+        )
+        self.assertEqual(groups[self.plan_year], 240.0, "figures by plan (and category) for pivot and graph")

@@ -1,0 +1,31 @@
+from odoo import api, fields, models
+
+
+class MembershipRenewalRefuseWizard(models.TransientModel):
+    """Refuse one or many renewal notices with one reason."""
+
+    _name = "membership.renewal.refuse.wizard"
+    _description = "Refuse Renewal Notices"
+
+    renewal_ids = fields.Many2many("membership.renewal", string="Renewal Notices", required=True)
+    reason_id = fields.Many2one("membership.refusal.reason", "Reason", required=True)
+    note = fields.Text()
+    count = fields.Integer(compute="_compute_count")
+
+    @api.model
+    def default_get(self, fields_list):
+        values = super().default_get(fields_list)
+        if "renewal_ids" in fields_list and not values.get("renewal_ids"):
+            active_ids = self.env.context.get("active_ids") or []
+            if self.env.context.get("active_model") == "membership.renewal" and active_ids:
+                values["renewal_ids"] = [fields.Command.set(active_ids)]
+        return values
+
+    @api.depends("renewal_ids")
+    def _compute_count(self):
+        for wizard in self:
+            wizard.count = len(wizard.renewal_ids)
+
+    def action_refuse(self):
+        self.ensure_one()
+        return self.renewal_ids.action_refuse(self.reason_id, self.note)
