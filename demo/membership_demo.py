@@ -8,7 +8,7 @@ duplicates nothing.
 """
 
 import logging
-from datetime import date
+from datetime import date, timedelta
 
 from odoo import Command, api, fields, models
 
@@ -147,6 +147,7 @@ class MembershipDemo(models.AbstractModel):
         self._demo_tariff(company, plans["demo_plan_company"], categories)
         self._demo_declarations(company, members.filtered("is_company"))
         self._demo_subscriptions(members, plans)
+        self._demo_campaign(company, plans)
         self._demo_officer(company)
         _logger.info("Membership demo data: %s members, %s plans", len(members), len(plans))
 
@@ -527,6 +528,44 @@ class MembershipDemo(models.AbstractModel):
                     }
                 )
         self.env["membership.declaration"].create(values)
+
+    def _demo_campaign(self, company, plans):
+        """Next year's renewal campaign, under way: notices sent over the last
+        weeks and answered in every way, for the work queues to show."""
+        today = fields.Date.context_today(self)
+        end_of_year = date(today.year, 12, 31)
+        campaign = self.env["membership.renewal.campaign"].create(
+            {
+                "name": f"Renewals {today.year + 1}",
+                "company_id": company.id,
+                "plan_ids": [Command.set([plans["demo_plan_company"].id, plans["demo_plan_individual"].id])],
+                "date_from": end_of_year,
+                "date_to": end_of_year,
+                "send_on_launch": True,
+            }
+        )
+        self._demo_xmlid("demo_campaign_next_year", campaign)
+        todo = self.env["membership.subscription"].search(campaign._todo_domain(), order="id")
+        campaign.with_context(membership_skip_emails=True)._process(todo)
+        campaign.write({"state": "done", "launched_on": fields.Datetime.now(), "done_on": fields.Datetime.now()})
+        notices = campaign.renewal_ids.filtered(lambda r: r.mode == "notice").sorted("id")
+        reason_price = self.env.ref("membership_dues.refusal_reason_price")
+        for index, notice in enumerate(notices):
+            sent = today - timedelta(days=3 + (index * 5) % 60)
+            notice.write({"date_sent": sent, "reminder_count": 1 if (today - sent).days > 7 else 0})
+            match index % 9:
+                case 1:
+                    notice.action_request_change(
+                        "Could we move to the individual plan? We are now a one-person business."
+                    )
+                case 2:
+                    notice.intervention_reason = "The company was taken over: check the new invoicing address first."
+                    notice.action_set_intervention()
+                case 3 | 4:
+                    notice.with_context(membership_skip_emails=True)._approve(send_invoice=False)
+                case 5:
+                    notice.action_refuse(reason_price, "Fee too high this year.")
+        return campaign
 
     def _demo_invoice(self, subscription, invoice_date, scenario):
         invoice = subscription._create_invoices(post=False)
