@@ -491,7 +491,16 @@ class MembershipDemo(models.AbstractModel):
 
         version("demo_tariff_version_last", str(today.year - 1), today.year - 1, (240, 380, 620), (15, 10, 5), True)
         version("demo_tariff_version_current", str(today.year), today.year, (250, 400, 650), (15, 10, 5), True)
-        version("demo_tariff_version_next", str(today.year + 1), today.year + 1, (260, 430, 700), (16, 11, 5), False)
+        version("demo_tariff_version_next", str(today.year + 1), today.year + 1, (260, 430, 700), (16, 11, 5), True)
+        # the board's proposal for the year after: a draft to simulate before adopting it
+        version(
+            "demo_tariff_version_proposal",
+            f"{today.year + 2} (proposal)",
+            today.year + 2,
+            (275, 450, 760),
+            (18, 12, 6),
+            False,
+        )
         plan.write({"tariff_id": tariff.id, "fallback_mode": "last_year", "fallback_uplift": 5.0})
         return tariff
 
@@ -542,6 +551,7 @@ class MembershipDemo(models.AbstractModel):
                 "date_from": end_of_year,
                 "date_to": end_of_year,
                 "send_on_launch": True,
+                "user_id": self.env.ref("base.user_admin").id,
             }
         )
         self._demo_xmlid("demo_campaign_next_year", campaign)

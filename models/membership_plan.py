@@ -407,13 +407,25 @@ class MembershipPlan(models.Model):
             amount = round_money(self.fallback_penalty, self._rounding())
             data.update(penalty=str(amount), amount=str(amount))
             return FeeQuote(amount, version, year, data, True)
-        error = self.env._(
-            "%(member)s, %(year)s: the figures %(figures)s are missing and plan %(plan)s has no fallback for them.",
-            member=partner.display_name,
-            year=year,
-            figures=", ".join(figures.filtered(lambda f: f.code in missing).mapped("name")) or ", ".join(missing),
-            plan=self.name,
-        )
+        names = ", ".join(figures.filtered(lambda f: f.code in missing).mapped("name")) or ", ".join(missing)
+        if self.fallback_mode == "last_year":
+            error = self.env._(
+                "%(member)s, %(year)s: the figures %(figures)s are missing, and there is no %(last_year)s value to "
+                "fall back on.",
+                member=partner.display_name,
+                year=year,
+                figures=names,
+                last_year=year - 1,
+            )
+        else:
+            error = self.env._(
+                "%(member)s, %(year)s: the figures %(figures)s are missing and plan %(plan)s has no fallback for "
+                "missing figures.",
+                member=partner.display_name,
+                year=year,
+                figures=names,
+                plan=self.name,
+            )
         return FeeQuote(None, version, year, data, True, error)
 
     def _resolve_figures(self, codes, figures, declared, last_year, year):

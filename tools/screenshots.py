@@ -138,7 +138,11 @@ def main():
             name, _, path = spec.partition("=")
             chrome.goto(
                 f"{args.url}{path}",
-                ready="document.querySelector('.o_action_manager .o_view_controller, .o_portal, main, form')",
+                ready=(
+                    "document.querySelector('.o_action_manager .o_view_controller .o_content, "
+                    "#wrapwrap main, .o_portal')"
+                ),
+                settle=2.5,
             )
             target = out / f"{name}.png"
             chrome.screenshot(target, full_page=args.full_page)
