@@ -1,10 +1,12 @@
-"""Pure-Python maths of membership dues: periods, proration and money rounding.
+"""Pure-Python maths of membership dues: periods, proration, money rounding,
+tariffs and the follow-up calendar.
 
 Nothing in this package imports Odoo: it takes plain values (``datetime.date``,
 ``decimal.Decimal``, ``int``) and returns plain values, so it is tested with
 pytest and hypothesis outside Odoo (``tests/pure``) and reused by the models.
 """
 
+from .followup import Step, next_step
 from .money import joining_fee, round_money, to_decimal
 from .periods import (
     ANNIVERSARY,
@@ -70,6 +72,7 @@ __all__ = [
     "Period",
     "PeriodError",
     "PeriodRule",
+    "Step",
     "TariffError",
     "add_months",
     "calendar_period_containing",
@@ -78,6 +81,7 @@ __all__ = [
     "grid_figures",
     "joining_fee",
     "next_period",
+    "next_step",
     "period_from",
     "prorate",
     "round_money",
