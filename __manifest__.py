@@ -23,7 +23,10 @@
         # reports, before the mail templates that attach them
         "report/membership_renewal_reports.xml",
         "report/membership_renewal_templates.xml",
+        "report/membership_followup_reports.xml",
+        "report/membership_followup_templates.xml",
         "data/mail_template_data.xml",
+        "data/membership_followup_data.xml",
         # views
         "views/membership_figure_views.xml",
         "views/membership_category_views.xml",
@@ -34,6 +37,7 @@
         "views/membership_renewal_views.xml",
         "views/membership_renewal_campaign_views.xml",
         "views/res_config_settings_views.xml",
+        "views/membership_followup_views.xml",
         "views/portal_templates.xml",
         "views/membership_subscription_views.xml",
         "views/res_partner_views.xml",

@@ -148,6 +148,7 @@ class MembershipDemo(models.AbstractModel):
         self._demo_declarations(company, members.filtered("is_company"))
         self._demo_subscriptions(members, plans)
         self._demo_campaign(company, plans)
+        self._demo_followup(company)
         self._demo_officer(company)
         _logger.info("Membership demo data: %s members, %s plans", len(members), len(plans))
 
@@ -576,6 +577,24 @@ class MembershipDemo(models.AbstractModel):
                 case 5:
                     notice.action_refuse(reason_price, "Fee too high this year.")
         return campaign
+
+    def _demo_followup(self, company):
+        """The payment follow-up as if it had run every day this year: the
+        unpaid dues are at their levels, some members suspended (nothing is
+        sent or printed)."""
+        policy = self.env["membership.followup.policy"]._for_company(company)
+        fee_product = self.env["product.product"].create(
+            {"name": "Late payment fee", "type": "service", "list_price": 15.0, "company_id": company.id}
+        )
+        self._demo_xmlid("demo_product_late_fee", fee_product)
+        second = policy.level_ids.filtered(lambda level: level.delay_days == 30)
+        second.write({"late_fee_type": "fixed", "late_fee_amount": 15.0, "late_fee_product_id": fee_product.id})
+        today = fields.Date.context_today(self)
+        Communication = self.env["membership.followup.communication"].with_context(membership_skip_emails=True)
+        day = date(today.year, 1, 1)
+        while day <= today:
+            Communication._send_due(day)
+            day += timedelta(days=1)
 
     def _demo_invoice(self, subscription, invoice_date, scenario):
         invoice = subscription._create_invoices(post=False)

@@ -7,6 +7,8 @@ from . import membership_tariff_version
 from . import membership_tariff_component
 from . import membership_tariff_bracket
 from . import membership_tariff_coefficient
+from . import membership_followup_policy
+from . import membership_followup_level
 from . import membership_plan
 from . import membership_subscription
 from . import membership_declaration
@@ -15,6 +17,13 @@ from . import membership_refusal_reason
 from . import membership_renewal_campaign
 from . import membership_renewal_campaign_failure
 from . import membership_renewal
+from . import membership_followup_line
+from . import membership_followup_communication
 from . import res_partner
 from . import account_move
 from . import account_move_line
+
+# SQL views last: they read the columns the models above add.
+from . import membership_dues_analysis
+from . import membership_followup_analysis
+from . import membership_dues_collection

@@ -4,7 +4,8 @@ from odoo import api, fields, models
 class AccountMove(models.Model):
     """Dues invoices are ordinary customer invoices linked to their
     subscriptions. The subscription's state follows the invoice's state and
-    payment state (see README.rst, "Accounting link")."""
+    payment state (see README.rst, "Accounting link"). They are followed up
+    by the membership follow-up policies."""
 
     _inherit = "account.move"
 
@@ -12,6 +13,42 @@ class AccountMove(models.Model):
         "membership.subscription", "invoice_id", "Membership Subscriptions", readonly=True
     )
     membership_subscription_count = fields.Integer(compute="_compute_membership_subscription_count")
+    is_membership_dues = fields.Boolean(
+        "Dues Invoice",
+        compute="_compute_is_membership_dues",
+        store=True,
+        index=True,
+        help="Invoices membership dues (a period, a joining fee or a regularisation).",
+    )
+    membership_dispute = fields.Boolean(
+        "Disputed", copy=False, tracking=True, help="A disputed invoice is never reminded."
+    )
+    membership_followup_manual = fields.Boolean(
+        "Manual Follow-up", copy=False, tracking=True, help="Left to an officer: the automatic follow-up skips it."
+    )
+    membership_followup_postponed_until = fields.Date(
+        "Next Reminder Not Before", copy=False, tracking=True, help="Postpones the next follow-up level."
+    )
+    membership_followup_line_ids = fields.One2many("membership.followup.line", "move_id", "Follow-up History")
+    membership_followup_last_date = fields.Date(
+        "Last Follow-up On", copy=False, readonly=True, help="When the last follow-up level was sent."
+    )
+    membership_followup_level_id = fields.Many2one(
+        "membership.followup.level",
+        "Follow-up Level",
+        compute="_compute_membership_followup",
+        store=True,
+        help="The highest follow-up level sent.",
+    )
+    membership_followup_next_level_id = fields.Many2one(
+        "membership.followup.level", "Next Follow-up", compute="_compute_membership_followup", store=True
+    )
+    membership_followup_next_date = fields.Date("Next Follow-up On", compute="_compute_membership_followup", store=True)
+
+    @api.depends("invoice_line_ids.membership_subscription_id")
+    def _compute_is_membership_dues(self):
+        for move in self:
+            move.is_membership_dues = bool(move.invoice_line_ids.membership_subscription_id)
 
     @api.depends("membership_subscription_ids")
     def _compute_membership_subscription_count(self):
@@ -23,6 +60,51 @@ class AccountMove(models.Model):
         for move in self:
             move.membership_subscription_count = counts.get(move, 0)
 
+    @api.depends(
+        "membership_followup_line_ids.level_id",
+        "membership_followup_line_ids.date",
+        "membership_followup_postponed_until",
+        "payment_state",
+        "is_membership_dues",
+        "line_ids.date_maturity",
+        "line_ids.reconciled",
+    )
+    def _compute_membership_followup(self):
+        """The highest level sent, and the earliest next level among the open
+        instalments, with the same calendar as the run (engine/followup.py).
+        Stored, and recomputed when a level is sent, a payment reconciled or
+        the reminder postponed. As of the day it is computed: a courtesy
+        level whose moment passed is not shown as next."""
+        Communication = self.env["membership.followup.communication"]
+        today = fields.Date.context_today(self)
+        dues = self.filtered(lambda m: m.is_membership_dues and m.state == "posted" and m.move_type == "out_invoice")
+        policies = Communication._policies_by_move(dues) if dues else {}
+        for move in self:
+            sent = move.membership_followup_line_ids.sorted(lambda line: (line.delay_days, line.id))
+            move.membership_followup_level_id = sent[-1:].level_id
+            policy = policies.get(move.id)
+            best = None
+            if policy and move.payment_state in ("not_paid", "partial"):
+                for line in move.line_ids:
+                    if line.display_type != "payment_term" or line.reconciled:
+                        continue
+                    line_sent = {r.level_id.id: r.date for r in sent if r.move_line_id == line}
+                    step = Communication._next_step(policy, line, line_sent, today)
+                    if step and (best is None or step.date < best.date):
+                        best = step
+            move.membership_followup_next_level_id = best.key if best else False
+            move.membership_followup_next_date = best.date if best else False
+
+    def _invoice_paid_hook(self):
+        """Paid dues lift the suspension they caused."""
+        result = super()._invoice_paid_hook()
+        dues = self.filtered("is_membership_dues")
+        for company, moves in dues.grouped("company_id").items():
+            self.env["membership.followup.communication"]._lift_suspensions(
+                moves.partner_id.commercial_partner_id, company
+            )
+        return result
+
     def _membership_send_async(self):
         """Send these invoices by email in the background, with Odoo's own
         invoice sending (PDF, mail template, the member's sending preferences)."""
@@ -31,6 +113,13 @@ class AccountMove(models.Model):
             "author_partner_id": self.env.user.partner_id.id,
         }
         self.env.ref("account.ir_cron_account_move_send")._trigger()
+
+    def action_membership_postpone(self, days=15):
+        today = fields.Date.context_today(self)
+        for move in self:
+            move.membership_followup_postponed_until = fields.Date.add(
+                max(today, move.membership_followup_postponed_until or today), days=days
+            )
 
     def action_view_membership_subscriptions(self):
         self.ensure_one()

@@ -197,6 +197,12 @@ class MembershipPlan(models.Model):
     )
     fallback_uplift = fields.Float("Uplift (%)", digits=(8, 2), help="Added to last year's value.")
     fallback_penalty = fields.Monetary("Penalty Fee", help="The fee charged when figures are missing.")
+    followup_policy_id = fields.Many2one(
+        "membership.followup.policy",
+        "Follow-up Policy",
+        check_company=True,
+        help="How its unpaid dues invoices are followed up; the company's default policy when empty.",
+    )
     subscription_ids = fields.One2many("membership.subscription", "plan_id", "Subscriptions")
     subscription_count = fields.Integer(compute="_compute_subscription_count")
 

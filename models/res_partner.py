@@ -61,6 +61,13 @@ class ResPartner(models.Model):
         tracking=True,
         help="The member announced it leaves: renewal campaigns skip it.",
     )
+    membership_collection = fields.Boolean(
+        "External Collection",
+        company_dependent=True,
+        copy=False,
+        tracking=True,
+        help="Flagged by the payment follow-up: the overdue dues are handed to external collection.",
+    )
     membership_renewal_mode = fields.Selection(
         [("plan", "As the plan says"), ("notice", "Renewal notice to approve"), ("invoice", "Direct invoice")],
         "Renewal",
@@ -69,6 +76,19 @@ class ResPartner(models.Model):
         help="Overrides the plan's renewal mode for this member.",
     )
     membership_renewal_ids = fields.One2many("membership.renewal", "partner_id", "Renewal Notices")
+    membership_followup_line_ids = fields.One2many(
+        "membership.followup.line", "partner_id", "Dues Follow-up History", readonly=True
+    )
+    membership_followup_level_id = fields.Many2one(
+        "membership.followup.level",
+        "Follow-up Level",
+        compute="_compute_membership_followup",
+        help="The highest follow-up level sent for the member's unpaid dues invoices.",
+    )
+    membership_followup_next_level_id = fields.Many2one(
+        "membership.followup.level", "Next Follow-up", compute="_compute_membership_followup"
+    )
+    membership_followup_next_date = fields.Date("Next Follow-up On", compute="_compute_membership_followup")
     membership_state = fields.Selection(
         MEMBERSHIP_STATES,
         "Membership Status",
@@ -117,11 +137,15 @@ class ResPartner(models.Model):
         rank. A subscription covering today ranks "member", one whose grace
         runs today "grace" (both "suspended" if its member is suspended), an
         older one "former"; a paid period that has not started yet is not
-        membership yet."""
+        membership yet. A member suspended by the payment follow-up is
+        "suspended" while a period it has not paid runs (until it pays)."""
         company_id, today = self._membership_sql_params()
         rank = SQL(
             """(SELECT COALESCE(MAX(
-                    CASE WHEN s.date_start <= %(today)s AND s.date_end >= %(today)s
+                    CASE WHEN s.state = 'waiting_payment'
+                              THEN CASE WHEN s.date_start <= %(today)s AND s.grace_date_end >= %(today)s
+                                        THEN %(r_suspended)s ELSE %(r_none)s END
+                         WHEN s.date_start <= %(today)s AND s.date_end >= %(today)s
                               THEN CASE WHEN %(suspended)s THEN %(r_suspended)s ELSE %(r_member)s END
                          WHEN s.date_end < %(today)s AND s.grace_date_end >= %(today)s
                               THEN CASE WHEN %(suspended)s THEN %(r_suspended)s ELSE %(r_grace)s END
@@ -131,7 +155,7 @@ class ResPartner(models.Model):
                   JOIN res_partner sp ON sp.id = s.partner_id
                  WHERE s.partner_id = ANY(%(owners)s)
                    AND s.company_id = %(company)s
-                   AND s.state IN %(paid)s)""",
+                   AND (s.state IN %(paid)s OR (s.state = 'waiting_payment' AND %(suspended)s)))""",
             today=today,
             suspended=SQL("COALESCE((sp.membership_suspended ->> %s)::boolean, FALSE)", str(company_id)),
             owners=self._membership_owners_sql(alias),
@@ -249,6 +273,46 @@ class ResPartner(models.Model):
             partner.membership_plan_id = Plan.browse(plan_id)
             partner.membership_date_end = date_end
             partner.membership_date_start = date_start
+
+    @api.depends_context("company")
+    def _compute_membership_followup(self):
+        """From the member's unpaid dues invoices, in one query."""
+        moves = self.env["account.move"].search_fetch(
+            [
+                ("commercial_partner_id", "in", self.commercial_partner_id.ids),
+                ("move_type", "=", "out_invoice"),
+                ("state", "=", "posted"),
+                ("is_membership_dues", "=", True),
+                ("payment_state", "in", ("not_paid", "partial")),
+                ("company_id", "in", self.env.companies.ids),
+            ],
+            [
+                "commercial_partner_id",
+                "membership_followup_level_id",
+                "membership_followup_next_level_id",
+                "membership_followup_next_date",
+            ],
+        )
+        by_member = moves.grouped("commercial_partner_id")
+        Level = self.env["membership.followup.level"]
+        for partner in self:
+            member_moves = by_member.get(partner.commercial_partner_id, moves.browse())
+            levels = member_moves.membership_followup_level_id
+            partner.membership_followup_level_id = max(levels, key=lambda level: level.delay_days, default=Level)
+            upcoming = member_moves.filtered("membership_followup_next_date").sorted("membership_followup_next_date")
+            partner.membership_followup_next_level_id = upcoming[:1].membership_followup_next_level_id
+            partner.membership_followup_next_date = upcoming[:1].membership_followup_next_date
+
+    def _membership_salutation(self):
+        """ "Dear <name>," in the reader's language, for letters and emails."""
+        self.ensure_one()
+        return self.env._("Dear %(name)s,", name=self.name)
+
+    def action_view_membership_followup(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id("membership_dues.membership_followup_line_action")
+        action["domain"] = [("partner_id", "=", self.commercial_partner_id.id)]
+        return action
 
     def _search_by_sql(self, fname, operator, value):
         """Search a derived membership field through its SQL expression."""

@@ -2,6 +2,8 @@ from contextlib import contextmanager
 from datetime import date
 from unittest.mock import patch
 
+from freezegun import freeze_time
+
 from odoo import Command
 from odoo.tests import Form, new_test_user
 
@@ -312,3 +314,79 @@ class MembershipRenewalCommon(MembershipCommon):
         if state != "draft":
             renewal.write({"state": state, "date_sent": date_sent})
         return renewal
+
+
+class MembershipFollowupCommon(MembershipCommon):
+    """The company's default follow-up policy (courtesy -7, due 0, first 15,
+    second 30 with a late fee of 15.00, formal notice 45, suspension 60) and
+    members with an email and a postal address."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.policy = cls.env["membership.followup.policy"]._for_company(cls.company)
+        levels = {level.delay_days: level for level in cls.policy.level_ids}
+        (
+            cls.level_courtesy,
+            cls.level_due,
+            cls.level_first,
+            cls.level_second,
+            cls.level_notice,
+            cls.level_suspend,
+        ) = (levels[days] for days in (-7, 0, 15, 30, 45, 60))
+        cls.late_fee_product = cls.env["product.product"].create(
+            {
+                "name": "Late fee",
+                "type": "service",
+                "taxes_id": [Command.clear()],
+                "property_account_income_id": cls.company_data["default_account_revenue"].id,
+            }
+        )
+        cls.level_second.write(
+            {"late_fee_type": "fixed", "late_fee_amount": 15.0, "late_fee_product_id": cls.late_fee_product.id}
+        )
+        belgium = cls.env.ref("base.be")
+        cls.ann, cls.bob, cls.cem = cls.env["res.partner"].create(
+            [
+                {
+                    "name": name,
+                    "email": f"{name.split()[0].lower()}@example.com",
+                    "street": street,
+                    "zip": "1000",
+                    "city": "Brussels",
+                    "country_id": belgium.id,
+                }
+                for name, street in (
+                    ("Ann Martin", "Rue de la Loi 16"),
+                    ("Bob Claes", "Avenue Louise 54"),
+                    ("Cem Yilmaz", "Boulevard Anspach 1"),
+                )
+            ]
+        )
+
+    @classmethod
+    def dues_invoice(cls, partner, due, year=2027, plan=None, payment_term=None, invoice_date=None):
+        """A posted dues invoice of ``plan`` for the period ``year``, due on
+        ``due`` (or by ``payment_term`` from ``invoice_date``)."""
+        plan = plan or cls.plan_year
+        subscription = cls.make_subscription(partner, plan, date(year, 1, 1), date(year, 12, 31))
+        invoice = subscription._create_invoices()
+        if payment_term:
+            invoice.write({"invoice_date": invoice_date or due, "invoice_payment_term_id": payment_term.id})
+        else:
+            invoice.write({"invoice_date": invoice_date or due, "invoice_date_due": due})
+        invoice.action_post()
+        return invoice
+
+    def run_followup(self, on, batch_size=50):
+        with freeze_time(on), self.patched_commit_progress():
+            self.env["membership.followup.communication"]._cron_run_followup(batch_size=batch_size)
+        self.env.invalidate_all()
+
+    def sent_levels(self, invoice):
+        """[(level days, date sent)] of an invoice, oldest first."""
+        records = invoice.membership_followup_line_ids.sorted(lambda record: (record.date, record.delay_days))
+        return [(record.delay_days, str(record.date)) for record in records]
+
+    def mails_to(self, partner):
+        return self.env["mail.mail"].search([("recipient_ids", "in", partner.ids)], order="id")

@@ -1,0 +1,583 @@
+import logging
+from collections import defaultdict
+from datetime import timedelta
+
+import psycopg2.errors
+from markupsafe import Markup, escape
+
+from odoo import api, fields, models
+from odoo.fields import Command, Domain
+from odoo.tools import SQL, format_amount, format_date
+
+from ..engine import Step, next_step
+
+_logger = logging.getLogger(__name__)
+
+CHANNEL_LABELS = {"email": "email", "letter": "letter", "sms": "SMS", "call": "phone call"}
+
+
+class MembershipFollowupCommunication(models.Model):
+    """One communication to one member in one follow-up run: it lists all of
+    the member's overdue dues invoices at their levels, and the highest level
+    sent drives its tone and channels (email, letter, SMS, phone call)."""
+
+    _name = "membership.followup.communication"
+    _description = "Dues Follow-up Communication"
+    _inherit = ["mail.thread"]
+    _order = "date desc, id desc"
+    _check_company_auto = True
+
+    partner_id = fields.Many2one("res.partner", "Member", required=True, index=True)
+    company_id = fields.Many2one("res.company", required=True, index=True)
+    currency_id = fields.Many2one(related="company_id.currency_id")
+    date = fields.Date(required=True)
+    level_id = fields.Many2one("membership.followup.level", "Highest Level", required=True, ondelete="restrict")
+    tone = fields.Selection(related="level_id.tone")
+    line_ids = fields.One2many("membership.followup.line", "communication_id", "Levels Sent")
+    open_line_ids = fields.Many2many(
+        "account.move.line", string="Overdue Instalments", help="All the member's open dues instalments it lists."
+    )
+    amount_due = fields.Monetary("Total Due")
+    late_fee_total = fields.Monetary("Late Fees")
+    channels = fields.Char()
+    letter_id = fields.Many2one("ir.attachment", "Letter", help="The PDF letter to print and post.")
+    state = fields.Selection([("sent", "Sent"), ("failed", "Failed")], required=True, default="sent")
+    error = fields.Text()
+
+    @api.depends("partner_id", "date", "level_id")
+    def _compute_display_name(self):
+        for communication in self:
+            communication.display_name = self.env._(
+                "%(level)s to %(member)s, %(date)s",
+                level=communication.level_id.name or "",
+                member=communication.partner_id.display_name or "",
+                date=format_date(self.env, communication.date) if communication.date else "",
+            )
+
+    # ------------------------------------------------------------------
+    # Helpers for the templates
+    # ------------------------------------------------------------------
+    def _levels_by_move_line(self):
+        """{instalment: highest level sent so far} for the listed instalments."""
+        self.ensure_one()
+        levels = {}
+        for line in self.env["membership.followup.line"].search(
+            [("move_line_id", "in", self.open_line_ids.ids)], order="date, id"
+        ):
+            levels[line.move_line_id.id] = line.level_id
+        return levels
+
+    def _format_amount(self, amount):
+        return format_amount(self.env, amount, self.currency_id)
+
+    def _deadline(self):
+        """Pay within ten days of the communication."""
+        return self.date + timedelta(days=10)
+
+    def _invoice_table(self):
+        """The listed instalments with their level, as an HTML table."""
+        self.ensure_one()
+        return self.env["ir.qweb"]._render(
+            "membership_dues.followup_invoice_table",
+            {"communication": self, "levels": self._levels_by_move_line(), "lang": self.partner_id.lang},
+        )
+
+    def _late_fee_sentence(self):
+        self.ensure_one()
+        return self.env._(
+            "Late fees invoiced with this reminder: %(amount)s.", amount=self._format_amount(self.late_fee_total)
+        )
+
+    def _payment_instructions(self):
+        """Where to pay: the company's first bank account, if any."""
+        self.ensure_one()
+        bank = self.company_id.partner_id.bank_ids[:1]
+        if not bank:
+            return ""
+        return self.env._(
+            "Please pay to account %(account)s, quoting the payment reference of each invoice.",
+            account=bank.display_name,
+        )
+
+    def _letter_place_and_date(self):
+        self.ensure_one()
+        when = format_date(self.env, self.date, lang_code=self.partner_id.lang)
+        return f"{self.company_id.city}, {when}" if self.company_id.city else when
+
+    def _total_due_sentence(self):
+        """ "Total due: X, to pay before D.", amounts and date in bold."""
+        self.ensure_one()
+        sentence = escape(self.env._("Total due: %(amount)s, to pay before %(date)s."))
+        bold = Markup("<strong>%s</strong>")
+        return Markup(sentence) % {
+            "amount": bold % self._format_amount(self.amount_due),
+            "date": bold % format_date(self.env, self._deadline(), lang_code=self.partner_id.lang),
+        }
+
+    # ------------------------------------------------------------------
+    # Finding what is due
+    # ------------------------------------------------------------------
+    @api.model
+    def _open_dues_domain(self):
+        return (
+            Domain("move_id.move_type", "=", "out_invoice")
+            & Domain("move_id.state", "=", "posted")
+            & Domain("move_id.is_membership_dues", "=", True)
+            & Domain("display_type", "=", "payment_term")
+            & Domain("reconciled", "=", False)
+            & Domain("amount_residual", ">", 0)
+        )
+
+    @api.model
+    def _collect(self, today, partner_ids=None, company=None):
+        """What a run on ``today`` would send, per member.
+
+        Returns {member: {"items": [(instalment, level)], "skipped": [(instalment, reason)],
+        "warnings": [text], "open": instalments to list}}. Never: paid or in-payment
+        invoices, disputed or manual ones, postponed ones, instalments
+        covered by an unreconciled payment or credit note of the member, an
+        instalment before its own due date beyond the courtesy levels, or a
+        second level the same day.
+        """
+        AML = self.env["account.move.line"]
+        domain = self._open_dues_domain() & Domain("move_id.payment_state", "in", ("not_paid", "partial"))
+        if company:
+            domain &= Domain("company_id", "=", company.id)
+        if partner_ids:
+            domain &= Domain("partner_id.commercial_partner_id", "in", list(partner_ids))
+        instalments = AML.search(domain, order="date_maturity, id")
+        if not instalments:
+            return {}
+        instalments.fetch(["move_id", "partner_id", "date_maturity", "amount_residual", "company_id"])
+        moves = instalments.move_id
+        moves.fetch(
+            [
+                "membership_dispute",
+                "membership_followup_manual",
+                "membership_followup_postponed_until",
+                "payment_state",
+                "partner_id",
+            ]
+        )
+        sent = defaultdict(dict)  # instalment id -> {level id: date}
+        for line in self.env["membership.followup.line"].search_fetch(
+            [("move_line_id", "in", instalments.ids)], ["move_line_id", "level_id", "date"]
+        ):
+            sent[line.move_line_id.id][line.level_id.id] = line.date
+        credits = self._unreconciled_credits(instalments.partner_id.commercial_partner_id)
+        policies = self._policies_by_move(moves)
+        result = {}
+        for instalment in instalments:
+            move = instalment.move_id
+            member = move.partner_id.commercial_partner_id
+            entry = result.setdefault(member, {"items": [], "skipped": [], "warnings": [], "open": AML})
+            policy = policies.get(move.id)
+            reason = self._skip_reason(move, instalment, credits.get(member.id, 0.0), today, policy)
+            if reason:
+                entry["skipped"].append((instalment, reason))
+                continue
+            level = self._next_level(policy, instalment, sent.get(instalment.id, {}), today)
+            if level:
+                entry["items"].append((instalment, level))
+            # The communication lists what is reminded and what is already overdue, not future instalments.
+            if level or instalment.date_maturity <= today:
+                entry["open"] |= instalment
+        for member, entry in result.items():
+            credit = credits.get(member.id, 0.0)
+            if credit and entry["items"]:
+                entry["warnings"].append(
+                    self.env._(
+                        "%(member)s has %(amount)s of unreconciled payments or credit notes: reconcile them before "
+                        "reminding.",
+                        member=member.display_name,
+                        amount=format_amount(self.env, credit, entry["items"][0][0].company_currency_id),
+                    )
+                )
+        return {member: entry for member, entry in result.items() if entry["items"] or entry["skipped"]}
+
+    def _skip_reason(self, move, instalment, credit, today, policy):
+        if move.membership_dispute:
+            return self.env._("disputed")
+        if move.membership_followup_manual:
+            return self.env._("manual follow-up")
+        if move.membership_followup_postponed_until and move.membership_followup_postponed_until > today:
+            return self.env._(
+                "postponed until %(date)s", date=format_date(self.env, move.membership_followup_postponed_until)
+            )
+        if credit and credit >= instalment.amount_residual:
+            return self.env._("covered by an unreconciled payment or credit note")
+        if not policy:
+            return self.env._("no follow-up policy")
+        return None
+
+    @api.model
+    def _next_step(self, policy, instalment, sent, today):
+        """The next level of an instalment (a record) and its date (see engine/followup.py):
+        levels in order, each at most once, the policy's gaps kept when
+        catching up after days without a run."""
+        step = next_step(
+            [(level.id, level.delay_days) for level in policy.level_ids],
+            instalment.date_maturity,
+            sent,
+            today,
+            not_before=instalment.move_id.membership_followup_postponed_until or None,
+        )
+        return step and Step(policy.level_ids.browse(step.key), step.delay, step.date)
+
+    @api.model
+    def _next_level(self, policy, instalment, sent, today):
+        """The level to send today, if any."""
+        step = self._next_step(policy, instalment, sent, today)
+        return step.key if step and step.date <= today else None
+
+    @api.model
+    def _policies_by_move(self, moves):
+        """The policy of each dues invoice: its plan's, else the company's."""
+        defaults = {}
+        result = {}
+        moves.invoice_line_ids.membership_subscription_id.plan_id.mapped("followup_policy_id")  # prefetch
+        for move in moves:
+            plan = move.invoice_line_ids.membership_subscription_id.plan_id[:1]
+            policy = plan.followup_policy_id
+            if not policy:
+                if move.company_id.id not in defaults:
+                    defaults[move.company_id.id] = self.env["membership.followup.policy"]._for_company(move.company_id)
+                policy = defaults[move.company_id.id]
+            result[move.id] = policy
+        return result
+
+    @api.model
+    def _unreconciled_credits(self, members):
+        """{member id: money of the member not allocated to an invoice}:
+        unreconciled payments and credit notes on receivable accounts, and
+        payments recorded without a journal entry nor an invoice."""
+        if not members:
+            return {}
+        groups = self.env["account.move.line"]._read_group(
+            [
+                ("partner_id.commercial_partner_id", "in", members.ids),
+                ("account_id.account_type", "=", "asset_receivable"),
+                ("parent_state", "=", "posted"),
+                ("reconciled", "=", False),
+                ("amount_residual", "<", 0),
+            ],
+            ["partner_id"],
+            ["amount_residual:sum"],
+        )
+        result = defaultdict(float)
+        for partner, residual in groups:
+            result[partner.commercial_partner_id.id] += -residual
+        # Payments recorded without a journal entry (no outstanding account)
+        # and not allocated to an invoice yet.
+        payments = self.env["account.payment"]._read_group(
+            [
+                ("partner_id.commercial_partner_id", "in", members.ids),
+                ("payment_type", "=", "inbound"),
+                ("partner_type", "=", "customer"),
+                ("state", "in", ("in_process", "paid")),
+                ("move_id", "=", False),
+                ("invoice_ids", "=", False),
+            ],
+            ["partner_id"],
+            ["amount_company_currency_signed:sum"],
+        )
+        for partner, amount in payments:
+            result[partner.commercial_partner_id.id] += amount
+        return result
+
+    # ------------------------------------------------------------------
+    # Running
+    # ------------------------------------------------------------------
+    @api.model
+    def _cron_run_followup(self, batch_size=50, today=None):
+        """Send the follow-up levels due, one grouped communication per
+        member, in batches committed with the cron progress API. A member
+        whose sending fails is recorded and the others go on."""
+        today = today or fields.Date.context_today(self)
+        cron = self.env["ir.cron"]
+        collected = self._collect(today)
+        members = [member for member, entry in collected.items() if entry["items"]]
+        cron._commit_progress(remaining=len(members))
+        for start in range(0, len(members), batch_size):
+            for member in members[start : start + batch_size]:
+                self._send_to_member(member, collected[member], today)
+            if not cron._commit_progress(len(members[start : start + batch_size])):
+                return False
+        return True
+
+    @api.model
+    def _send_due(self, today):
+        """Send what is due on ``today`` in the current transaction (no
+        commit): the demo data and scripts use it; the scheduled action
+        batches and commits."""
+        sent = self.browse()
+        for member, entry in self._collect(today).items():
+            if entry["items"]:
+                sent |= self._send_to_member(member, entry, today)
+        return sent
+
+    def _send_to_member(self, member, entry, today):
+        """One member in its own savepoint: a failure is recorded, not
+        raised, and returned as a failed communication. Levels another worker
+        sent meanwhile are left to it."""
+        try:
+            with self.env.cr.savepoint():
+                return self._send(member, entry["items"], entry["open"], today)
+        except (psycopg2.errors.UniqueViolation, psycopg2.errors.SerializationFailure):
+            _logger.info("Membership: follow-up of %s left to the next run (sent meanwhile)", member.display_name)
+            return self.browse()
+        except Exception as error:
+            _logger.exception("Membership: follow-up of %s failed", member.display_name)
+            items = entry["items"]
+            return self.create(
+                {
+                    "partner_id": member.id,
+                    "company_id": items[0][0].company_id.id,
+                    "date": today,
+                    "level_id": max((level for _line, level in items), key=lambda level: level.delay_days).id,
+                    "state": "failed",
+                    "error": str(error),
+                }
+            )
+
+    def _send(self, member, items, open_instalments, today):
+        locked = self._lock_invoices(self.env["account.move"].union(*(line.move_id for line, _level in items)))
+        if locked is None:
+            _logger.info("Membership: follow-up of %s left to the next run (changed meanwhile)", member.display_name)
+            return self.browse()
+        items = [(line, level) for line, level in items if line.move_id in locked]
+        # Paid since the run collected them?
+        instalments = self.env["account.move.line"].union(*(line for line, _level in items))
+        instalments.invalidate_recordset(["reconciled", "amount_residual"])
+        locked.invalidate_recordset(["payment_state"])
+        items = [
+            (line, level)
+            for line, level in items
+            if not line.reconciled and line.move_id.payment_state in ("not_paid", "partial")
+        ]
+        open_instalments = open_instalments.filtered(lambda line: not line.reconciled)
+        already = self.env["membership.followup.line"].search_fetch(
+            [("move_line_id", "in", locked.ids)], ["move_line_id", "level_id"]
+        )
+        done = {(line.move_line_id.id, line.level_id.id) for line in already}
+        items = [(line, level) for line, level in items if (line.id, level.id) not in done]
+        if not items:
+            return self.browse()
+        top = max((level for _line, level in items), key=lambda level: level.delay_days)
+        channels = [
+            channel
+            for channel, enabled in (
+                ("email", top.send_email),
+                ("letter", top.send_letter),
+                ("sms", top.send_sms and "sms.sms" in self.env),
+                ("call", top.schedule_call),
+            )
+            if enabled
+        ]
+        company = items[0][0].company_id
+        communication = self.create(
+            {
+                "partner_id": member.id,
+                "company_id": company.id,
+                "date": today,
+                "level_id": top.id,
+                "open_line_ids": [Command.set(open_instalments.ids)],
+                "amount_due": sum(open_instalments.mapped("amount_residual")),
+                "channels": ", ".join(CHANNEL_LABELS[channel] for channel in channels),
+            }
+        )
+        records = self.env["membership.followup.line"].create(
+            [
+                {
+                    "move_line_id": line.id,
+                    "partner_id": member.id,
+                    "level_id": level.id,
+                    "communication_id": communication.id,
+                    "date": today,
+                    "channels": communication.channels,
+                    "amount_due": line.amount_residual,
+                }
+                for line, level in items
+            ]
+        )
+        records.move_id.membership_followup_last_date = today
+        communication._invoice_late_fees(records)
+        communication._deliver(channels, top)
+        communication._apply_actions(items)
+        member.message_post(
+            body=self.env._(
+                "Dues follow-up %(level)s sent (%(channels)s) for %(invoices)s.",
+                level=top.name,
+                channels=communication.channels or self.env._("no channel"),
+                invoices=", ".join(records.move_id.mapped("name")),
+            )
+        )
+        for record in records:
+            record.move_id.message_post(
+                body=self.env._(
+                    "Follow-up %(level)s sent (%(channels)s).",
+                    level=record.level_id.name,
+                    channels=record.channels or self.env._("no channel"),
+                )
+            )
+        return communication
+
+    def _lock_invoices(self, moves):
+        """Lock the invoices for this transaction, skipping those another
+        worker holds; None when another transaction changed them after this
+        one began (it may have reminded them: this run must not).
+
+        Sending a level always writes the invoice (its last follow-up date),
+        so with the database's repeatable-read isolation two workers can
+        never both send for the same invoice: the second either finds it
+        locked, or fails to lock it here, quietly, and leaves it."""
+        if not moves:
+            return moves
+        try:
+            with self.env.cr.savepoint(flush=False):
+                self.env.cr.execute(
+                    SQL(
+                        "SELECT id FROM account_move WHERE id IN %s FOR NO KEY UPDATE SKIP LOCKED",
+                        tuple(moves.ids),
+                    ),
+                    log_exceptions=False,
+                )
+                return moves.browse(row[0] for row in self.env.cr.fetchall())
+        except psycopg2.errors.SerializationFailure:
+            return None
+
+    def _invoice_late_fees(self, records):
+        """One late-fee invoice per instalment and level at most (the record
+        holding it is unique per instalment and level)."""
+        for record in records:
+            level = record.level_id
+            fee = level._late_fee(record.amount_due)
+            if not fee:
+                continue
+            move = (
+                self.env["account.move"]
+                .with_company(record.company_id)
+                .create(
+                    {
+                        "move_type": "out_invoice",
+                        "partner_id": record.move_id.partner_id.id,
+                        "company_id": record.company_id.id,
+                        "invoice_origin": record.move_id.name,
+                        "invoice_line_ids": [
+                            Command.create(
+                                {
+                                    "product_id": level.late_fee_product_id.id,
+                                    "name": self.env._(
+                                        "Late fee, %(level)s, invoice %(invoice)s",
+                                        level=level.name,
+                                        invoice=record.move_id.name,
+                                    ),
+                                    "quantity": 1,
+                                    "price_unit": fee,
+                                }
+                            )
+                        ],
+                    }
+                )
+            )
+            move.action_post()
+            record.late_fee_move_id = move
+        self.late_fee_total = sum(records.late_fee_move_id.mapped("amount_total"))
+
+    def _deliver(self, channels, level):
+        self.ensure_one()
+        member = self.partner_id
+        if self.env.context.get("membership_skip_emails"):  # demo data: nothing sent, nothing printed
+            return
+        if "letter" in channels:
+            pdf, _kind = self.env["ir.actions.report"]._render_qweb_pdf(
+                "membership_dues.action_report_followup_letter", self.ids
+            )
+            self.letter_id = self.env["ir.attachment"].create(
+                {
+                    "name": self.env._("Letter %(name)s.pdf", name=self.display_name),
+                    "raw": pdf,
+                    "res_model": self._name,
+                    "res_id": self.id,
+                    "mimetype": "application/pdf",
+                }
+            )
+        if "email" in channels:
+            attachments = self.letter_id.ids if self.letter_id else []
+            if level.attach_invoices:
+                for move in self.open_line_ids.move_id:
+                    content, _kind = self.env["ir.actions.report"]._render_qweb_pdf(
+                        "account.account_invoices", move.ids
+                    )
+                    attachments.append(
+                        self.env["ir.attachment"]
+                        .create(
+                            {
+                                "name": f"{move.name.replace('/', '_')}.pdf",
+                                "raw": content,
+                                "res_model": self._name,
+                                "res_id": self.id,
+                                "mimetype": "application/pdf",
+                            }
+                        )
+                        .id
+                    )
+            self.message_post_with_source(
+                level._email_template(),
+                subtype_xmlid="mail.mt_comment",
+                attachment_ids=attachments,
+            )
+        if "sms" in channels and member.phone:
+            self.env["sms.sms"].create(
+                {
+                    "number": member.phone,
+                    "partner_id": member.id,
+                    "body": level.sms_text
+                    or self.env._(
+                        "%(company)s: %(amount)s of membership dues are overdue. Thank you for paying them.",
+                        company=self.company_id.name,
+                        amount=self._format_amount(self.amount_due),
+                    ),
+                }
+            )
+        if "call" in channels:
+            user = level.call_user_id or self.open_line_ids.move_id.invoice_user_id[:1] or self.env.user
+            member.activity_schedule(
+                "mail.mail_activity_data_call",
+                summary=self.env._("Call about overdue dues (%(level)s)", level=level.name),
+                note=self.env._("Total due: %(amount)s", amount=self._format_amount(self.amount_due)),
+                user_id=user.id,
+            )
+
+    def _apply_actions(self, items):
+        for line, level in items:
+            member = line.move_id.partner_id.commercial_partner_id.with_company(line.company_id)
+            if level.action == "suspend" and not member.membership_suspended:
+                member.membership_suspended = True
+                member.message_post(
+                    body=self.env._("Membership suspended: dues overdue (%(level)s).", level=level.name)
+                )
+            elif level.action == "collection" and not member.membership_collection:
+                member.membership_collection = True
+                member.message_post(body=self.env._("Flagged for external collection (%(level)s).", level=level.name))
+
+    # ------------------------------------------------------------------
+    # Suspension lifted when the overdue dues are paid
+    # ------------------------------------------------------------------
+    @api.model
+    def _lift_suspensions(self, members, company):
+        """Lift the suspension of members with no open dues instalment left
+        at a level that suspends."""
+        for member in members.with_company(company).filtered("membership_suspended"):
+            still = self.env["membership.followup.line"].search_count(
+                [
+                    ("partner_id", "=", member.id),
+                    ("level_id.action", "=", "suspend"),
+                    ("move_line_id.reconciled", "=", False),
+                    ("move_id.payment_state", "in", ("not_paid", "partial")),
+                    ("company_id", "=", company.id),
+                ]
+            )
+            if not still:
+                member.membership_suspended = False
+                member.message_post(body=self.env._("Suspension lifted: the overdue dues are paid."))

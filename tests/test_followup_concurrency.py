@@ -1,0 +1,157 @@
+import sys
+import threading
+import traceback
+from datetime import date
+from unittest.mock import patch
+
+from odoo import SUPERUSER_ID, Command, api
+from odoo.modules.registry import DummyRLock, Registry
+from odoo.tests import BaseCase, get_db_name, tagged
+
+RUN_DATE = date(2027, 3, 1)
+
+
+@tagged("post_install", "-at_install")
+class TestFollowupTwoWorkers(BaseCase):
+    """Two workers run the follow-up at the same moment, each on its own real
+    database cursor (its own transaction), on committed data: every invoice
+    gets its level once and one late fee, whoever wins.
+
+    Not a TransactionCase: the data must be committed for the second
+    connection to see it, so the class creates it in the main company and
+    deletes it afterwards."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.registry = Registry(get_db_name())
+        with cls.registry.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {"tracking_disable": True})
+            company = env.ref("base.main_company")
+            env = env(context=dict(env.context, allowed_company_ids=company.ids))
+            product = env["product.product"].create({"name": "Two workers dues", "type": "service", "taxes_id": []})
+            fee_product = env["product.product"].create({"name": "Two workers fee", "type": "service", "taxes_id": []})
+            policy = env["membership.followup.policy"].create(
+                {
+                    "name": "Two workers policy",
+                    "company_id": company.id,
+                    "level_ids": [
+                        Command.create(
+                            {
+                                "name": "Pay now",
+                                "delay_days": 0,
+                                "late_fee_type": "fixed",
+                                "late_fee_amount": 5.0,
+                                "late_fee_product_id": fee_product.id,
+                            }
+                        )
+                    ],
+                }
+            )
+            plan = env["membership.plan"].create(
+                {
+                    "name": "Two workers plan",
+                    "company_id": company.id,
+                    "fee_amount": 100.0,
+                    "product_id": product.id,
+                    "followup_policy_id": policy.id,
+                }
+            )
+            members = env["res.partner"].create([{"name": f"Two workers member {i}"} for i in range(6)])
+            subscriptions = env["membership.subscription"].create(
+                [
+                    {
+                        "partner_id": member.id,
+                        "plan_id": plan.id,
+                        "date_start": date(2027, 1, 1),
+                        "date_end": date(2027, 12, 31),
+                        "amount": 100.0,
+                        "full_amount": 100.0,
+                    }
+                    for member in members
+                ]
+            )
+            invoices = subscriptions._create_invoices()
+            invoices.write({"invoice_date": RUN_DATE, "invoice_date_due": RUN_DATE})
+            invoices.action_post()
+            cls.ids = {
+                "products": (product | fee_product).ids,
+                "policy": policy.id,
+                "plan": plan.id,
+                "members": members.ids,
+                "subscriptions": subscriptions.ids,
+                "invoices": invoices.ids,
+            }
+        cls.addClassCleanup(cls._delete_committed_data)
+
+    @classmethod
+    def _delete_committed_data(cls):
+        with cls.registry.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {"tracking_disable": True})
+            members = env["res.partner"].browse(cls.ids["members"])
+            env["membership.followup.communication"].search([("partner_id", "in", members.ids)]).unlink()
+            moves = env["account.move"].search([("partner_id", "in", members.ids)])
+            moves.button_draft()
+            moves.button_cancel()
+            env["membership.subscription"].browse(cls.ids["subscriptions"]).unlink()
+            moves.with_context(force_delete=True).unlink()
+            env["membership.plan"].browse(cls.ids["plan"]).unlink()
+            env["membership.followup.policy"].browse(cls.ids["policy"]).unlink()
+            env["product.product"].browse(cls.ids["products"]).unlink()
+            members.unlink()
+
+    def run_two_workers(self):
+        """Both workers collect the same members, wait for each other, then send."""
+        barrier = threading.Barrier(2, timeout=20)
+        errors = []
+        Communication = self.registry["membership.followup.communication"]
+        original_collect = Communication._collect
+
+        def collect_then_wait(model, *args, **kwargs):
+            collected = original_collect(model, *args, **kwargs)
+            barrier.wait()
+            return collected
+
+        def worker():
+            try:
+                with self.registry.cursor() as cr:
+                    env = api.Environment(cr, SUPERUSER_ID, {"tracking_disable": True})
+                    env["membership.followup.communication"]._cron_run_followup(batch_size=2, today=RUN_DATE)
+            except Exception as error:  # noqa: BLE001 - reported by the test
+                errors.append(error)
+
+        # The test runner holds the registry class lock for the whole run; a
+        # worker (and the post-commit hooks) asks for the registry: as in Odoo's
+        # own HTTP tests, the lock is a dummy while the workers run.
+        with patch.object(Communication, "_collect", collect_then_wait), patch.object(Registry, "_lock", DummyRLock()):
+            threads = [threading.Thread(target=worker, name=f"followup-worker-{i}") for i in range(2)]
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join(timeout=40)
+        stuck = [thread for thread in threads if thread.is_alive()]
+        if stuck:
+            frames = sys._current_frames()
+            stacks = "\n".join("".join(traceback.format_stack(frames[thread.ident])) for thread in stuck)
+            self.fail(f"a worker is stuck:\n{stacks}")
+        self.assertFalse(errors, "neither worker fails")
+
+    def test_two_workers_at_once_send_each_level_once(self):
+        self.run_two_workers()
+        self.run_two_workers()  # and again: nothing more
+        with self.registry.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            invoices = env["account.move"].browse(self.ids["invoices"])
+            records = env["membership.followup.line"].search([("move_id", "in", invoices.ids)])
+            self.assertEqual(len(records), 6, "one record per invoice and level")
+            self.assertEqual(records.move_id, invoices)
+            fees = env["account.move"].search(
+                [("partner_id", "in", self.ids["members"]), ("id", "not in", invoices.ids)]
+            )
+            self.assertEqual(len(fees), 6, "one late fee per invoice")
+            self.assertEqual(set(fees.mapped("amount_total")), {5.0})
+            self.assertEqual(records.late_fee_move_id, fees)
+            communications = env["membership.followup.communication"].search(
+                [("partner_id", "in", self.ids["members"])]
+            )
+            self.assertEqual(communications.mapped("state"), ["sent"] * 6, "no failure recorded for the loser")

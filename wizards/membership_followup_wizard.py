@@ -1,0 +1,74 @@
+from odoo import api, fields, models
+from odoo.fields import Command
+
+
+class MembershipFollowupWizard(models.TransientModel):
+    """Preview, then send, the follow-up levels due: per member what would be
+    sent, what is skipped and why, and warnings (unreconciled payments)."""
+
+    _name = "membership.followup.wizard"
+    _description = "Run the Dues Follow-up"
+
+    date = fields.Date(required=True, default=fields.Date.context_today)
+    company_id = fields.Many2one("res.company", required=True, default=lambda self: self.env.company)
+    line_ids = fields.One2many("membership.followup.wizard.line", "wizard_id", "Members")
+    state = fields.Selection([("draft", "Preview"), ("done", "Sent")], default="draft")
+    result = fields.Text(readonly=True)
+
+    @api.onchange("date", "company_id")
+    def _onchange_preview(self):
+        self.line_ids = [Command.clear()] + [Command.create(values) for values in self._preview_values()]
+
+    def _preview_values(self):
+        self.ensure_one()
+        if not self.date or not self.company_id:
+            return []
+        collected = self.env["membership.followup.communication"]._collect(self.date, company=self.company_id)
+        values = []
+        for member, entry in collected.items():
+            items = entry["items"]
+            top = max((level for _line, level in items), key=lambda level: level.delay_days) if items else False
+            values.append(
+                {
+                    "partner_id": member.id,
+                    "level_id": top.id if top else False,
+                    "invoice_count": len(entry["open"].move_id),
+                    "amount_due": sum(entry["open"].mapped("amount_residual")),
+                    "to_send": bool(items),
+                    "send": bool(items),
+                    "details": "\n".join(
+                        [f"{line.move_id.name}: {level.name}" for line, level in items]
+                        + [f"{line.move_id.name}: {reason}" for line, reason in entry["skipped"]]
+                    ),
+                    "warning": "\n".join(entry["warnings"]),
+                }
+            )
+        return values
+
+    def action_send(self):
+        self.ensure_one()
+        if not self.line_ids:
+            self._onchange_preview()
+        members = self.line_ids.filtered(lambda line: line.send and line.to_send).partner_id
+        Communication = self.env["membership.followup.communication"]
+        collected = Communication._collect(self.date, partner_ids=members.ids, company=self.company_id)
+        sent = Communication
+        for member, entry in collected.items():
+            if entry["items"]:
+                sent |= Communication._send_to_member(member, entry, self.date)
+        failed = sent.filtered(lambda communication: communication.state == "failed")
+        self.write(
+            {
+                "state": "done",
+                "result": self.env._(
+                    "%(sent)s communications sent, %(failed)s failed.", sent=len(sent - failed), failed=len(failed)
+                ),
+            }
+        )
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": "membership.followup.communication",
+            "name": self.env._("Communications Sent"),
+            "view_mode": "list,form",
+            "domain": [("id", "in", sent.ids)],
+        }
