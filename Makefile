@@ -1,5 +1,5 @@
 # The two project commands. Everything else is in tools/.
-.PHONY: run test lint format bench screenshots
+.PHONY: run test lint format bench screenshots documents i18n
 
 run:  ## demo database with the module and demo data, served on 127.0.0.1
 	@bash tools/run.sh
@@ -18,3 +18,9 @@ bench:  ## benchmarks (pure tariff engine, fees of 10,000 members in Odoo); not 
 
 screenshots:  ## PNGs of the main screens of the demo served by make run, in screenshots/
 	@bash tools/screenshots.sh
+
+documents:  ## PNG pages of every document members receive (fr, nl, en), printed by the make run server, in documents/
+	@bash tools/documents.sh
+
+i18n:  ## regenerate i18n/membership_dues.pot and merge it into i18n/fr.po and i18n/nl.po
+	@bash tools/i18n.sh

@@ -181,3 +181,46 @@ setup_all() {
     ensure_postgres
     ensure_addons_link
 }
+
+# --- Template database -------------------------------------------------------
+# A database holding only the addon's Odoo dependencies (plus $1, extra
+# modules) and the languages the addon is translated into, built once and
+# cloned by createdb -T in well under a second. Sets TEMPLATE and TEMPLATE_DATA.
+# en_US first: the first language loaded at creation becomes the default one.
+MD_LANGUAGES="en_US,fr_FR,nl_NL"
+
+ensure_template() {
+    local extra="${1:-}" log="${2:-$MD_HOME/template.log}"
+    local deps tmpl_key building
+    deps="$(manifest_depends)${extra:+,$extra}"
+    tmpl_key=$( { echo "$deps $MD_LANGUAGES"; cat "$ODOO_PATH/odoo/release.py"; ls "$ODOO_PATH/addons"; } | sha1sum | cut -c1-10)
+    TEMPLATE="md_tmpl_$tmpl_key"
+    TEMPLATE_DATA="$MD_HOME/data-templates"
+    db_exists "$TEMPLATE" && return 0
+    say "building template database $TEMPLATE with: $deps and $MD_LANGUAGES (once, about two minutes)"
+    building="${TEMPLATE}_building_$$"
+    odoo_bin -d "$building" --addons-path="$ADDONS_PATH" --data-dir="$TEMPLATE_DATA" \
+        -i "$deps" --load-language="$MD_LANGUAGES" --stop-after-init --max-cron-threads=0 \
+        --http-interface=127.0.0.1 --http-port="$(free_port)" --log-level=warn \
+        >"$log" 2>&1 || { tail -n 40 "$log" >&2; die "building the template database failed (log: $log)"; }
+    if psql -d postgres -qc "ALTER DATABASE \"$building\" RENAME TO \"$TEMPLATE\"" 2>/dev/null; then
+        if [ -d "$TEMPLATE_DATA/filestore/$building" ]; then
+            mv "$TEMPLATE_DATA/filestore/$building" "$TEMPLATE_DATA/filestore/$TEMPLATE"
+        fi
+    else
+        # another run built the same template meanwhile: use theirs
+        dropdb --if-exists --force "$building"
+        rm -rf "$TEMPLATE_DATA/filestore/$building"
+        db_exists "$TEMPLATE" || die "could not create the template database $TEMPLATE"
+    fi
+}
+
+# A fresh database cloned from the template, with its filestore: clone_template NAME DATA_DIR
+clone_template() {
+    local db="$1" data="$2"
+    createdb -T "$TEMPLATE" "$db"
+    mkdir -p "$data/filestore"
+    if [ -d "$TEMPLATE_DATA/filestore/$TEMPLATE" ]; then
+        cp -r "$TEMPLATE_DATA/filestore/$TEMPLATE" "$data/filestore/$db"
+    fi
+}

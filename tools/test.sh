@@ -35,28 +35,7 @@ summary_args=(--out "$OUT")
 MD_TEST_EXTRA_MODULES="${MD_TEST_EXTRA_MODULES:-}"
 
 if [ "$run_odoo" = 1 ]; then
-    deps="$(manifest_depends)${MD_TEST_EXTRA_MODULES:+,$MD_TEST_EXTRA_MODULES}"
-    tmpl_key=$( { echo "$deps"; cat "$ODOO_PATH/odoo/release.py"; ls "$ODOO_PATH/addons"; } | sha1sum | cut -c1-10)
-    TEMPLATE="md_tmpl_$tmpl_key"
-    TEMPLATE_DATA="$MD_HOME/data-templates"
-    if ! db_exists "$TEMPLATE"; then
-        say "building template database $TEMPLATE with: $deps (once, about a minute)"
-        building="${TEMPLATE}_building_$$"
-        odoo_bin -d "$building" --addons-path="$ADDONS_PATH" --data-dir="$TEMPLATE_DATA" \
-            -i "$deps" --stop-after-init --max-cron-threads=0 \
-            --http-interface=127.0.0.1 --http-port="$(free_port)" --log-level=warn \
-            >"$OUT/template.log" 2>&1 || { tail -n 40 "$OUT/template.log" >&2; die "building the template database failed (log: $OUT/template.log)"; }
-        if psql -d postgres -qc "ALTER DATABASE \"$building\" RENAME TO \"$TEMPLATE\"" 2>/dev/null; then
-            if [ -d "$TEMPLATE_DATA/filestore/$building" ]; then
-                mv "$TEMPLATE_DATA/filestore/$building" "$TEMPLATE_DATA/filestore/$TEMPLATE"
-            fi
-        else
-            # another run built the same template meanwhile: use theirs
-            dropdb --if-exists --force "$building"
-            rm -rf "$TEMPLATE_DATA/filestore/$building"
-            db_exists "$TEMPLATE" || die "could not create the template database $TEMPLATE"
-        fi
-    fi
+    ensure_template "$MD_TEST_EXTRA_MODULES" "$OUT/template.log"
 
     TEST_DB="md_test_$$"
     TEST_DATA="$OUT/data"
@@ -69,11 +48,7 @@ if [ "$run_odoo" = 1 ]; then
         fi
     }
     trap cleanup EXIT
-    createdb -T "$TEMPLATE" "$TEST_DB"
-    mkdir -p "$TEST_DATA/filestore"
-    if [ -d "$TEMPLATE_DATA/filestore/$TEMPLATE" ]; then
-        cp -r "$TEMPLATE_DATA/filestore/$TEMPLATE" "$TEST_DATA/filestore/$TEST_DB"
-    fi
+    clone_template "$TEST_DB" "$TEST_DATA"
 
     port=$(free_port)
     say "installing $MD_MODULE in $TEST_DB and running its tests (port $port, log $OUT/odoo.log)"
