@@ -46,27 +46,27 @@ def explain_fee(env, data, currency):
     if "flat" in data:
         return [env._("Fee of the plan for a full period: %(amount)s.", amount=money(data["flat"]))]
     lines = [env._("Tariff %(version)s, figures of %(year)s:", version=data["version"]["name"], year=data["year"])]
-    units = {}
+    labels = _figure_labels(env, data)
+    names = {code: name for code, (name, _unit) in labels.items()}
+    units = {code: unit for code, (_name, unit) in labels.items()}
     for origin in data.get("figures", []):
-        units[origin["code"]] = origin.get("unit") or ""
-        value = _number(env, origin["value"], origin.get("unit"))
+        name, unit = labels[origin["code"]]
+        value = _number(env, origin["value"], unit)
         if origin["source"] == "declaration":
-            lines.append(env._("- %(figure)s: %(value)s (declared).", figure=origin["name"], value=value))
+            lines.append(env._("- %(figure)s: %(value)s (declared).", figure=name, value=value))
         elif origin["source"] == "last_year":
             lines.append(
                 env._(
                     "- %(figure)s: %(value)s (not declared: %(year)s value %(declared)s plus %(uplift)s).",
-                    figure=origin["name"],
+                    figure=name,
                     value=value,
                     year=origin["year"],
-                    declared=_number(env, origin["declared"], origin.get("unit")),
+                    declared=_number(env, origin["declared"], unit),
                     uplift=_rate(env, origin["uplift"]),
                 )
             )
         else:
-            lines.append(
-                env._("- %(figure)s: %(value)s (not declared: default value).", figure=origin["name"], value=value)
-            )
+            lines.append(env._("- %(figure)s: %(value)s (not declared: default value).", figure=name, value=value))
     if data.get("penalty"):
         lines.append(
             env._(
@@ -77,7 +77,6 @@ def explain_fee(env, data, currency):
         )
         return lines
     result = data.get("result") or {}
-    names = {origin["code"]: origin["name"] for origin in data.get("figures", [])}
     for component in result.get("components", []):
         lines.append(_explain_component(env, component, names, units, money))
     coefficient = to_decimal(result.get("coefficient", "1"))
@@ -108,6 +107,16 @@ def explain_fee(env, data, currency):
         lines.append(env._("Limited to the tariff's ceiling: %(amount)s.", amount=money(result["amount"])))
     lines.append(env._("Fee for a full period: %(amount)s.", amount=money(data["amount"])))
     return lines
+
+
+def _figure_labels(env, data):
+    """``{code: (name, unit)}`` of the fee's figures in the reader's
+    language; the names stored with the fee for a figure since removed."""
+    current = env["membership.figure"]._labels_by_code()
+    return {
+        origin["code"]: current.get(origin["code"], (origin["name"], origin.get("unit") or ""))
+        for origin in data.get("figures", [])
+    }
 
 
 def _explain_component(env, component, names, units, money):
