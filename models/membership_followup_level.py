@@ -18,6 +18,14 @@ class MembershipFollowupLevel(models.Model):
 
     policy_id = fields.Many2one("membership.followup.policy", required=True, index=True, ondelete="cascade")
     company_id = fields.Many2one(related="policy_id.company_id", store=True)
+    origin_id = fields.Many2one(
+        "membership.followup.level",
+        "Copied From",
+        copy=False,
+        index="btree_not_null",
+        ondelete="set null",
+        help="The level installed with the module this one was copied from; its translations follow.",
+    )
     currency_id = fields.Many2one(related="company_id.currency_id")
     name = fields.Char(required=True, translate=True)
     delay_days = fields.Integer(
