@@ -7,7 +7,7 @@
     "website": "https://github.com/membership-dues/membership_dues",
     "license": "LGPL-3",
     "development_status": "Alpha",
-    "depends": ["account", "account_payment", "portal", "mail"],
+    "depends": ["account", "account_payment", "account_qr_code_sepa", "portal", "mail"],
     "external_dependencies": {"python": ["num2words", "qrcode"]},
     "data": [
         # security
@@ -25,6 +25,9 @@
         "report/membership_renewal_templates.xml",
         "report/membership_followup_reports.xml",
         "report/membership_followup_templates.xml",
+        "report/membership_invoice_templates.xml",
+        "report/membership_member_reports.xml",
+        "report/membership_member_templates.xml",
         "data/mail_template_data.xml",
         "data/membership_followup_data.xml",
         # views
@@ -39,6 +42,8 @@
         "views/res_config_settings_views.xml",
         "views/membership_followup_views.xml",
         "views/portal_templates.xml",
+        "views/membership_card_templates.xml",
+        "views/membership_card_views.xml",
         "views/membership_subscription_views.xml",
         "views/res_partner_views.xml",
         "views/account_move_views.xml",

@@ -123,6 +123,7 @@ PERSONS = [
     ("Théo Gérard", "Rue des Augustins 8", "4000", "Liège", "BE", "fr_BE"),
     ("Eva Smets", "Markt 1", "3290", "Diest", "BE", "nl_BE"),
     ("Paul Noël", "Rue du Commerce 12", "1040", "Etterbeek", "BE", "fr_BE"),
+    ("Oliver Wright", "Avenue de Tervueren 100", "1040", "Etterbeek", "BE", "en_US"),
 ]
 
 # What happens to each member, cycling through the list: the demo covers every
@@ -601,7 +602,8 @@ class MembershipDemo(models.AbstractModel):
         if not invoice:
             return
         invoice_date = min(invoice_date, fields.Date.context_today(self))
-        invoice.invoice_date = invoice_date
+        # payable within 30 days: unpaid ones are followed up from then on
+        invoice.write({"invoice_date": invoice_date, "invoice_date_due": invoice_date + timedelta(days=30)})
         invoice.action_post()
         if scenario in ("paid", "partial"):
             amount = invoice.amount_total if scenario == "paid" else round(invoice.amount_total / 3, 2)

@@ -1,3 +1,5 @@
+from . import ir_actions_report
+from . import ir_module_module
 from . import res_company
 from . import res_config_settings
 from . import membership_figure
@@ -19,6 +21,8 @@ from . import membership_renewal_campaign_failure
 from . import membership_renewal
 from . import membership_followup_line
 from . import membership_followup_communication
+from . import membership_card
+from . import report_payment_certificate
 from . import res_partner
 from . import account_move
 from . import account_move_line

@@ -95,6 +95,33 @@ class AccountMove(models.Model):
             move.membership_followup_next_level_id = best.key if best else False
             move.membership_followup_next_date = best.date if best else False
 
+    @api.depends("is_membership_dues", "move_type")
+    def _compute_display_qr_code(self):
+        """Dues invoices always offer the payment QR code (the EPC SEPA credit
+        transfer code when the company has a EUR IBAN account); Odoo prints
+        nothing when no QR method fits the currency or bank account."""
+        result = super()._compute_display_qr_code()
+        for move in self.filtered(lambda m: m.is_membership_dues and m.move_type == "out_invoice"):
+            move.display_qr_code = True
+        return result
+
+    def _get_invoice_computed_reference(self):
+        """Dues invoices carry a structured payment reference (Belgian
+        +++xxx/xxxx/xxxxx+++ or RF creditor reference, see the company's
+        "Dues Payment Reference"), whatever their journal's standard."""
+        self.ensure_one()
+        if self.is_membership_dues:
+            model = self.company_id._membership_reference_model()
+            method = model and getattr(self, f"_get_invoice_reference_{model}_invoice", None)
+            if method:
+                return method()
+        return super()._get_invoice_computed_reference()
+
+    def _membership_subscriptions(self):
+        """The subscriptions this dues invoice bills (its lines' ones)."""
+        self.ensure_one()
+        return self.invoice_line_ids.membership_subscription_id
+
     def _invoice_paid_hook(self):
         """Paid dues lift the suspension they caused."""
         result = super()._invoice_paid_hook()

@@ -13,8 +13,6 @@ from ..engine import Step, next_step
 
 _logger = logging.getLogger(__name__)
 
-CHANNEL_LABELS = {"email": "email", "letter": "letter", "sms": "SMS", "call": "phone call"}
-
 
 class MembershipFollowupCommunication(models.Model):
     """One communication to one member in one follow-up run: it lists all of
@@ -80,6 +78,20 @@ class MembershipFollowupCommunication(models.Model):
         return self.env["ir.qweb"]._render(
             "membership_dues.followup_invoice_table",
             {"communication": self, "levels": self._levels_by_move_line(), "lang": self.partner_id.lang},
+        )
+
+    def _channel_labels(self):
+        return {
+            "email": self.env._("email"),
+            "letter": self.env._("letter"),
+            "sms": self.env._("SMS"),
+            "call": self.env._("phone call"),
+        }
+
+    def action_print_letters(self):
+        """The letters of the selection in one PDF, to print and post."""
+        return self.env["ir.actions.report"]._membership_batch_print(
+            "membership_dues.action_report_followup_letter", self, self.env._("Dues letters.pdf")
         )
 
     def _late_fee_sentence(self):
@@ -383,7 +395,7 @@ class MembershipFollowupCommunication(models.Model):
                 "level_id": top.id,
                 "open_line_ids": [Command.set(open_instalments.ids)],
                 "amount_due": sum(open_instalments.mapped("amount_residual")),
-                "channels": ", ".join(CHANNEL_LABELS[channel] for channel in channels),
+                "channels": ", ".join(self._channel_labels()[channel] for channel in channels),
             }
         )
         records = self.env["membership.followup.line"].create(

@@ -2,6 +2,7 @@ import logging
 from datetime import timedelta
 
 from dateutil.relativedelta import relativedelta
+from markupsafe import Markup, escape
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
@@ -9,6 +10,7 @@ from odoo.fields import Domain
 from odoo.tools import format_amount, format_date
 
 from .fee_explanation import explain_fee
+from .qr_code import qr_data_uri
 
 _logger = logging.getLogger(__name__)
 
@@ -188,6 +190,94 @@ class MembershipRenewal(models.Model):
 
     def _format_amount(self, amount=None):
         return format_amount(self.env, float(self.amount if amount is None else amount), self.currency_id)
+
+    # ------------------------------------------------------------------
+    # Printed notice (called in the member's language)
+    # ------------------------------------------------------------------
+    def action_print_notices(self):
+        """The notices of the selection in one PDF, to print and post."""
+        return self.env["ir.actions.report"]._membership_batch_print(
+            "membership_dues.action_report_renewal_notice", self, self.env._("Renewal notices.pdf")
+        )
+
+    def _notice_link(self):
+        """The member's link to answer (also printed as a QR code)."""
+        self.ensure_one()
+        return self.get_base_url() + self.get_portal_url()
+
+    def _notice_link_qr(self):
+        self.ensure_one()
+        return qr_data_uri(self._notice_link())
+
+    def _notice_intro(self):
+        self.ensure_one()
+        return self.env._(
+            "Your %(plan)s membership is due for renewal for the period from %(start)s to %(end)s.",
+            plan=self.plan_id.name,
+            start=format_date(self.env, self.date_start),
+            end=format_date(self.env, self.date_end),
+        )
+
+    def _notice_answer_text(self):
+        self.ensure_one()
+        if self.mode == "auto":
+            return self.env._(
+                "Your membership renews automatically: the invoice follows. If you do not wish to renew, "
+                "tell us before %(date)s with the link or the QR code below.",
+                date=format_date(self.env, self.date_start),
+            )
+        return self.env._(
+            "Please accept this renewal, or ask for a change, before %(date)s with the link or the QR code below.",
+            date=format_date(self.env, self.date_start),
+        )
+
+    def _mail_fee_text(self):
+        self.ensure_one()
+        return self.env._(
+            "The fee is %(amount)s (excluding taxes); the attached notice explains how it is computed.",
+            amount=self._format_amount(),
+        )
+
+    def _mail_reminder_text(self):
+        self.ensure_one()
+        return self.env._(
+            "We have not received your answer to the renewal of your %(plan)s membership from %(start)s "
+            "(fee: %(amount)s). It only takes a click:",
+            plan=self.plan_id.name,
+            start=format_date(self.env, self.date_start),
+            amount=self._format_amount(),
+        )
+
+    def _mail_auto_text(self):
+        self.ensure_one()
+        return self.env._(
+            "Your %(plan)s membership renews automatically for the period from %(start)s to %(end)s, for "
+            "%(amount)s (excluding taxes); the attached notice explains the amount and the invoice follows.",
+            plan=self.plan_id.name,
+            start=format_date(self.env, self.date_start),
+            end=format_date(self.env, self.date_end),
+            amount=self._format_amount(),
+        )
+
+    def _mail_opt_out_text(self):
+        """ "If you do not wish to renew, tell us before D: answer here." with the link."""
+        self.ensure_one()
+        link = Markup('<a href="%s">%s</a>') % (self._notice_link(), self.env._("answer here"))
+        sentence = escape(self.env._("If you do not wish to renew, tell us before %(date)s: %(link)s."))
+        return Markup(sentence) % {"date": format_date(self.env, self.date_start), "link": link}
+
+    def _notice_payment_text(self):
+        """How to pay: online from the member's account, or by transfer."""
+        self.ensure_one()
+        bank = self.company_id.partner_id.bank_ids[:1]
+        if bank:
+            return self.env._(
+                "You then receive the dues invoice: pay it online from your account, or by bank transfer to "
+                "%(account)s with the invoice's structured payment reference (its QR code fills in the transfer "
+                "in your banking app).",
+                account=bank.display_name,
+            )
+        return self.env._("You then receive the dues invoice: pay it online from your account.")
 
     # ------------------------------------------------------------------
     # Fee

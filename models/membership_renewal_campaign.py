@@ -87,7 +87,8 @@ class MembershipRenewalCampaign(models.Model):
             if campaign.date_to < campaign.date_from:
                 raise UserError(
                     self.env._(
-                        "Campaign %(name)s: the periods cannot end until %(end)s before ending from %(start)s.",
+                        "Campaign %(name)s: 'Periods Ending Until' (%(end)s) must not be before "
+                        "'Periods Ending From' (%(start)s).",
                         name=campaign.name,
                         end=format_date(self.env, campaign.date_to),
                         start=format_date(self.env, campaign.date_from),

@@ -471,15 +471,36 @@ class MembershipSubscription(models.Model):
             end=format_date(self.env, self.date_end, lang_code=self.partner_id.lang),
         )
 
+    def _in_member_lang(self):
+        """This subscription in its member's language: the texts printed for
+        the member (invoice lines, documents) use it."""
+        return self.with_context(lang=self.partner_id.lang or self.env.lang)
+
+    def _period_text(self):
+        """ "01/01/2027 to 12/31/2027", in the context's language."""
+        self.ensure_one()
+        return self.env._(
+            "%(start)s to %(end)s",
+            start=format_date(self.env, self.date_start),
+            end=format_date(self.env, self.date_end),
+        )
+
+    def _invoice_line_description(self):
+        """The period's invoice line: the period, then how its fee was computed."""
+        self.ensure_one()
+        sub = self._in_member_lang()
+        return "\n".join([sub._invoice_line_name(), *sub._fee_explanation_lines()])
+
     def _prepare_invoice_line_vals(self):
         """Invoice lines of this subscription: the period fee, then the joining fee."""
         self.ensure_one()
         plan = self.plan_id
+        member_lang = self._in_member_lang()
         lines = [
             Command.create(
                 {
                     "product_id": plan.product_id.id,
-                    "name": "\n".join([self._invoice_line_name(), *self._fee_explanation_lines()]),
+                    "name": self._invoice_line_description(),
                     "quantity": 1,
                     "price_unit": self.amount,
                     "membership_subscription_id": self.id,
@@ -492,7 +513,7 @@ class MembershipSubscription(models.Model):
                 Command.create(
                     {
                         "product_id": product.id,
-                        "name": self.env._("Joining fee, %(plan)s", plan=plan.name),
+                        "name": member_lang.env._("Joining fee, %(plan)s", plan=member_lang.plan_id.name),
                         "quantity": 1,
                         "price_unit": self.joining_fee_amount,
                         "membership_subscription_id": self.id,
@@ -631,7 +652,7 @@ class MembershipSubscription(models.Model):
                 line.write(
                     {
                         "price_unit": float(new_amount),
-                        "name": "\n".join([self._invoice_line_name(), *self._fee_explanation_lines()]),
+                        "name": self._invoice_line_description(),
                     }
                 )
             if difference:

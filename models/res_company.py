@@ -21,6 +21,35 @@ class ResCompany(models.Model):
         help="The member's link to answer a notice works this many days after each sending.",
     )
 
+    membership_reference_model = fields.Selection(
+        selection="_selection_membership_reference_model",
+        string="Dues Payment Reference",
+        default="auto",
+        required=True,
+        help="The payment reference printed on dues invoices and in their QR code. Automatic: the Belgian "
+        "structured communication (+++xxx/xxxx/xxxxx+++) for a Belgian company when Belgian accounting is "
+        "installed, the European RF creditor reference otherwise.",
+    )
+
+    @api.model
+    def _selection_membership_reference_model(self):
+        journal_models = self.env["account.journal"]._fields["invoice_reference_model"]._description_selection(self.env)
+        return [("auto", self.env._("Automatic")), ("journal", self.env._("As the invoice journal"))] + [
+            (value, label) for value, label in journal_models if value in ("euro", "be")
+        ]
+
+    def _membership_reference_model(self):
+        """The journal reference model used for dues invoices, or None to
+        keep the journal's own."""
+        self.ensure_one()
+        model = self.membership_reference_model or "auto"
+        available = {value for value, _label in self._selection_membership_reference_model()}
+        if model == "auto":
+            return "be" if "be" in available and self.country_id.code == "BE" else "euro"
+        if model == "journal" or model not in available:
+            return None
+        return model
+
     @api.constrains("membership_reminder_delays", "membership_no_reply_months", "membership_link_validity_days")
     def _check_membership_settings(self):
         for company in self:

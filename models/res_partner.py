@@ -1,4 +1,5 @@
 from odoo import api, fields, models
+from odoo.exceptions import UserError
 from odoo.fields import Domain
 from odoo.tools import SQL
 
@@ -379,6 +380,71 @@ class ResPartner(models.Model):
         action["domain"] = [("partner_id", "child_of", self.commercial_partner_id.id)]
         action["context"] = {"default_partner_id": self.id, "search_default_filter_live": 1}
         return action
+
+    # ------------------------------------------------------------------
+    # Documents: membership card, payment certificate
+    # ------------------------------------------------------------------
+    def _membership_card(self):
+        """This member's active card in the current company, or an empty
+        recordset (cards are issued by action_print_membership_card)."""
+        self.ensure_one()
+        return (
+            self.env["membership.card"]
+            .sudo()
+            .search([("partner_id", "=", self.id), ("company_id", "=", self.env.company.id)], limit=1)
+        )
+
+    def _membership_card_holders(self):
+        """The members among these partners (a card is for a member today)."""
+        return self.filtered(lambda partner: partner.membership_state == "member")
+
+    def action_print_membership_card(self):
+        """Issue the missing cards and print the cards of these members
+        (one PDF; partners that are not members today are left out)."""
+        holders = self._membership_card_holders()
+        if not holders:
+            raise UserError(
+                self.env._(
+                    "No membership card to print: %(names)s is not a member today "
+                    "(a card is printed for a paid, running membership).",
+                    names=", ".join(self[:5].mapped("display_name")),
+                )
+            )
+        self.env["membership.card"]._for_members(holders)
+        return self.env.ref("membership_dues.action_report_membership_card").report_action(holders)
+
+    def action_send_membership_card(self):
+        """Email their card to these members (queued, in their language)."""
+        holders = self._membership_card_holders().filtered("email")
+        if holders:
+            self.env["membership.card"]._for_members(holders)
+            template = self.env.ref("membership_dues.mail_template_membership_card")
+            for partner in holders:
+                partner.message_post_with_source(template, subtype_xmlid="mail.mt_note")
+        skipped = self - holders
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "type": "success" if not skipped else "warning",
+                "message": self.env._(
+                    "%(sent)s membership cards sent; %(skipped)s contacts skipped (not a member today, or no email).",
+                    sent=len(holders),
+                    skipped=len(skipped),
+                ),
+                "next": {"type": "ir.actions.act_window_close"},
+            },
+        }
+
+    def action_open_payment_certificate(self):
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Payment Certificate"),
+            "res_model": "membership.certificate.wizard",
+            "view_mode": "form",
+            "target": "new",
+            "context": {"default_partner_ids": self.ids},
+        }
 
     def action_open_join_wizard(self):
         self.ensure_one()

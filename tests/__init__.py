@@ -17,3 +17,4 @@ from . import test_work_queues
 from . import test_renewal_portal
 from . import test_followup
 from . import test_followup_concurrency
+from . import test_documents

@@ -1,11 +1,13 @@
-from contextlib import contextmanager
+import re
+import subprocess
+from contextlib import contextmanager, nullcontext
 from datetime import date
 from unittest.mock import patch
 
 from freezegun import freeze_time
 
 from odoo import Command
-from odoo.tests import Form, new_test_user
+from odoo.tests import Form, HttpCase, new_test_user
 
 from odoo.addons.account.tests.common import AccountTestInvoicingCommon
 
@@ -390,3 +392,96 @@ class MembershipFollowupCommon(MembershipCommon):
 
     def mails_to(self, partner):
         return self.env["mail.mail"].search([("recipient_ids", "in", partner.ids)], order="id")
+
+
+class MembershipDocumentsCommon(MembershipCommon):
+    """Three members, French-, Dutch- and English-speaking, each with a
+    postal address and a paid membership running today, and the company's
+    EUR bank account (IBAN + BIC) for the payment QR codes."""
+
+    LANGS = ("fr_FR", "nl_NL", "en_US")
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.eur = cls.env.ref("base.EUR")
+        cls.eur.active = True
+        bank = cls.env["res.bank"].create({"name": "KBC", "bic": "KREDBEBB"})
+        cls.bank_account = cls.env["res.partner.bank"].create(
+            {
+                "acc_number": "BE71 0961 2345 6769",
+                "partner_id": cls.company.partner_id.id,
+                "bank_id": bank.id,
+                "allow_out_payment": True,
+            }
+        )
+        cls.company.write(
+            {
+                "city": "Brussels",
+                "street": "Rue Royale 1",
+                "zip": "1000",
+                "external_report_layout_id": cls.env.ref("web.external_layout_standard").id,
+            }
+        )
+        cls.sophie, cls.pieter, cls.emma = cls.members = cls.env["res.partner"].create(
+            [
+                {
+                    "name": name,
+                    "lang": lang,
+                    "email": f"{name.split()[0].lower()}@example.com",
+                    "street": street,
+                    "zip": zip_code,
+                    "city": city,
+                }
+                for name, lang, street, zip_code, city in (
+                    ("Sophie Lambert", "fr_FR", "12 rue de Rivoli", "75004", "Paris"),
+                    ("Pieter Janssens", "nl_NL", "Meir 22", "2000", "Antwerpen"),
+                    ("Emma Brown", "en_US", "10 Downing Street", "SW1A 2AA", "London"),
+                )
+            ]
+        )
+        cls.today = date.today()
+        cls.current = {
+            member: cls.paid_subscription(
+                member, cls.plan_year, date(cls.today.year, 1, 1), date(cls.today.year, 12, 31)
+            )
+            for member in cls.members
+        }
+
+    @classmethod
+    def eur_dues_invoice(cls, partner, amount=123.45, year=None):
+        """A posted dues invoice of ``amount`` in EUR, for next year's period."""
+        year = year or cls.today.year + 1
+        subscription = cls.make_subscription(
+            partner, cls.plan_year, date(year, 1, 1), date(year, 12, 31), amount=amount, full_amount=amount
+        )
+        invoice = subscription._create_invoices()
+        invoice.currency_id = cls.eur
+        invoice.action_post()
+        return invoice
+
+    def render_html(self, report, records, data=None):
+        """The report's HTML with whitespace collapsed."""
+        html = self.env["ir.actions.report"]._render_qweb_html(report, records.ids, data=data)[0].decode()
+        return " ".join(html.split())
+
+    def render_pdf(self, report, records, data=None):
+        """(PDF bytes, its text) of the report, through wkhtmltopdf."""
+        # an HttpCase serves the report styles; a TransactionCase must allow PDF rendering
+        with nullcontext() if isinstance(self, HttpCase) else self.allow_pdf_render():
+            pdf, kind = (
+                self.env["ir.actions.report"]
+                .with_context(force_report_rendering=True)
+                ._render_qweb_pdf(report, records.ids, data=data)
+            )
+        self.assertEqual(kind, "pdf")
+        self.assertTrue(pdf.startswith(b"%PDF"))
+        return pdf, self.pdf_text(pdf)
+
+    def pdf_text(self, pdf):
+        text = subprocess.run(["pdftotext", "-layout", "-", "-"], input=pdf, capture_output=True, check=True).stdout
+        return " ".join(text.decode().split())
+
+    def pdf_pages(self, pdf):
+        info = subprocess.run(["pdfinfo", "-"], input=pdf, capture_output=True, check=True).stdout.decode()
+        return int(re.search(r"Pages:\s+(\d+)", info).group(1))
