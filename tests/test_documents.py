@@ -16,6 +16,7 @@ INVOICE = "account.account_invoices"
 NOTICE = "membership_dues.action_report_renewal_notice"
 CARD = "membership_dues.action_report_membership_card"
 CERTIFICATE = "membership_dues.action_report_payment_certificate"
+LETTER = "membership_dues.action_report_followup_letter"
 ISO = {"fr_FR": "fr", "nl_NL": "nl", "en_US": "en"}
 
 
@@ -109,6 +110,49 @@ class TestDuesInvoiceDocument(MembershipDocumentsCommon):
         self.assertEqual(invoice.payment_reference, invoice.name)
         self.company.membership_reference_model = "auto"
         self.assertEqual(self.company._membership_reference_model(), "euro", "not a Belgian company")
+
+
+@tagged("post_install", "-at_install")
+class TestFormalNoticeDocument(MembershipDocumentsCommon):
+    def formal_notices(self):
+        """The formal notice letter of each member, for an overdue EUR dues invoice."""
+        policy = self.env["membership.followup.policy"]._for_company(self.company)
+        level = policy.level_ids.filtered(lambda level: level.tone == "formal_notice" and level.legal_text)
+        Communication = self.env["membership.followup.communication"]
+        for member in self.members:
+            invoice = self.eur_dues_invoice(member)
+            instalment = invoice.line_ids.filtered(lambda line: line.display_type == "payment_term")
+            Communication |= Communication.create(
+                {
+                    "partner_id": member.id,
+                    "company_id": self.company.id,
+                    "date": self.today,
+                    "level_id": level.id,
+                    "open_line_ids": [(6, 0, instalment.ids)],
+                    "amount_due": invoice.amount_residual,
+                }
+            )
+        return Communication, level
+
+    def test_formal_notice_in_three_languages(self):
+        notices, level = self.formal_notices()
+        english = level.with_context(lang="en_US").legal_text
+        for member, notice in zip(self.members, notices, strict=True):
+            with self.subTest(lang=member.lang):
+                html = self.render_html(LETTER, notice)
+                local = notice.with_context(lang=member.lang)
+                legal = level.with_context(lang=member.lang).legal_text
+                self.assertIn(squash(legal), html, "the legal wording in the member's language")
+                if member.lang != "en_US":
+                    self.assertNotEqual(legal, english)
+                for expected in (
+                    member.name,
+                    member.street,
+                    notice.open_line_ids.move_id.name,
+                    squash(local._total_due_sentence()),
+                    squash(format_date(local.env, notice.open_line_ids.date_maturity, lang_code=member.lang)),
+                ):
+                    self.assertIn(expected, html)
 
 
 @tagged("post_install", "-at_install")
@@ -278,7 +322,7 @@ class TestDocumentsPdf(MembershipDocumentsCommon):
         invoices = self.env["account.move"]
         notices = self.env["membership.renewal"]
         for member in self.members:
-            invoices |= self.eur_dues_invoice(member)
+            invoices |= self.eur_dues_invoice(member, year=year + 2)
             notices |= notices.create(
                 {
                     "partner_id": member.id,
@@ -289,9 +333,11 @@ class TestDocumentsPdf(MembershipDocumentsCommon):
                 }
             )
         self.members.action_print_membership_card()
+        letters, _level = TestFormalNoticeDocument.formal_notices(self)
         Report = self.env["ir.actions.report"]
         for report, records, data, pages in (
             (INVOICE, invoices, None, 3),
+            (LETTER, letters, None, 3),
             (NOTICE, notices, None, 3),
             (CERTIFICATE, self.members, {"year": year}, 3),
         ):
