@@ -19,7 +19,141 @@ class MembershipPortal(CustomerPortal):
             values["renewal_count"] = (
                 Renewal.search_count(self._renewal_domain(), limit=1) if Renewal.has_access("read") else 0
             )
+        if "membership_count" in counters:
+            values["membership_count"] = (
+                request.env["membership.subscription"].sudo().search_count(self._member_domain(), limit=1)
+            )
+        if "declaration_count" in counters:
+            values["declaration_count"] = (
+                request.env["membership.declaration"].sudo().search_count(self._member_domain())
+            )
         return values
+
+    # ------------------------------------------------------------------
+    # The member: the user's company (or the user), in the website's company
+    # ------------------------------------------------------------------
+    def _member(self):
+        """The member the portal user acts for: their commercial entity (a
+        company member's contacts see the company's membership)."""
+        return request.env.user.partner_id.commercial_partner_id
+
+    def _member_domain(self):
+        return [("partner_id", "=", self._member().id), ("company_id", "=", request.env.company.id)]
+
+    @http.route("/my/membership", type="http", auth="user", website=True)
+    def portal_my_membership(self, **kw):
+        member = self._member().sudo()
+        subscriptions = (
+            request.env["membership.subscription"]
+            .sudo()
+            .search(self._member_domain() + [("state", "!=", "draft")], order="date_start desc, id desc")
+        )
+        paid_years = sorted(
+            {
+                s.date_start.year
+                for s in subscriptions
+                if s.invoice_id.payment_state in ("paid", "in_payment", "partial")
+            },
+            reverse=True,
+        )
+        values = {
+            "member": member,
+            "subscriptions": subscriptions,
+            "certificate_years": paid_years,
+            "can_have_card": member.membership_state == "member",
+            "page_name": "membership",
+        }
+        return request.render("membership_dues.portal_my_membership", values)
+
+    @http.route("/my/membership/card", type="http", auth="user", website=True)
+    def portal_membership_card(self, **kw):
+        """The member's card as PDF (issued on first download)."""
+        member = self._member().sudo()
+        if member.membership_state != "member":
+            raise NotFound
+        request.env["membership.card"].sudo()._for_members(member)
+        return self._membership_pdf("membership_dues.action_report_membership_card", member)
+
+    @http.route("/my/membership/certificate/<int:year>", type="http", auth="user", website=True)
+    def portal_membership_certificate(self, year, **kw):
+        member = self._member().sudo()
+        if not 1900 <= year <= 2999:
+            raise NotFound
+        return self._membership_pdf(
+            "membership_dues.action_report_payment_certificate", member, data={"year": year}, suffix=str(year)
+        )
+
+    def _membership_pdf(self, report_ref, member, data=None, suffix=None):
+        Report = request.env["ir.actions.report"].sudo()
+        pdf, _kind = Report._render_qweb_pdf(report_ref, member.ids, data=data)
+        name = Report._get_report(report_ref).name + (f" {suffix}" if suffix else "")
+        headers = [
+            ("Content-Type", "application/pdf"),
+            ("Content-Length", len(pdf)),
+            ("Content-Disposition", http.content_disposition(f"{name}.pdf")),
+        ]
+        return request.make_response(pdf, headers=headers)
+
+    # ------------------------------------------------------------------
+    # Declarations
+    # ------------------------------------------------------------------
+    @http.route(["/my/declarations"], type="http", auth="user", website=True)
+    def portal_my_declarations(self, **kw):
+        declarations = request.env["membership.declaration"].sudo().search(self._member_domain(), order="year desc")
+        return request.render(
+            "membership_dues.portal_my_declarations",
+            {
+                "declarations": declarations,
+                "page_name": "declaration",
+                "today": fields.Date.context_today(declarations),
+            },
+        )
+
+    def _declaration_check_access(self, declaration_id):
+        declaration = request.env["membership.declaration"].sudo().browse(declaration_id).exists()
+        if not declaration or declaration.partner_id != self._member() or declaration.company_id != request.env.company:
+            raise NotFound
+        return declaration
+
+    @http.route("/my/declarations/<int:declaration_id>", type="http", auth="user", website=True)
+    def portal_declaration_page(self, declaration_id, message=None, **kw):
+        declaration = self._declaration_check_access(declaration_id)
+        return self._render_declaration(declaration, message=message)
+
+    def _render_declaration(self, declaration, values=None, errors=None, message=None, status=200):
+        declaration = declaration.with_context(lang=request.env.lang)
+        rows = declaration._portal_rows(values)
+        return request.render(
+            "membership_dues.portal_declaration_page",
+            {
+                "declaration": declaration,
+                "rows": rows,
+                "errors": errors or {},
+                "message": message,
+                "can_edit": declaration.state != "validated",
+                "has_last_year": any(row["last_year"] is not None for row in rows),
+                "page_name": "declaration",
+            },
+            status=status,
+        )
+
+    @http.route(
+        "/my/declarations/<int:declaration_id>/submit", type="http", auth="user", methods=["POST"], website=True
+    )
+    def portal_declaration_submit(self, declaration_id, **post):
+        declaration = self._declaration_check_access(declaration_id)
+        if declaration.state == "validated":
+            return request.redirect(f"/my/declarations/{declaration.id}?message=validated")
+        if post.get("unchanged"):
+            values, errors = declaration._portal_last_year_values(), {}
+            if not values:
+                errors = {0: request.env._("There are no figures of last year to copy: enter this year's figures.")}
+        else:
+            values, errors = declaration._portal_parse(post)
+        if errors:
+            return self._render_declaration(declaration, values=post, errors=errors, status=400)
+        declaration._portal_declare(values)
+        return request.redirect(f"/my/declarations/{declaration.id}?message=declared")
 
     def _renewal_domain(self):
         partner = request.env.user.partner_id

@@ -1,5 +1,6 @@
 from odoo import api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import UserError, ValidationError
+from odoo.tools import format_date
 
 from ..engine import to_decimal
 
@@ -158,6 +159,146 @@ class MembershipDeclaration(models.Model):
             declaration.line_ids = [
                 fields.Command.create({"figure_id": line.figure_id.id, "value": line.value}) for line in last.line_ids
             ]
+
+    # ------------------------------------------------------------------
+    # Member's portal form
+    # ------------------------------------------------------------------
+    def _last_year(self):
+        self.ensure_one()
+        return self.search(
+            [
+                ("partner_id", "=", self.partner_id.id),
+                ("company_id", "=", self.company_id.id),
+                ("year", "=", self.year - 1),
+            ],
+            limit=1,
+        )
+
+    def _portal_figures(self):
+        """The figures the member declares: every active one, plus any this
+        declaration already holds."""
+        self.ensure_one()
+        return (self.env["membership.figure"].search([("active", "=", True)]) | self.line_ids.figure_id).sorted(
+            lambda f: (f.sequence, f.id)
+        )
+
+    def _portal_last_year_values(self):
+        """{figure id: last year's value}."""
+        return {line.figure_id.id: line.value for line in self._last_year().line_ids}
+
+    def _portal_rows(self, posted=None):
+        """One row per figure for the form: the value shown (what the member
+        just typed, else this year's, else last year's), last year's value,
+        unit and help."""
+        self.ensure_one()
+        current = {line.figure_id.id: line.value for line in self.line_ids}
+        last_year = self._portal_last_year_values()
+        rows = []
+        for figure in self._portal_figures():
+            key = f"figure_{figure.id}"
+            if posted is not None:
+                shown = posted.get(key, "")
+            elif figure.id in current:
+                shown = self._portal_format(figure, current[figure.id])
+            elif figure.id in last_year:
+                shown = self._portal_format(figure, last_year[figure.id])
+            else:
+                shown = ""
+            rows.append(
+                {
+                    "figure": figure,
+                    "key": key,
+                    "value": shown,
+                    "last_year": self._portal_format(figure, last_year[figure.id]) if figure.id in last_year else None,
+                }
+            )
+        return rows
+
+    @api.model
+    def _portal_format(self, figure, value):
+        return str(int(value)) if figure.value_type == "integer" or value == int(value) else f"{value:.2f}"
+
+    @api.model
+    def _portal_number(self, text):
+        """A number as members type it: spaces as thousands separators,
+        a comma or a dot as decimal separator (1 234 567,89 or 1,234,567.89)."""
+        cleaned = "".join(text.split()).replace("\u00a0", "").replace("'", "")
+        if "," in cleaned and "." in cleaned:
+            decimal = "," if cleaned.rfind(",") > cleaned.rfind(".") else "."
+            thousands = "." if decimal == "," else ","
+            cleaned = cleaned.replace(thousands, "").replace(decimal, ".")
+        elif cleaned.count(",") == 1 and len(cleaned.split(",")[1]) != 3:
+            cleaned = cleaned.replace(",", ".")
+        else:
+            cleaned = cleaned.replace(",", "")
+        return float(cleaned)
+
+    def _portal_parse(self, posted):
+        """(values {figure id: float}, errors {figure id: message}) of the
+        posted form; every figure must be given (0 when there is none)."""
+        self.ensure_one()
+        values, errors = {}, {}
+        for figure in self._portal_figures():
+            text = (posted.get(f"figure_{figure.id}") or "").strip()
+            if not text:
+                errors[figure.id] = self.env._("Enter your %(figure)s (0 if you have none).", figure=figure.name)
+                continue
+            try:
+                value = self._portal_number(text)
+            except ValueError:
+                errors[figure.id] = self.env._(
+                    "%(figure)s: %(value)s is not a number; type digits only, e.g. 1250000 or 1 250 000,50.",
+                    figure=figure.name,
+                    value=text[:40],
+                )
+                continue
+            try:
+                figure._check_value(value)
+            except ValidationError as error:
+                errors[figure.id] = str(error.args[0])
+                continue
+            values[figure.id] = value
+        return values, errors
+
+    def _portal_declare(self, values):
+        """Store the member's figures, mark the declaration declared from the
+        portal (flagged late after its deadline) and recompute the fees of
+        the member's open renewal notices that read them."""
+        self.ensure_one()
+        lines = {line.figure_id.id: line for line in self.line_ids}
+        commands = []
+        for figure_id, value in values.items():
+            if figure_id in lines:
+                commands.append(fields.Command.update(lines[figure_id].id, {"value": value}))
+            else:
+                commands.append(fields.Command.create({"figure_id": figure_id, "value": value}))
+        self.write({"line_ids": commands, "date_declared": fields.Date.context_today(self)})
+        self._mark_declared(source="portal")
+        if self.is_late:
+            self.message_post(
+                body=self.env._(
+                    "Declared online by the member after the deadline (%(deadline)s).",
+                    deadline=format_date(self.env, self.deadline),
+                )
+            )
+        else:
+            self.message_post(body=self.env._("Declared online by the member."))
+        notices = self.env["membership.renewal"].search(
+            [
+                ("partner_id", "=", self.partner_id.id),
+                ("company_id", "=", self.company_id.id),
+                ("fee_year", "=", self.year),
+                ("state", "in", ("draft", "sent", "change_requested")),
+            ]
+        )
+        for notice in notices:
+            try:
+                with self.env.cr.savepoint():
+                    notice.action_recompute_fee()
+            except UserError as error:
+                notice.message_post(
+                    body=self.env._("The new figures could not be applied: %(error)s", error=error.args[0])
+                )
 
     def _regularise_fees(self):
         subscriptions = self.env["membership.subscription"].search(

@@ -18,3 +18,4 @@ from . import test_renewal_portal
 from . import test_followup
 from . import test_followup_concurrency
 from . import test_documents
+from . import test_member_portal

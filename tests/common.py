@@ -1,7 +1,7 @@
 import re
 import subprocess
 from contextlib import contextmanager, nullcontext
-from datetime import date
+from datetime import date, timedelta
 from unittest.mock import patch
 
 from freezegun import freeze_time
@@ -485,3 +485,81 @@ class MembershipDocumentsCommon(MembershipCommon):
     def pdf_pages(self, pdf):
         info = subprocess.run(["pdfinfo", "-"], input=pdf, capture_output=True, check=True).stdout.decode()
         return int(re.search(r"Pages:\s+(\d+)", info).group(1))
+
+
+class MembershipPortalCommon(MembershipTariffCommon):
+    """Two member companies with portal contacts: Paula's bakery (the member
+    the tours act for) and Otto's brewery (the other member, who must see
+    nothing of the bakery). Both paid 2026 on the company plan; the bakery
+    declared its 2026 figures, has its 2027 declaration to fill in (deadline
+    31 January 2027) and a 2027 renewal notice waiting for its answer. The
+    demo payment provider is enabled."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.bakery, cls.brewery = cls.env["res.partner"].create(
+            [
+                {"name": "Boulangerie Paula SA", "is_company": True, "email": "bakery@example.com"},
+                {"name": "Brasserie Otto SA", "is_company": True, "email": "brewery@example.com"},
+            ]
+        )
+        cls.paula = new_test_user(
+            cls.env,
+            login="paula",
+            password="paula-portal-1",
+            name="Paula Baker",
+            groups="base.group_portal",
+            company_id=cls.company.id,
+            company_ids=[Command.set(cls.company.ids)],
+        )
+        cls.paula.partner_id.write({"parent_id": cls.bakery.id, "email": "paula@example.com"})
+        cls.otto = new_test_user(
+            cls.env,
+            login="otto",
+            password="otto-portal-1",
+            name="Otto Brewer",
+            groups="base.group_portal",
+            company_id=cls.company.id,
+            company_ids=[Command.set(cls.company.ids)],
+        )
+        cls.otto.partner_id.write({"parent_id": cls.brewery.id, "email": "otto@example.com"})
+        cls.bakery_2026 = cls.paid_subscription(cls.bakery, cls.plan_company, date(2026, 1, 1), date(2026, 12, 31))
+        cls.brewery_2026 = cls.paid_subscription(cls.brewery, cls.plan_company, date(2026, 1, 1), date(2026, 12, 31))
+        cls.declare(cls.bakery, 2026, turnover=800_000, payroll=50_000, headcount=4)
+        cls.declaration = cls.env["membership.declaration"].create(
+            {"partner_id": cls.bakery.id, "year": 2027, "deadline": date(2027, 1, 31)}
+        )
+        cls.brewery_declaration = cls.env["membership.declaration"].create(
+            {"partner_id": cls.brewery.id, "year": 2027, "deadline": date(2027, 1, 31)}
+        )
+        cls.notice = cls.renewal_notice(cls.bakery, cls.bakery_2026)
+        cls.brewery_notice = cls.renewal_notice(cls.brewery, cls.brewery_2026)
+        provider = cls.env["payment.provider"].sudo().search(
+            [("code", "=", "demo"), ("company_id", "=", cls.company.id)], limit=1
+        ) or cls.env.ref("payment.payment_provider_demo").sudo().copy({"company_id": cls.company.id})
+        provider.write({"state": "test", "is_published": True})
+        cls.env["payment.provider"].sudo().search(
+            [("company_id", "=", cls.company.id), ("id", "!=", provider.id)]
+        ).state = "disabled"
+        cls.provider = provider
+
+    @classmethod
+    def renewal_notice(cls, member, previous):
+        """The 2027 notice as a campaign sends it, at last year's fee (the
+        2027 figures are not declared yet)."""
+        notice = cls.env["membership.renewal"].create(
+            {
+                "partner_id": member.id,
+                "plan_id": cls.plan_company.id,
+                "previous_subscription_id": previous.id,
+                "date_start": "2027-01-01",
+                "date_end": "2027-12-31",
+                "amount": 300.0,
+                "fee_year": 2027,
+            }
+        )
+        notice.write({"state": "sent", "date_sent": date(2026, 11, 1)})
+        notice._portal_ensure_token()
+        notice.token_expires_on = date.today() + timedelta(days=60)
+        return notice
