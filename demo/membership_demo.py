@@ -151,6 +151,7 @@ class MembershipDemo(models.AbstractModel):
         self._demo_campaign(company, plans)
         self._demo_followup(company)
         self._demo_officer(company)
+        self._demo_portal(company)
         _logger.info("Membership demo data: %s members, %s plans", len(members), len(plans))
 
     def _demo_xmlid(self, name, record):
@@ -624,6 +625,48 @@ class MembershipDemo(models.AbstractModel):
             }
         )
         self._demo_xmlid("demo_user_officer", user)
+
+    def _demo_portal(self, company):
+        """A member company's contact with portal access (member / member):
+        a renewal notice to answer, next year's figures to declare, and
+        online payment with Odoo's demo provider when it is installed."""
+        notice = self.env["membership.renewal"].search(
+            [("company_id", "=", company.id), ("state", "=", "sent"), ("partner_id.is_company", "=", True)],
+            order="id",
+            limit=1,
+        )
+        if not notice:
+            return
+        member = notice.partner_id
+        contact = member.child_ids.filtered(lambda c: not c.user_ids)[:1] or self.env["res.partner"].create(
+            {"name": f"Contact of {member.name}", "parent_id": member.id}
+        )
+        contact.email = contact.email or "member@example.com"
+        user = self.env["res.users"].create(
+            {
+                "login": "member",
+                "password": "member",
+                "partner_id": contact.id,
+                "company_id": company.id,
+                "company_ids": [Command.set(company.ids)],
+                "group_ids": [Command.set([self.env.ref("base.group_portal").id])],
+            }
+        )
+        self._demo_xmlid("demo_user_member", user)
+        year = notice.fee_year or notice.date_start.year
+        Declaration = self.env["membership.declaration"]
+        if not Declaration.search_count(
+            [("partner_id", "=", member.id), ("company_id", "=", company.id), ("year", "=", year)]
+        ):
+            Declaration.create(
+                {"partner_id": member.id, "company_id": company.id, "year": year, "deadline": date(year, 1, 31)}
+            )
+        demo_provider = self.env.ref("payment.payment_provider_demo", raise_if_not_found=False)
+        if demo_provider:
+            provider = self.env["payment.provider"].search(
+                [("code", "=", "demo"), ("company_id", "=", company.id)], limit=1
+            ) or demo_provider.copy({"company_id": company.id})
+            provider.write({"state": "test", "is_published": True})
 
 
 def _slug(text):

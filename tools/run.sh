@@ -41,7 +41,7 @@ if ! db_exists "$DB" || [ "$(psql -d "$DB" -Atqc "select state from ir_module_mo
             --with-demo --country BE --username admin --password admin >"$LOG" 2>&1 \
             || { tail -n 30 "$LOG" >&2; die "creating the database failed (log: $LOG)"; }
     fi
-    odoo_bin -d "$DB" "${common[@]}" -i "l10n_be,$MD_MODULE" --load-language=fr_BE,nl_BE \
+    odoo_bin -d "$DB" "${common[@]}" -i "l10n_be,payment_demo,$MD_MODULE" --load-language=fr_BE,nl_BE \
         --stop-after-init --no-http >>"$LOG" 2>&1 \
         || { tail -n 30 "$LOG" >&2; die "installing $MD_MODULE failed (log: $LOG)"; }
 else
@@ -55,6 +55,7 @@ cat <<EOF
   Membership Dues demo is served at  http://127.0.0.1:$PORT/odoo?db=$DB
   Logins:  admin / admin        (administrator, membership manager)
            officer / officer    (membership officer)
+           member / member      (portal: a member company's contact; pays with the demo provider)
   Database: $DB  -  stop with Ctrl-C; run 'make run' again to upgrade and serve it.
 
 EOF

@@ -126,11 +126,13 @@ def main():
     parser.add_argument("--password", default="admin")
     parser.add_argument("--out", default="screenshots")
     parser.add_argument("--full-page", action="store_true")
+    parser.add_argument("--width", type=int, default=1366, help="window width; 390 shows a phone's layout")
+    parser.add_argument("--height", type=int, default=900)
     parser.add_argument("pages", nargs="+", help="name=path pairs, e.g. plans=/odoo/action-membership_dues.x")
     args = parser.parse_args()
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    chrome = Chrome()
+    chrome = Chrome(args.width, args.height)
     try:
         if args.login != "-":
             login(chrome, args.url, args.db, args.login, args.password)

@@ -32,7 +32,7 @@ ls -dt "$MD_HOME"/test-runs/*/ 2>/dev/null | tail -n +21 | xargs -r rm -rf
 summary_args=(--out "$OUT")
 
 # Extra modules present in the test database only (not dependencies of the addon).
-MD_TEST_EXTRA_MODULES="${MD_TEST_EXTRA_MODULES:-}"
+MD_TEST_EXTRA_MODULES="${MD_TEST_EXTRA_MODULES-payment_demo}"
 
 if [ "$run_odoo" = 1 ]; then
     ensure_template "$MD_TEST_EXTRA_MODULES" "$OUT/template.log"
