@@ -13,13 +13,14 @@
 # Odoo test tags (default /membership_dues); MD_KEEP_DB=1 keeps the test database.
 source "$(dirname "$0")/lib.sh"
 
-run_odoo=1 run_pure=1 run_lint=1
+run_odoo=1 run_pure=1 run_process=1 run_lint=1
 case "${1:-}" in
-    --lint-only) run_odoo=0 run_pure=0 ;;
-    --odoo-only) run_pure=0 run_lint=0 ;;
-    --pure-only) run_odoo=0 run_lint=0 ;;
+    --lint-only) run_odoo=0 run_pure=0 run_process=0 ;;
+    --odoo-only) run_pure=0 run_process=0 run_lint=0 ;;
+    --pure-only) run_odoo=0 run_process=0 run_lint=0 ;;
+    --process-only) run_odoo=0 run_pure=0 run_lint=0 ;;
     "") ;;
-    *) die "unknown option $1 (use --lint-only, --odoo-only or --pure-only)" ;;
+    *) die "unknown option $1 (use --lint-only, --odoo-only, --pure-only or --process-only)" ;;
 esac
 
 setup_all
@@ -72,6 +73,20 @@ if [ "$run_pure" = 1 ]; then
     pure_rc=$?
     set -e
     summary_args+=(--junit "$OUT/pure.xml" --junit-rc "$pure_rc" --junit-log "$OUT/pure.log")
+fi
+
+if [ "$run_process" = 1 ]; then
+    say "running the crash and concurrency checks on real Odoo processes (tests/process)"
+    [ -n "${TEMPLATE:-}" ] || ensure_template "$MD_TEST_EXTRA_MODULES" "$OUT/template.log"
+    mkdir -p "$OUT/process-data"
+    set +e
+    (cd "$MD_ROOT/tests/process" && MD_ODOO_BIN="$VENV/bin/python $ODOO_PATH/odoo-bin" MD_ADDONS_PATH="$ADDONS_PATH" \
+        MD_TEMPLATE="$TEMPLATE" MD_TEMPLATE_DATA="$TEMPLATE_DATA" MD_DATA_DIR="$OUT/process-data" \
+        "$VENV/bin/python" -m pytest -q -p no:cacheprovider --junitxml="$OUT/process.xml" .) >"$OUT/process.log" 2>&1
+    process_rc=$?
+    set -e
+    rm -rf "$OUT/process-data"
+    summary_args+=(--process-junit "$OUT/process.xml" --process-rc "$process_rc" --process-log "$OUT/process.log")
 fi
 
 if [ "$run_lint" = 1 ]; then

@@ -91,6 +91,9 @@ def main():
     parser.add_argument("--junit")
     parser.add_argument("--junit-rc", type=int)
     parser.add_argument("--junit-log")
+    parser.add_argument("--process-junit")
+    parser.add_argument("--process-rc", type=int)
+    parser.add_argument("--process-log")
     parser.add_argument("--lint", action="append", default=[], help="name=rc=logfile")
     args = parser.parse_args()
 
@@ -120,18 +123,23 @@ def main():
             f"{len(skipped)} skipped, {browser_runs} browser sessions (log: {args.odoo_log})"
         )
 
-    if args.junit:
-        if Path(args.junit).exists():
-            pure_passed, pure_failures = parse_junit(args.junit)
-            passed += pure_passed
-            failures += [f"pure: {f}" for f in pure_failures]
-            if not pure_passed and not pure_failures:
-                failures.append("pure: pytest ran 0 tests")
-            if args.junit_rc not in (0, None) and not pure_failures:
-                failures.append(f"pure: pytest exited with status {args.junit_rc}:\n{tail(args.junit_log)}")
-            print(f"pure: {pure_passed} passed, {len(pure_failures)} failed (log: {args.junit_log})")
+    for label, junit, rc, log in (
+        ("pure", args.junit, args.junit_rc, args.junit_log),
+        ("process", args.process_junit, args.process_rc, args.process_log),
+    ):
+        if not junit:
+            continue
+        if Path(junit).exists():
+            suite_passed, suite_failures = parse_junit(junit)
+            passed += suite_passed
+            failures += [f"{label}: {f}" for f in suite_failures]
+            if not suite_passed and not suite_failures:
+                failures.append(f"{label}: pytest ran 0 tests")
+            if rc not in (0, None) and not suite_failures:
+                failures.append(f"{label}: pytest exited with status {rc}:\n{tail(log)}")
+            print(f"{label}: {suite_passed} passed, {len(suite_failures)} failed (log: {log})")
         else:
-            failures.append(f"pure: pytest produced no report:\n{tail(args.junit_log)}")
+            failures.append(f"{label}: pytest produced no report:\n{tail(log)}")
 
     for spec in args.lint:
         name, rc, log = spec.split("=", 2)

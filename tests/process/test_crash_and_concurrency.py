@@ -1,0 +1,175 @@
+"""Crashes and parallel workers lose or duplicate nothing: checked with SQL
+counts on the real database after real Odoo processes ran (see conftest.py)."""
+
+import signal
+import time
+
+import pytest
+
+MEMBERS = 240
+
+SEED = """
+from datetime import date
+env = env(context=dict(env.context, tracking_disable=True, mail_notrack=True, mail_create_nolog=True))
+product = env["product.product"].create({"name": "Dues", "type": "service", "taxes_id": [(5, 0, 0)]})
+for key in ("crash", "twice", "notice"):
+    plan = env["membership.plan"].create({
+        "name": f"Plan {key}", "fee_amount": 100.0, "product_id": product.id, "period_rule": "calendar",
+        "period_months": 12, "period_start_month": "1", "period_start_day": 1,
+        "renewal_mode": "notice" if key == "notice" else "invoice",
+    })
+    partners = env["res.partner"].create(
+        [{"name": f"{key} member {i:04d}", "email": f"{key}{i}@example.com"} for i in range(%(members)d)]
+    )
+    env["membership.subscription"].create([
+        {"partner_id": partner.id, "plan_id": plan.id, "date_start": date(2026, 1, 1),
+         "date_end": date(2026, 12, 31), "amount": 0.0, "full_amount": 0.0}
+        for partner in partners
+    ])
+    env["membership.renewal.campaign"].create({
+        "name": f"Campaign {key}", "plan_ids": [(6, 0, plan.ids)], "date_from": "2026-12-31",
+        "date_to": "2026-12-31", "send_on_launch": False, "state": "running",
+    })
+env.cr.commit()
+print("SEEDED")
+""" % {"members": MEMBERS}
+
+RUN_CAMPAIGN = """
+campaign = env["membership.renewal.campaign"].search([("name", "=", "Campaign %(key)s")])
+print("FINISHED" if campaign.with_context(membership_skip_emails=True)._run(batch_size=%(batch)d) else "RETURNED")
+env.cr.commit()
+"""
+
+RUN_FOLLOWUP = """
+from datetime import date
+env["membership.followup.communication"].with_context(membership_skip_emails=True)._cron_run_followup(
+    batch_size=25, today=date(%(year)d, %(month)d, %(day)d)
+)
+env.cr.commit()
+print("FOLLOWED UP")
+"""
+
+
+@pytest.fixture(scope="module")
+def seeded(odoo):
+    assert "SEEDED" in odoo.shell(SEED)
+    return odoo
+
+
+def campaign_counts(odoo, key):
+    """(candidates, renewals, candidates with more than one renewal, 2027
+    subscriptions, 2027 subscriptions without their posted invoice, approved
+    renewals without a subscription)."""
+    plan = f"(SELECT id FROM membership_plan WHERE name->>'en_US' = 'Plan {key}')"
+    return (
+        odoo.value(
+            f"SELECT count(*) FROM membership_subscription WHERE plan_id = {plan} AND date_start = '2026-01-01'"
+        ),
+        odoo.value(f"SELECT count(*) FROM membership_renewal WHERE plan_id = {plan}"),
+        odoo.value(
+            f"SELECT count(*) FROM (SELECT previous_subscription_id FROM membership_renewal WHERE plan_id = {plan} "
+            "GROUP BY 1 HAVING count(*) > 1) d"
+        ),
+        odoo.value(
+            f"SELECT count(*) FROM membership_subscription WHERE plan_id = {plan} AND date_start = '2027-01-01'"
+        ),
+        odoo.value(
+            f"SELECT count(*) FROM membership_subscription s LEFT JOIN account_move m ON m.id = s.invoice_id "
+            f"WHERE s.plan_id = {plan} AND s.date_start = '2027-01-01' AND (m.id IS NULL OR m.state != 'posted')"
+        ),
+        odoo.value(
+            f"SELECT count(*) FROM membership_renewal WHERE plan_id = {plan} AND state = 'approved' "
+            "AND subscription_id IS NULL"
+        ),
+    )
+
+
+def wait_for(predicate, timeout=240):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.2)
+    return False
+
+
+def test_kill_9_in_the_middle_of_a_campaign_then_resume(seeded, tmp_path):
+    """kill -9 while the campaign creates and posts invoices: what was
+    committed is whole, the next run finishes it, every member ends with
+    exactly one renewal, one subscription and its posted invoice."""
+    odoo = seeded
+    process = odoo.start_shell(RUN_CAMPAIGN % {"key": "crash", "batch": 10}, tmp_path / "crash.log")
+    started = wait_for(lambda: campaign_counts(odoo, "crash")[1] >= 40)
+    process.send_signal(signal.SIGKILL)
+    process.wait(timeout=30)
+    process.log.close()
+    assert started, (tmp_path / "crash.log").read_text()[-3000:]
+    candidates, renewals, duplicates, subscriptions, without_invoice, orphans = campaign_counts(odoo, "crash")
+    assert candidates == MEMBERS
+    assert 40 <= renewals < MEMBERS, "killed in the middle"
+    assert (duplicates, without_invoice, orphans) == (0, 0, 0), "nothing half-created"
+    assert subscriptions == renewals, "each committed renewal has its subscription"
+
+    assert "FINISHED" in odoo.shell(RUN_CAMPAIGN % {"key": "crash", "batch": 50})
+    assert campaign_counts(odoo, "crash") == (MEMBERS, MEMBERS, 0, MEMBERS, 0, 0)
+    assert (
+        odoo.value(
+            "SELECT count(*) FROM (SELECT s.id FROM membership_subscription s JOIN account_move_line l "
+            "ON l.membership_subscription_id = s.id JOIN account_move m ON m.id = l.move_id "
+            "WHERE s.date_start = '2027-01-01' GROUP BY s.id HAVING count(DISTINCT m.id) > 1) d"
+        )
+        == 0
+    ), "no subscription invoiced twice"
+
+
+def test_two_processes_run_the_same_campaign(seeded, tmp_path):
+    """Two workers on the same campaign at once: no duplicate; one does the
+    work while the other returns at once (the campaign row is locked), or
+    both share it."""
+    odoo = seeded
+    first = odoo.start_shell(RUN_CAMPAIGN % {"key": "twice", "batch": 20}, tmp_path / "first.log")
+    second = odoo.start_shell(RUN_CAMPAIGN % {"key": "twice", "batch": 20}, tmp_path / "second.log")
+    for process in (first, second):
+        assert process.wait(timeout=600) == 0
+        process.log.close()
+    outputs = [(tmp_path / name).read_text() for name in ("first.log", "second.log")]
+    assert any("FINISHED" in output for output in outputs), outputs
+    assert "Traceback" not in "".join(outputs), outputs
+    if not all("FINISHED" in output for output in outputs):
+        assert "FINISHED" in odoo.shell(RUN_CAMPAIGN % {"key": "twice", "batch": 50})
+    assert campaign_counts(odoo, "twice") == (MEMBERS, MEMBERS, 0, MEMBERS, 0, 0)
+
+
+def test_two_processes_run_the_follow_up_at_once(seeded, tmp_path):
+    """The dues invoices of the auto-renewals are overdue: two workers run
+    the follow-up on the same day; each level is recorded once per invoice,
+    each member gets one communication."""
+    odoo = seeded
+    invoices = odoo.value(
+        "SELECT count(*) FROM account_move WHERE is_membership_dues AND state = 'posted' AND payment_state = 'not_paid'"
+    )
+    assert invoices >= 2 * MEMBERS - 10
+    script = RUN_FOLLOWUP % {"year": 2027, "month": 3, "day": 1}
+    first = odoo.start_shell(script, tmp_path / "first.log")
+    second = odoo.start_shell(script, tmp_path / "second.log")
+    for process in (first, second):
+        assert process.wait(timeout=600) == 0
+        process.log.close()
+    outputs = [(tmp_path / name).read_text() for name in ("first.log", "second.log")]
+    assert all("FOLLOWED UP" in output for output in outputs), outputs
+    duplicates = odoo.value(
+        "SELECT count(*) FROM (SELECT move_line_id, level_id FROM membership_followup_line "
+        "GROUP BY 1, 2 HAVING count(*) > 1) d"
+    )
+    assert duplicates == 0
+    followed = odoo.value("SELECT count(DISTINCT move_id) FROM membership_followup_line")
+    assert followed == invoices, "every overdue invoice got its level"
+    communications = odoo.value(
+        "SELECT count(*) FROM (SELECT partner_id FROM membership_followup_communication WHERE date = '2027-03-01' "
+        "GROUP BY 1 HAVING count(*) > 1) d"
+    )
+    assert communications == 0, "one communication per member and day"
+    # a third run the same day finds nothing left to send
+    before = odoo.value("SELECT count(*) FROM membership_followup_line")
+    assert "FOLLOWED UP" in odoo.shell(script)
+    assert odoo.value("SELECT count(*) FROM membership_followup_line") == before
