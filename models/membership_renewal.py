@@ -437,31 +437,36 @@ class MembershipRenewal(models.Model):
         invoice, posted and sent. Returns a report of done and skipped."""
         to_approve = self.filtered(lambda r: r.state in OPEN_STATES and r.state != "intervention")
         skipped = self - to_approve
-        for renewal in to_approve:
-            renewal._approve()
+        to_approve._approve()
         return self._report(self.env._("Approved"), to_approve, skipped)
 
     def _approve(self, send_invoice=True):
-        self.ensure_one()
-        subscription = self.env["membership.subscription"].create(self._subscription_values())
-        subscription._create_invoices(post=True)
-        self.write(
-            {
-                "state": "approved",
-                "subscription_id": subscription.id,
-                "date_answered": self.date_answered or fields.Date.context_today(self),
+        """Approve these notices in one batch: their subscriptions, then all
+        their invoices created and posted together (one accounting batch, not
+        one per member). Returns the subscriptions, in the notices' order."""
+        if not self:
+            return self.env["membership.subscription"]
+        subscriptions = self.env["membership.subscription"].create([r._subscription_values() for r in self])
+        subscriptions._create_invoices(post=True)
+        today = fields.Date.context_today(self)
+        self.filtered(lambda r: not r.date_answered).date_answered = today
+        self.state = "approved"
+        for renewal, subscription in zip(self, subscriptions, strict=True):
+            renewal.subscription_id = subscription
+        if send_invoice:
+            subscriptions.invoice_id._membership_send_async()
+        # one note per notice, created in one batch
+        self._message_log_batch(
+            bodies={
+                renewal.id: self.env._(
+                    "Approved: subscription %(subscription)s and invoice %(invoice)s created.",
+                    subscription=subscription.display_name,
+                    invoice=subscription.invoice_id.display_name or self.env._("none (nothing to pay)"),
+                )
+                for renewal, subscription in zip(self, subscriptions, strict=True)
             }
         )
-        if send_invoice and subscription.invoice_id:
-            subscription.invoice_id._membership_send_async()
-        self.message_post(
-            body=self.env._(
-                "Approved: subscription %(subscription)s and invoice %(invoice)s created.",
-                subscription=subscription.display_name,
-                invoice=subscription.invoice_id.display_name or self.env._("none (nothing to pay)"),
-            )
-        )
-        return subscription
+        return subscriptions
 
     def _subscription_values(self):
         self.ensure_one()
