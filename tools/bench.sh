@@ -4,6 +4,8 @@
 #   make bench                 # both benchmarks below
 #   bash tools/bench.sh engine # pure tariff engine: fees per second, 5-component grid
 #   bash tools/bench.sh fees   # fees of MD_BENCH_MEMBERS (default 10,000) members inside Odoo
+#   bash tools/bench.sh campaign  # a renewal season of MD_BENCH_MEMBERS members, step by step, beside
+#                                 # Odoo's own invoice floor and OCA contract (not part of `all`: long)
 #
 # Results are printed and written as JSON under $MD_HOME/benchmark-results/.
 source "$(dirname "$0")/lib.sh"
@@ -31,4 +33,34 @@ if [ "$what" = fees ] || [ "$what" = all ]; then
     say "seeding ${MD_BENCH_MEMBERS:-10000} members and computing their fees"
     MD_BENCH_JSON="$RESULTS/fees-$STAMP.json" odoo_bin shell -d "$DB" --addons-path="$ADDONS_PATH" \
         --data-dir="$DATA" --no-http --log-level=warn <"$MD_ROOT/tools/bench_fees.py"
+fi
+
+if [ "$what" = campaign ]; then
+    deps="$(manifest_depends)"
+    # OCA contract 19.0 from PyPI, unzipped onto the addons path (never pip-installed)
+    OCA="$MD_HOME/oca"
+    if [ ! -d "$OCA/odoo/addons/contract" ]; then
+        say "downloading OCA contract 19.0 from PyPI into $OCA"
+        mkdir -p "$OCA"
+        "$VENV/bin/python" -m pip download --quiet --no-deps "odoo-addon-contract>=19.0,<19.1" -d "$OCA/wheels" \
+            && (cd "$OCA" && "$VENV/bin/python" -m zipfile -e wheels/odoo_addon_contract-*.whl .) \
+            || say "OCA contract unavailable: its baseline is left out"
+    fi
+    extra=""
+    addons="$ADDONS_PATH"
+    if [ -d "$OCA/odoo/addons/contract" ]; then
+        extra=",contract"
+        addons="$ADDONS_PATH,$OCA/odoo/addons"
+    fi
+    DB="md_bench_campaign_$$"
+    DATA="$MD_HOME/data-bench-$$"
+    cleanup() { dropdb --if-exists --force "$DB" 2>/dev/null || true; rm -rf "$DATA"; }
+    trap cleanup EXIT
+    say "creating $DB with the module${extra:+ and OCA contract} (no demo data)"
+    odoo_bin -d "$DB" --addons-path="$addons" --data-dir="$DATA" -i "$deps,$MD_MODULE$extra" \
+        --stop-after-init --no-http --max-cron-threads=0 --log-level=warn >"$RESULTS/bench-install.log" 2>&1 \
+        || { tail -n 30 "$RESULTS/bench-install.log" >&2; die "installing the module failed"; }
+    say "renewal season of ${MD_BENCH_MEMBERS:-10000} members"
+    MD_BENCH_JSON="$RESULTS/campaign-${MD_BENCH_MEMBERS:-10000}-$STAMP.json" odoo_bin shell -d "$DB" \
+        --addons-path="$addons" --data-dir="$DATA" --no-http --log-level=warn <"$MD_ROOT/tools/bench_campaign.py"
 fi
