@@ -10,6 +10,7 @@ from odoo.fields import Domain
 from odoo.tools import format_amount, format_date
 
 from .fee_explanation import explain_fee
+from .orm_batch import write_links
 from .qr_code import qr_data_uri
 
 _logger = logging.getLogger(__name__)
@@ -451,8 +452,7 @@ class MembershipRenewal(models.Model):
         today = fields.Date.context_today(self)
         self.filtered(lambda r: not r.date_answered).date_answered = today
         self.state = "approved"
-        for renewal, subscription in zip(self, subscriptions, strict=True):
-            renewal.subscription_id = subscription
+        write_links(self, "subscription_id", subscriptions)
         if send_invoice:
             subscriptions.invoice_id._membership_send_async()
         # one note per notice, created in one batch

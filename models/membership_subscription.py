@@ -8,6 +8,7 @@ from odoo.tools import SQL, format_amount, format_date
 
 from ..engine import round_money, to_decimal
 from .fee_explanation import explain_fee
+from .orm_batch import write_links
 
 _logger = logging.getLogger(__name__)
 
@@ -542,13 +543,22 @@ class MembershipSubscription(models.Model):
         todo = self.filtered(lambda s: not s.invoice_id and not s.currency_id.is_zero(s.amount_total))
         if not todo:
             return self.env["account.move"]
-        moves = (
-            self.env["account.move"]
-            .with_context(default_move_type="out_invoice")
-            .create([sub.with_company(sub.company_id)._prepare_invoice_vals() for sub in todo])
-        )
-        for sub, move in zip(todo, moves, strict=True):
-            sub.invoice_id = move
+        Move = self.env["account.move"].with_context(default_move_type="out_invoice")
+        journals = {}  # the default sales journal, searched once per company, not once per invoice
+        vals_list = []
+        for sub in todo:
+            vals = sub.with_company(sub.company_id)._prepare_invoice_vals()
+            if "journal_id" not in vals:
+                if sub.company_id not in journals:
+                    journals[sub.company_id] = (
+                        Move.with_company(sub.company_id)
+                        .new({"move_type": "out_invoice", "company_id": sub.company_id.id})
+                        ._search_default_journal()
+                    )
+                vals["journal_id"] = journals[sub.company_id].id
+            vals_list.append(vals)
+        moves = Move.create(vals_list)
+        write_links(todo, "invoice_id", moves)
         if post:
             moves.action_post()
         return moves

@@ -6,6 +6,8 @@
 #   bash tools/bench.sh fees   # fees of MD_BENCH_MEMBERS (default 10,000) members inside Odoo
 #   bash tools/bench.sh campaign  # a renewal season of MD_BENCH_MEMBERS members, step by step, beside
 #                                 # Odoo's own invoice floor and OCA contract (not part of `all`: long)
+#   bash tools/bench.sh install   # installing the module on a database holding MD_BENCH_PARTNERS
+#                                 # (default 50,000) partners
 #
 # Results are printed and written as JSON under $MD_HOME/benchmark-results/.
 source "$(dirname "$0")/lib.sh"
@@ -63,4 +65,28 @@ if [ "$what" = campaign ]; then
     say "renewal season of ${MD_BENCH_MEMBERS:-10000} members"
     MD_BENCH_JSON="$RESULTS/campaign-${MD_BENCH_MEMBERS:-10000}-$STAMP.json" odoo_bin shell -d "$DB" \
         --addons-path="$addons" --data-dir="$DATA" --no-http --log-level=warn <"$MD_ROOT/tools/bench_campaign.py"
+fi
+
+if [ "$what" = install ]; then
+    ensure_template "" "$RESULTS/template.log"
+    DB="md_bench_install_$$"
+    DATA="$MD_HOME/data-bench-$$"
+    cleanup() { dropdb --if-exists --force "$DB" 2>/dev/null || true; rm -rf "$DATA"; }
+    trap cleanup EXIT
+    clone_template "$DB" "$DATA"
+    partners="${MD_BENCH_PARTNERS:-50000}"
+    say "adding $partners partners to $DB"
+    psql -d "$DB" -qc "INSERT INTO res_partner (name, complete_name, type, active, is_company, email, lang,
+            commercial_partner_id, create_date, write_date, create_uid, write_uid)
+        SELECT 'Partner ' || i, 'Partner ' || i, 'contact', TRUE, i % 3 = 0, 'partner' || i || '@example.com',
+            'en_US', NULL, now(), now(), 1, 1 FROM generate_series(1, $partners) i;
+        UPDATE res_partner SET commercial_partner_id = id WHERE commercial_partner_id IS NULL;"
+    say "installing $MD_MODULE"
+    start=$(date +%s.%N)
+    odoo_bin -d "$DB" --addons-path="$ADDONS_PATH" --data-dir="$DATA" -i "$MD_MODULE" \
+        --stop-after-init --no-http --max-cron-threads=0 --log-level=warn >"$RESULTS/bench-install-$partners.log" 2>&1 \
+        || { tail -n 30 "$RESULTS/bench-install-$partners.log" >&2; die "installing the module failed"; }
+    seconds=$(echo "$(date +%s.%N) - $start" | bc)
+    printf '{"partners": %s, "install_seconds": %.1f}\n' "$partners" "$seconds" | tee "$RESULTS/install-$partners-$STAMP.json"
+    say "installing $MD_MODULE on a database with $partners partners: ${seconds%.*} s (target: under 60 s)"
 fi
