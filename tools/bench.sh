@@ -76,10 +76,10 @@ if [ "$what" = install ]; then
     clone_template "$DB" "$DATA"
     partners="${MD_BENCH_PARTNERS:-50000}"
     say "adding $partners partners to $DB"
-    psql -d "$DB" -qc "INSERT INTO res_partner (name, complete_name, type, active, is_company, email, lang,
+    psql -d "$DB" -qc "INSERT INTO res_partner (name, complete_name, type, active, is_company, email, lang, autopost_bills,
             commercial_partner_id, create_date, write_date, create_uid, write_uid)
         SELECT 'Partner ' || i, 'Partner ' || i, 'contact', TRUE, i % 3 = 0, 'partner' || i || '@example.com',
-            'en_US', NULL, now(), now(), 1, 1 FROM generate_series(1, $partners) i;
+            'en_US', 'ask', NULL, now(), now(), 1, 1 FROM generate_series(1, $partners) i;
         UPDATE res_partner SET commercial_partner_id = id WHERE commercial_partner_id IS NULL;"
     say "installing $MD_MODULE"
     start=$(date +%s.%N)
