@@ -103,7 +103,7 @@ class MembershipFollowupCommunication(models.Model):
     def _payment_instructions(self):
         """Where to pay: the company's first bank account, if any."""
         self.ensure_one()
-        bank = self.company_id.partner_id.bank_ids[:1]
+        bank = self.company_id._membership_bank_account()
         if not bank:
             return ""
         return self.env._(
@@ -113,8 +113,7 @@ class MembershipFollowupCommunication(models.Model):
 
     def _letter_place_and_date(self):
         self.ensure_one()
-        when = format_date(self.env, self.date, lang_code=self.partner_id.lang)
-        return f"{self.company_id.city}, {when}" if self.company_id.city else when
+        return self.company_id._membership_dateline(self.date, lang_code=self.partner_id.lang)
 
     def _total_due_sentence(self):
         """ "Total due: X, to pay before D.", amounts and date in bold."""

@@ -270,7 +270,7 @@ class MembershipRenewal(models.Model):
     def _notice_payment_text(self):
         """How to pay: online from the member's account, or by transfer."""
         self.ensure_one()
-        bank = self.company_id.partner_id.bank_ids[:1]
+        bank = self.company_id._membership_bank_account()
         if bank:
             return self.env._(
                 "You then receive the dues invoice: pay it online from your account, or by bank transfer to "

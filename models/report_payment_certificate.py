@@ -1,5 +1,5 @@
 from odoo import api, fields, models
-from odoo.tools import format_amount, format_date
+from odoo.tools import format_amount
 
 
 class ReportPaymentCertificate(models.AbstractModel):
@@ -83,12 +83,6 @@ class ReportPaymentCertificate(models.AbstractModel):
                 "total": total,
                 "currency": currency,
                 "statement": statement,
-                "place_and_date": self._place_and_date(env),
+                "place_and_date": env.company._membership_dateline(fields.Date.context_today(self)),
             }
         return result
-
-    @api.model
-    def _place_and_date(self, env):
-        company = env.company
-        when = format_date(env, fields.Date.context_today(self))
-        return f"{company.city}, {when}" if company.city else when

@@ -1,5 +1,6 @@
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
+from odoo.tools import format_date
 
 
 class ResCompany(models.Model):
@@ -37,6 +38,17 @@ class ResCompany(models.Model):
         return [("auto", self.env._("Automatic")), ("journal", self.env._("As the invoice journal"))] + [
             (value, label) for value, label in journal_models if value in ("euro", "be")
         ]
+
+    def _membership_bank_account(self):
+        """The account members pay their dues to: the company's first bank account."""
+        self.ensure_one()
+        return self.partner_id.bank_ids[:1]
+
+    def _membership_dateline(self, day, lang_code=None):
+        """ "Brussels, 21/11/2026": the place and date line of the letters."""
+        self.ensure_one()
+        when = format_date(self.env, day, lang_code=lang_code)
+        return f"{self.city}, {when}" if self.city else when
 
     def _membership_reference_model(self):
         """The journal reference model used for dues invoices, or None to
