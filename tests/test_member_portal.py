@@ -93,6 +93,20 @@ class TestPortalAccess(MembershipPortalCommon, HttpCase):
         self.assertEqual(certificate.headers["Content-Type"], "application/pdf")
         self.assertEqual(self.url_open("/my/membership/certificate/99999").status_code, 404)
 
+    def test_home_counters_count_only_own_records(self):
+        self.authenticate("paula", "paula-portal-1")
+        counters = self.make_jsonrpc_request(
+            "/my/counters", {"counters": ["membership_count", "declaration_count", "renewal_count"]}
+        )
+        self.assertEqual(counters["membership_count"], 1)
+        self.assertEqual(counters["declaration_count"], 2, "2026 and 2027")
+        self.assertEqual(counters["renewal_count"], 1)
+        stranger = self.env["res.partner"].create({"name": "Nobody SA", "is_company": True})
+        self.otto.partner_id.parent_id = stranger
+        self.authenticate("otto", "otto-portal-1")
+        counters = self.make_jsonrpc_request("/my/counters", {"counters": ["membership_count", "declaration_count"]})
+        self.assertEqual((counters["membership_count"], counters["declaration_count"]), (0, 0))
+
     def test_anonymous_is_sent_to_login(self):
         for url in ("/my/membership", "/my/declarations", f"/my/declarations/{self.declaration.id}"):
             response = self.url_open(url, allow_redirects=False)
