@@ -34,8 +34,11 @@ registry.category("web_tour.tours").add("membership_dues_join_tour", {
             run: "edit Tour Plan",
         },
         {
+            // Enter waits for the last search typed (a click could pick an
+            // earlier, partial search's result and let the last one reopen the list)
+            content: "Pick the plan found",
             trigger: '.modal .o_field_widget[name=plan_id] .o-autocomplete--dropdown-item a:contains("Tour Plan")',
-            run: "click",
+            run: "press Enter",
         },
         {
             content: "The plan's fee is known",
