@@ -537,17 +537,27 @@ class MembershipSubscription(models.Model):
             vals["journal_id"] = self.plan_id.journal_id.id
         return vals
 
-    def _create_invoices(self, post=False):
+    def _create_invoices(self, post=False, send=False):
         """Create (and optionally post) one invoice per subscription without
-        one, in a single batch. Returns the invoices."""
+        one, in a single batch. With ``send`` (posted invoices only), the
+        invoices are queued for Odoo's own sending by email in the background.
+        Returns the invoices."""
         todo = self.filtered(lambda s: not s.invoice_id and not s.currency_id.is_zero(s.amount_total))
         if not todo:
             return self.env["account.move"]
         Move = self.env["account.move"].with_context(default_move_type="out_invoice")
         journals = {}  # the default sales journal, searched once per company, not once per invoice
         vals_list = []
+        today = fields.Date.context_today(self)
         for sub in todo:
             vals = sub.with_company(sub.company_id)._prepare_invoice_vals()
+            if post and "invoice_date" not in vals:
+                # the date posting would give it, set at creation: posting then
+                # writes no invoice date (and recomputes no lines) per invoice
+                vals["invoice_date"] = today
+                if send:
+                    # queued for sending from creation (no write per invoice after posting)
+                    vals["sending_data"] = self.env["account.move"]._membership_sending_data()
             if "journal_id" not in vals:
                 if sub.company_id not in journals:
                     journals[sub.company_id] = (
@@ -557,10 +567,21 @@ class MembershipSubscription(models.Model):
                     )
                 vals["journal_id"] = journals[sub.company_id].id
             vals_list.append(vals)
-        moves = Move.create(vals_list)
+        # Odoo's per-invoice "Invoice Created" message (one message_post and
+        # follower notification each) is replaced by one note per invoice
+        # written in a single batch.
+        moves = Move.with_context(mail_create_nolog=True).create(vals_list).with_env(Move.env)
+        moves._message_log_batch(
+            bodies={
+                move.id: self.env._("Dues invoice created for %(subscription)s.", subscription=sub.display_name)
+                for move, sub in zip(moves, todo, strict=True)
+            }
+        )
         write_links(todo, "invoice_id", moves)
         if post:
             moves.action_post()
+            if send:
+                self.env.ref("account.ir_cron_account_move_send")._trigger()
         return moves
 
     # ------------------------------------------------------------------

@@ -2,6 +2,7 @@ from datetime import date
 
 from psycopg2 import errors as pgerrors
 
+from odoo import fields
 from odoo.exceptions import UserError, ValidationError
 from odoo.tests import tagged
 from odoo.tools import SQL, mute_logger
@@ -105,3 +106,15 @@ class TestSubscription(MembershipCommon):
         self.assertEqual(subscriptions.mapped("invoice_id"), invoices)
         self.assertEqual(set(subscriptions.mapped("state")), {"waiting_payment"})
         self.assertFalse(subscriptions._create_invoices(), "never invoiced twice")
+        self.assertEqual(set(invoices.mapped("invoice_date")), {fields.Date.context_today(invoices)})
+        invoice = subscriptions[0].invoice_id
+        self.assertEqual(
+            invoice.message_ids.mapped("body"),
+            [f"<p>Dues invoice created for {subscriptions[0].display_name}.</p>"],
+            "one creation note per invoice, logged in one batch (instead of Odoo's posted 'Invoice Created')",
+        )
+
+    def test_a_draft_invoice_gets_its_date_when_posted(self):
+        subscription = self.make_subscription(self.person, self.plan_year, date(2027, 1, 1), date(2027, 12, 31))
+        invoice = subscription._create_invoices()
+        self.assertFalse(invoice.invoice_date, "a draft keeps no date: posting later dates it")
