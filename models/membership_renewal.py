@@ -10,7 +10,7 @@ from odoo.fields import Domain
 from odoo.tools import format_amount, format_date
 
 from .fee_explanation import explain_fee
-from .orm_batch import write_links
+from .orm_batch import post_template, write_links
 from .qr_code import qr_data_uri
 
 _logger = logging.getLogger(__name__)
@@ -331,11 +331,12 @@ class MembershipRenewal(models.Model):
         """Queue the notice's email (with its PDF) and extend its link."""
         template = self.env.ref(template_xmlid)
         today = fields.Date.context_today(self)
-        for renewal in self:
+        for renewal in self.filtered(lambda r: not r.access_token):
             renewal._portal_ensure_token()
-            renewal.token_expires_on = today + timedelta(days=renewal._token_validity_days())
-            if not self.env.context.get("membership_skip_emails"):  # demo data
-                renewal.message_post_with_source(template, subtype_xmlid="mail.mt_comment")
+        for renewals in self.grouped("company_id").values():
+            renewals.token_expires_on = today + timedelta(days=renewals[:1]._token_validity_days())
+        if not self.env.context.get("membership_skip_emails"):  # demo data
+            post_template(self, template, subtype_id=self.env.ref("mail.mt_comment").id)
 
     def action_send(self):
         """Send (or send again) the notices; returns what was done and what
@@ -448,13 +449,14 @@ class MembershipRenewal(models.Model):
         if not self:
             return self.env["membership.subscription"]
         subscriptions = self.env["membership.subscription"].create([r._subscription_values() for r in self])
-        subscriptions._create_invoices(post=True)
+        subscriptions._create_invoices(post=True, send=send_invoice)
         today = fields.Date.context_today(self)
-        self.filtered(lambda r: not r.date_answered).date_answered = today
-        self.state = "approved"
+        # not tracked field by field (one message per notice): the approval
+        # note below, logged in one batch, says it
+        quiet = self.with_context(mail_notrack=True)
+        quiet.filtered(lambda r: not r.date_answered).date_answered = today
+        quiet.state = "approved"
         write_links(self, "subscription_id", subscriptions)
-        if send_invoice:
-            subscriptions.invoice_id._membership_send_async()
         # one note per notice, created in one batch
         self._message_log_batch(
             bodies={

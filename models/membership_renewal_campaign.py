@@ -238,36 +238,62 @@ class MembershipRenewalCampaign(models.Model):
             self.try_lock_for_update()  # the commit released the lock
 
     def _process(self, subscriptions):
-        """One batch: the fees of all its members at once, then each
-        member's notice (or auto-renewal) in its own savepoint."""
-        Renewal = self.env["membership.renewal"]
+        """One batch: the fees of all its members at once, then their notices
+        created, and the auto-renewals approved, invoiced and posted, all
+        together. If anything in the batch fails, the batch is redone member
+        by member, each in its own savepoint, so that only the failing members
+        are recorded (with their error) and the others go through."""
         prepared = []
         for (plan, start), subs in subscriptions.grouped(lambda s: (s.plan_id, s.date_end + timedelta(days=1))).items():
             try:
                 quotes = plan._compute_period_fees(subs.partner_id, start)
             except UserError as error:
-                quotes = {partner.id: None for partner in subs.partner_id}
                 self._record_failures(subs, str(error.args[0]))
                 continue
             for sub in subs:
-                prepared.append((sub, quotes[sub.partner_id.id]))
+                quote = quotes[sub.partner_id.id]
+                if quote.error:
+                    self._record_failures(sub, str(quote.error))
+                else:
+                    prepared.append((sub, quote))
+        if not prepared:
+            return
+        try:
+            with self.env.cr.savepoint():
+                self._renew(prepared)
+            return
+        except Exception as error:  # noqa: BLE001 - redone member by member below
+            _logger.info(
+                "Membership: campaign %s, a batch of %s members failed (%s); redoing it member by member",
+                self.id,
+                len(prepared),
+                error,
+            )
         for subscription, quote in prepared:
             try:
                 with self.env.cr.savepoint():
-                    if quote.error:
-                        raise UserError(quote.error)
-                    renewal = Renewal.create(self._renewal_values(subscription, quote))
-                    if renewal.mode == "auto":
-                        renewal._approve()
-                        renewal._send_notices("membership_dues.mail_template_renewal_auto")
-                        renewal.write({"date_sent": fields.Date.context_today(self)})
-                    elif self.send_on_launch:
-                        renewal.action_send()
+                    self._renew([(subscription, quote)])
             except Exception as error:  # noqa: BLE001 - recorded, the batch goes on
                 _logger.info(
                     "Membership: campaign %s could not renew subscription %s: %s", self.id, subscription.id, error
                 )
                 self._record_failures(subscription, str(error.args[0]) if error.args else repr(error))
+
+    def _renew(self, prepared):
+        """Create the notices of ``prepared`` (subscription, quote) pairs;
+        approve the automatic ones at once (one invoicing batch) and tell
+        their members; send the others when the campaign says so."""
+        renewals = self.env["membership.renewal"].create(
+            [self._renewal_values(subscription, quote) for subscription, quote in prepared]
+        )
+        auto = renewals.filtered(lambda r: r.mode == "auto")
+        if auto:
+            auto._approve()
+            auto._send_notices("membership_dues.mail_template_renewal_auto")
+            auto.date_sent = fields.Date.context_today(self)
+        if self.send_on_launch and renewals - auto:
+            (renewals - auto).action_send()
+        return renewals
 
     def _record_failures(self, subscriptions, message):
         Failure = self.env["membership.renewal.campaign.failure"]

@@ -3,6 +3,7 @@ from unittest.mock import patch
 
 from psycopg2 import IntegrityError
 
+from odoo.exceptions import UserError
 from odoo.tests import tagged
 from odoo.tools import mute_logger
 
@@ -164,6 +165,64 @@ class TestCampaign(MembershipRenewalCommon):
         self.assertEqual(renewals.partner_id, self.members - bad)
         self.assertEqual(campaign.failure_ids.partner_id, bad)
         self.assertIn("simulated failure", campaign.failure_ids.error)
+
+    def test_an_auto_renewal_that_cannot_be_invoiced_fails_alone(self):
+        """The auto-renewals of a batch are invoiced together; one whose
+        invoice cannot be posted makes the batch redo member by member: it
+        alone is recorded, the others are invoiced once."""
+        self.plan_year.renewal_mode = "invoice"
+        bad = self.members[2]
+        Move = type(self.env["account.move"])
+        original = Move._post
+
+        def post(moves, soft=True):
+            if bad in moves.partner_id:
+                raise UserError(moves.env._("the tax office refuses this invoice"))
+            return original(moves, soft=soft)
+
+        campaign = self.make_campaign()
+        with patch.object(Move, "_post", post), mute_logger("odoo.addons.membership_dues.models"):
+            renewals = self.run_campaign(campaign)
+        self.assertEqual(renewals.partner_id, self.members - bad)
+        self.assertEqual(set(renewals.mapped("state")), {"approved"})
+        self.assertEqual(len(renewals.subscription_id.invoice_id), 3)
+        self.assertEqual(set(renewals.subscription_id.invoice_id.mapped("state")), {"posted"})
+        self.assertEqual(campaign.failure_ids.partner_id, bad)
+        self.assertIn("tax office refuses", campaign.failure_ids.error)
+        nothing_half_made = self.env["membership.subscription"].search(
+            [("partner_id", "=", bad.id), ("date_start", "=", "2027-01-01")]
+        )
+        self.assertFalse(nothing_half_made, "no subscription left without its invoice")
+        campaign.action_retry_failed()
+        renewals = self.run_campaign(campaign)
+        self.assertEqual(renewals.partner_id, self.members)
+        self.assertFalse(campaign.failure_ids)
+        self.assertEqual(len(renewals.subscription_id.invoice_id), 4)
+
+    def test_auto_renewal_queries_do_not_grow_per_member(self):
+        """Auto-renewals are approved, invoiced and posted per batch: the
+        queries per member stay flat as the batch grows."""
+        self.plan_year.renewal_mode = "invoice"
+
+        def queries_for(count, year):
+            partners = self.env["res.partner"].create(
+                [{"name": f"Auto {year} {i}", "email": f"auto{year}{i}@example.com"} for i in range(count)]
+            )
+            for partner in partners:
+                self.paid_subscription(partner, self.plan_year, f"{year}-01-01", f"{year}-12-31")
+            campaign = self.make_campaign(date_from=f"{year}-12-31", date_to=f"{year}-12-31")
+            self.env.flush_all()
+            self.env.invalidate_all()
+            before = self.env.cr.sql_log_count
+            renewals = self.run_campaign(campaign)
+            queries = self.env.cr.sql_log_count - before
+            self.assertEqual(len(renewals.subscription_id.invoice_id.filtered(lambda m: m.state == "posted")), count)
+            return queries
+
+        queries_for(2, 2028)  # warm the caches
+        five, fifteen = queries_for(5, 2030), queries_for(15, 2032)
+        per_member = (fifteen - five) / 10
+        self.assertLess(per_member, 25, f"{five} queries for 5 members, {fifteen} for 15")
 
     def test_auto_launch_by_the_scheduled_action(self):
         campaign = self.make_campaign(auto_launch=True, launch_days_before=60)
