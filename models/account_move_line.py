@@ -12,3 +12,6 @@ class AccountMoveLine(models.Model):
         help="The subscription whose period fee or joining fee this line invoices. Kept on the "
         "lines of credit notes that reverse it.",
     )
+    membership_followup_line_ids = fields.One2many(
+        "membership.followup.line", "move_line_id", "Follow-up Levels Sent", readonly=True
+    )

@@ -10,6 +10,7 @@ from odoo.fields import Command, Domain
 from odoo.tools import SQL, format_amount, format_date
 
 from ..engine import Step, next_step
+from .orm_batch import post_template, write_value
 
 _logger = logging.getLogger(__name__)
 
@@ -59,9 +60,7 @@ class MembershipFollowupCommunication(models.Model):
         """{instalment: highest level sent so far} for the listed instalments."""
         self.ensure_one()
         levels = {}
-        for line in self.env["membership.followup.line"].search(
-            [("move_line_id", "in", self.open_line_ids.ids)], order="date, id"
-        ):
+        for line in self.open_line_ids.membership_followup_line_ids.sorted(lambda line: (line.date, line.id)):
             levels[line.move_line_id.id] = line.level_id
         return levels
 
@@ -310,9 +309,9 @@ class MembershipFollowupCommunication(models.Model):
         members = [member for member, entry in collected.items() if entry["items"]]
         cron._commit_progress(remaining=len(members))
         for start in range(0, len(members), batch_size):
-            for member in members[start : start + batch_size]:
-                self._send_to_member(member, collected[member], today)
-            if not cron._commit_progress(len(members[start : start + batch_size])):
+            batch = members[start : start + batch_size]
+            self._send_batch({member: collected[member] for member in batch}, today)
+            if not cron._commit_progress(len(batch)):
                 return False
         return True
 
@@ -321,10 +320,33 @@ class MembershipFollowupCommunication(models.Model):
         """Send what is due on ``today`` in the current transaction (no
         commit): the demo data and scripts use it; the scheduled action
         batches and commits."""
+        return self._send_batch(
+            {member: entry for member, entry in self._collect(today).items() if entry["items"]}, today
+        )
+
+    @api.model
+    def _send_batch(self, entries, today):
+        """Send to the members of ``entries`` ({member: entry of _collect})
+        together, in one savepoint: records, chatter notes and emails created
+        in batches. If anything fails, or another worker touched their
+        invoices, the batch is redone member by member."""
+        if not entries:
+            return self.browse()
+        if len(entries) > 1:
+            try:
+                with self.env.cr.savepoint():
+                    sent = self._send(entries, today)
+                if sent is not None:
+                    return sent
+            except Exception as error:  # noqa: BLE001 - redone member by member below
+                _logger.info(
+                    "Membership: a follow-up batch of %s members failed (%s); redoing it member by member",
+                    len(entries),
+                    error,
+                )
         sent = self.browse()
-        for member, entry in self._collect(today).items():
-            if entry["items"]:
-                sent |= self._send_to_member(member, entry, today)
+        for member, entry in entries.items():
+            sent |= self._send_to_member(member, entry, today)
         return sent
 
     def _send_to_member(self, member, entry, today):
@@ -333,7 +355,13 @@ class MembershipFollowupCommunication(models.Model):
         sent meanwhile are left to it."""
         try:
             with self.env.cr.savepoint():
-                return self._send(member, entry["items"], entry["open"], today)
+                sent = self._send({member: entry}, today)
+            if sent is None:
+                _logger.info(
+                    "Membership: follow-up of %s left to the next run (changed meanwhile)", member.display_name
+                )
+                return self.browse()
+            return sent
         except (psycopg2.errors.UniqueViolation, psycopg2.errors.SerializationFailure):
             _logger.info("Membership: follow-up of %s left to the next run (sent meanwhile)", member.display_name)
             return self.browse()
@@ -351,51 +379,66 @@ class MembershipFollowupCommunication(models.Model):
                 }
             )
 
-    def _send(self, member, items, open_instalments, today):
-        locked = self._lock_invoices(self.env["account.move"].union(*(line.move_id for line, _level in items)))
+    def _send(self, entries, today):
+        """Send to the members of ``entries``: one communication each, its
+        follow-up lines, late fees, deliveries and actions, and the chatter
+        notes, created in batches. Returns the communications, or None when
+        another transaction changed some of the invoices after this one began
+        (the caller redoes it member by member; those members wait for the
+        next run)."""
+        all_items = [item for entry in entries.values() for item in entry["items"]]
+        locked = self._lock_invoices(self.env["account.move"].union(*(line.move_id for line, _level in all_items)))
         if locked is None:
-            _logger.info("Membership: follow-up of %s left to the next run (changed meanwhile)", member.display_name)
-            return self.browse()
-        items = [(line, level) for line, level in items if line.move_id in locked]
+            return None
         # Paid since the run collected them?
-        instalments = self.env["account.move.line"].union(*(line for line, _level in items))
-        instalments.invalidate_recordset(["reconciled", "amount_residual"])
+        instalments = self.env["account.move.line"].union(*(line for line, _level in all_items))
+        open_all = self.env["account.move.line"].union(*(entry["open"] for entry in entries.values()))
+        (instalments | open_all).invalidate_recordset(["reconciled", "amount_residual"])
         locked.invalidate_recordset(["payment_state"])
-        items = [
-            (line, level)
-            for line, level in items
-            if not line.reconciled and line.move_id.payment_state in ("not_paid", "partial")
-        ]
-        open_instalments = open_instalments.filtered(lambda line: not line.reconciled)
         already = self.env["membership.followup.line"].search_fetch(
-            [("move_line_id", "in", locked.ids)], ["move_line_id", "level_id"]
+            [("move_line_id", "in", instalments.ids)], ["move_line_id", "level_id"]
         )
         done = {(line.move_line_id.id, line.level_id.id) for line in already}
-        items = [(line, level) for line, level in items if (line.id, level.id) not in done]
-        if not items:
+        plans = []  # (member, items, open instalments, top level, channels)
+        for member, entry in entries.items():
+            items = [
+                (line, level)
+                for line, level in entry["items"]
+                if line.move_id in locked
+                and not line.reconciled
+                and line.move_id.payment_state in ("not_paid", "partial")
+                and (line.id, level.id) not in done
+            ]
+            if not items:
+                continue
+            top = max((level for _line, level in items), key=lambda level: level.delay_days)
+            channels = [
+                channel
+                for channel, enabled in (
+                    ("email", top.send_email),
+                    ("letter", top.send_letter),
+                    ("sms", top.send_sms and "sms.sms" in self.env),
+                    ("call", top.schedule_call),
+                )
+                if enabled
+            ]
+            plans.append((member, items, entry["open"].filtered(lambda line: not line.reconciled), top, channels))
+        if not plans:
             return self.browse()
-        top = max((level for _line, level in items), key=lambda level: level.delay_days)
-        channels = [
-            channel
-            for channel, enabled in (
-                ("email", top.send_email),
-                ("letter", top.send_letter),
-                ("sms", top.send_sms and "sms.sms" in self.env),
-                ("call", top.schedule_call),
-            )
-            if enabled
-        ]
-        company = items[0][0].company_id
-        communication = self.create(
-            {
-                "partner_id": member.id,
-                "company_id": company.id,
-                "date": today,
-                "level_id": top.id,
-                "open_line_ids": [Command.set(open_instalments.ids)],
-                "amount_due": sum(open_instalments.mapped("amount_residual")),
-                "channels": ", ".join(self._channel_labels()[channel] for channel in channels),
-            }
+        labels = self._channel_labels()
+        communications = self.create(
+            [
+                {
+                    "partner_id": member.id,
+                    "company_id": items[0][0].company_id.id,
+                    "date": today,
+                    "level_id": top.id,
+                    "open_line_ids": [Command.set(open_lines.ids)],
+                    "amount_due": sum(open_lines.mapped("amount_residual")),
+                    "channels": ", ".join(labels[channel] for channel in channels),
+                }
+                for member, items, open_lines, top, channels in plans
+            ]
         )
         records = self.env["membership.followup.line"].create(
             [
@@ -408,30 +451,50 @@ class MembershipFollowupCommunication(models.Model):
                     "channels": communication.channels,
                     "amount_due": line.amount_residual,
                 }
+                for communication, (member, items, _open, _top, _channels) in zip(communications, plans, strict=True)
                 for line, level in items
             ]
         )
-        records.move_id.membership_followup_last_date = today
-        communication._invoice_late_fees(records)
-        communication._deliver(channels, top)
-        communication._apply_actions(items)
-        member.message_post(
-            body=self.env._(
-                "Dues follow-up %(level)s sent (%(channels)s) for %(invoices)s.",
-                level=top.name,
-                channels=communication.channels or self.env._("no channel"),
-                invoices=", ".join(records.move_id.mapped("name")),
-            )
+        write_value(records.move_id, "membership_followup_last_date", today)
+        with_fees = records.filtered(lambda record: record.level_id.late_fee_type != "none")
+        for communication, fee_records in with_fees.grouped("communication_id").items():
+            communication._invoice_late_fees(fee_records)
+        # what the emails and letters list, read for the whole batch at once
+        open_lines = communications.open_line_ids
+        open_lines.fetch(["move_id", "date_maturity", "amount_residual", "company_currency_id"])
+        open_lines.membership_followup_line_ids.fetch(["move_line_id", "level_id", "date"])
+        open_lines.move_id.fetch(["name", "invoice_date", "payment_reference"])
+        self._deliver_all(
+            [
+                (communication, channels, top)
+                for communication, (*_rest, top, channels) in zip(communications, plans, strict=True)
+            ]
         )
+        self._apply_actions([item for _member, items, *_rest in plans for item in items])
+        communications.partner_id._message_log_batch(
+            bodies={
+                communication.partner_id.id: self.env._(
+                    "Dues follow-up %(level)s sent (%(channels)s) for %(invoices)s.",
+                    level=communication.level_id.name,
+                    channels=communication.channels or self.env._("no channel"),
+                    invoices=", ".join(dict.fromkeys(line.move_id.name for line, _level in items)),
+                )
+                for communication, (_member, items, *_rest) in zip(communications, plans, strict=True)
+            }
+        )
+        move_bodies = defaultdict(list)
         for record in records:
-            record.move_id.message_post(
-                body=self.env._(
+            move_bodies[record.move_id.id].append(
+                self.env._(
                     "Follow-up %(level)s sent (%(channels)s).",
                     level=record.level_id.name,
                     channels=record.channels or self.env._("no channel"),
                 )
             )
-        return communication
+        self.env["account.move"].browse(move_bodies)._message_log_batch(
+            bodies={move_id: " ".join(bodies) for move_id, bodies in move_bodies.items()}
+        )
+        return communications
 
     def _lock_invoices(self, moves):
         """Lock the invoices for this transaction, skipping those another
@@ -494,6 +557,25 @@ class MembershipFollowupCommunication(models.Model):
             move.action_post()
             record.late_fee_move_id = move
         self.late_fee_total = sum(records.late_fee_move_id.mapped("amount_total"))
+
+    def _deliver_all(self, plans):
+        """Deliver the communications of ``plans`` ([(communication, channels,
+        level)]): plain emails rendered and posted in batches per template;
+        letters, emails with attachments, SMS and calls one by one."""
+        if self.env.context.get("membership_skip_emails"):  # demo data: nothing sent, nothing printed
+            return
+        batched = defaultdict(lambda: self.browse())
+        templates = {}
+        for communication, channels, level in plans:
+            if "email" in channels and "letter" not in channels and not level.attach_invoices:
+                if level not in templates:
+                    templates[level] = level._email_template()
+                batched[templates[level]] |= communication
+                channels = [channel for channel in channels if channel != "email"]
+            communication._deliver(channels, level)
+        comment = self.env.ref("mail.mt_comment").id
+        for template, communications in batched.items():
+            post_template(communications, template, subtype_id=comment)
 
     def _deliver(self, channels, level):
         self.ensure_one()

@@ -556,6 +556,33 @@ class TestFollowupPerformance(MembershipFollowupCommon):
         self.assertEqual(collected, 12)
         self.assertEqual(many, few, "the same number of queries for 4 and 12 members")
 
+    def test_sending_batches_the_members(self):
+        """A run sends to a batch of members together (records, notes and
+        emails created in batches): the queries per member stay low and flat."""
+        members = self.env["res.partner"].create(
+            [{"name": f"Member {i}", "email": f"m{i}@example.com"} for i in range(22)]
+        )
+
+        def queries_for(group, day):
+            # the earlier groups' invoices are left alone (disputed): only this group is sent to
+            self.env["account.move"].search([("is_membership_dues", "=", True)]).membership_dispute = True
+            for member in group:
+                self.dues_invoice(member, day)
+            self.env.flush_all()
+            self.env.invalidate_all()
+            start = self.cr.sql_log_count
+            self.run_followup(str(day))
+            queries = self.cr.sql_log_count - start
+            for member in group:
+                self.assertEqual(len(self.mails_to(member)), 1, member.name)
+            return queries
+
+        queries_for(members[:2], D(2027, 3, 1))  # warm the caches
+        five = queries_for(members[2:7], D(2027, 5, 3))
+        fifteen = queries_for(members[7:22], D(2027, 7, 5))
+        per_member = (fifteen - five) / 10
+        self.assertLess(per_member, 18, f"{five} queries for 5 members, {fifteen} for 15")
+
 
 @tagged("post_install", "-at_install")
 class TestFollowupFigures(MembershipFollowupCommon):

@@ -52,10 +52,9 @@ class MembershipFollowupWizard(models.TransientModel):
         members = self.line_ids.filtered(lambda line: line.send and line.to_send).partner_id
         Communication = self.env["membership.followup.communication"]
         collected = Communication._collect(self.date, partner_ids=members.ids, company=self.company_id)
-        sent = Communication
-        for member, entry in collected.items():
-            if entry["items"]:
-                sent |= Communication._send_to_member(member, entry, self.date)
+        sent = Communication._send_batch(
+            {member: entry for member, entry in collected.items() if entry["items"]}, self.date
+        )
         failed = sent.filtered(lambda communication: communication.state == "failed")
         self.write(
             {
