@@ -5,7 +5,9 @@
 #   bash tools/bench.sh engine # pure tariff engine: fees per second, 5-component grid
 #   bash tools/bench.sh fees   # fees of MD_BENCH_MEMBERS (default 10,000) members inside Odoo
 #   bash tools/bench.sh campaign  # a renewal season of MD_BENCH_MEMBERS members, step by step, beside
-#                                 # Odoo's own invoice floor and OCA contract (not part of `all`: long)
+#                                 # Odoo's own invoice floor and OCA contract, each phase on its own
+#                                 # copy of one seeded database; MD_BENCH_ROUNDS rounds (default 3 up to
+#                                 # 2,000 members, else 1), medians reported (not part of `all`: long)
 #   bash tools/bench.sh install   # installing the module on a database holding MD_BENCH_PARTNERS
 #                                 # (default 50,000) partners
 #
@@ -54,17 +56,47 @@ if [ "$what" = campaign ]; then
         extra=",contract"
         addons="$ADDONS_PATH,$OCA/odoo/addons"
     fi
-    DB="md_bench_campaign_$$"
+    SEED="md_bench_seed_$$"
     DATA="$MD_HOME/data-bench-$$"
-    cleanup() { dropdb --if-exists --force "$DB" 2>/dev/null || true; rm -rf "$DATA"; }
+    rounds="${MD_BENCH_ROUNDS:-}"
+    if [ -z "$rounds" ]; then
+        if [ "${MD_BENCH_MEMBERS:-10000}" -le 2000 ]; then rounds=3; else rounds=1; fi
+    fi
+    cleanup() {
+        for db in $(psql -d postgres -Atc "SELECT datname FROM pg_database WHERE datname LIKE 'md_bench_%_$$'"); do
+            dropdb --if-exists --force "$db" 2>/dev/null || true
+        done
+        rm -rf "$DATA"
+    }
     trap cleanup EXIT
-    say "creating $DB with the module${extra:+ and OCA contract} (no demo data)"
-    odoo_bin -d "$DB" --addons-path="$addons" --data-dir="$DATA" -i "$deps,$MD_MODULE$extra" \
+    say "creating $SEED with the module${extra:+ and OCA contract} (no demo data)"
+    odoo_bin -d "$SEED" --addons-path="$addons" --data-dir="$DATA" -i "$deps,$MD_MODULE$extra" \
         --stop-after-init --no-http --max-cron-threads=0 --log-level=warn >"$RESULTS/bench-install.log" 2>&1 \
         || { tail -n 30 "$RESULTS/bench-install.log" >&2; die "installing the module failed"; }
-    say "renewal season of ${MD_BENCH_MEMBERS:-10000} members"
-    MD_BENCH_JSON="$RESULTS/campaign-${MD_BENCH_MEMBERS:-10000}-$STAMP.json" odoo_bin shell -d "$DB" \
-        --addons-path="$addons" --data-dir="$DATA" --no-http --log-level=warn <"$MD_ROOT/tools/bench_campaign.py"
+    ROWS="$RESULTS/campaign-${MD_BENCH_MEMBERS:-10000}-$STAMP.jsonl"
+    phase() {  # phase DB NAME: run one phase of tools/bench_campaign.py on DB
+        MD_BENCH_PHASE="$2" MD_BENCH_ROWS="$ROWS" odoo_bin shell -d "$1" --addons-path="$addons" \
+            --data-dir="$DATA" --no-http --log-level=warn <"$MD_ROOT/tools/bench_campaign.py" \
+            || die "benchmark phase $2 failed"
+    }
+    say "seeding ${MD_BENCH_MEMBERS:-10000} members"
+    phase "$SEED" seed
+    # Every phase starts from its own copy of the seeded database; rounds alternate them.
+    phases="ours floor"
+    [ -n "$extra" ] && phases="$phases contract"
+    for round in $(seq 1 "$rounds"); do
+        for name in $phases; do
+            db="md_bench_${name}_$$"
+            createdb -T "$SEED" "$db"
+            if [ -d "$DATA/filestore/$SEED" ]; then cp -r "$DATA/filestore/$SEED" "$DATA/filestore/$db"; fi
+            say "round $round/$rounds: $name"
+            phase "$db" "$name"
+            dropdb --force "$db"
+            rm -rf "${DATA:?}/filestore/$db"
+        done
+    done
+    "$VENV/bin/python" "$MD_ROOT/tools/bench_report.py" "$ROWS" \
+        "$RESULTS/campaign-${MD_BENCH_MEMBERS:-10000}-$STAMP.json"
 fi
 
 if [ "$what" = install ]; then
