@@ -132,15 +132,11 @@ class AccountMove(models.Model):
             )
         return result
 
-    def _membership_send_async(self):
-        """Send these invoices by email in the background, with Odoo's own
-        invoice sending (PDF, mail template, the member's sending preferences)."""
-        self.filtered(lambda move: move.state == "posted").sending_data = self._membership_sending_data()
-        self.env.ref("account.ir_cron_account_move_send")._trigger()
-
     @api.model
     def _membership_sending_data(self):
-        """What Odoo's background invoice sending needs to send as the current user."""
+        """The ``sending_data`` that queues an invoice for Odoo's own
+        background sending (PDF, mail template, the member's sending
+        preferences) as the current user; the invoice is sent once posted."""
         return {"author_user_id": self.env.user.id, "author_partner_id": self.env.user.partner_id.id}
 
     def action_membership_postpone(self, days=15):

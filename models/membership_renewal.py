@@ -331,7 +331,7 @@ class MembershipRenewal(models.Model):
         """Queue the notice's email (with its PDF) and extend its link."""
         template = self.env.ref(template_xmlid)
         today = fields.Date.context_today(self)
-        for renewal in self.filtered(lambda r: not r.access_token):
+        for renewal in self:
             renewal._portal_ensure_token()
         for renewals in self.grouped("company_id").values():
             renewals.token_expires_on = today + timedelta(days=renewals[:1]._token_validity_days())

@@ -6,9 +6,7 @@
 source "$(dirname "$0")/lib.sh"
 check_odoo
 ensure_venv
-URL="http://127.0.0.1:${MD_PORT:-8069}"
-DB="${MD_DB:-membership_dues_demo}"
-curl -sf -o /dev/null "$URL/web/login?db=$DB" || die "nothing answers on $URL: run 'make run' first"
+require_demo_server
 rm -rf "$MD_ROOT/documents"
 "$VENV/bin/python" "$MD_ROOT/tools/documents.py" --url "$URL" --db "$DB" --out "$MD_ROOT/documents"
 say "documents in $MD_ROOT/documents/"

@@ -216,6 +216,14 @@ ensure_template() {
 }
 
 # A fresh database cloned from the template, with its filestore: clone_template NAME DATA_DIR
+# The demo served by `make run` (tools/screenshots.sh, tools/documents.sh):
+# sets URL and DB, dies when nothing answers.
+require_demo_server() {
+    URL="http://127.0.0.1:${MD_PORT:-8069}"
+    DB="${MD_DB:-membership_dues_demo}"
+    curl -sf -o /dev/null "$URL/web/login?db=$DB" || die "nothing answers on $URL: run 'make run' first"
+}
+
 clone_template() {
     local db="$1" data="$2"
     createdb -T "$TEMPLATE" "$db"

@@ -4,9 +4,7 @@
 source "$(dirname "$0")/lib.sh"
 check_odoo
 ensure_venv
-URL="http://127.0.0.1:${MD_PORT:-8069}"
-DB="${MD_DB:-membership_dues_demo}"
-curl -sf -o /dev/null "$URL/web/login?db=$DB" || die "nothing answers on $URL: run 'make run' first"
+require_demo_server
 ref() { psql -d "$DB" -Atc "select res_id from ir_model_data where module = 'membership_dues' and name = '$1'"; }
 version=$(ref demo_tariff_version_current)
 subscription=$(psql -d "$DB" -Atc "select id from membership_subscription where tariff_version_id is not null order by fee_fallback desc, id limit 1")
