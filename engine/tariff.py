@@ -15,7 +15,8 @@ A grid is a sum of components. Each component reads at most one figure
 * ``per_unit``: an amount per unit (per employee); with brackets, each unit is
   priced by the bracket it falls in (degressive prices);
 * ``formula``: a safe expression over the figures, evaluated by the caller's
-  evaluator (Odoo's ``safe_eval`` in the addon).
+  evaluator (Odoo's ``safe_eval`` in the addon), within limits of size,
+  exponents and magnitude (``FORMULA_MAX_*``, see *Formulas* below).
 
 Rates are percentages. Bracket bounds: the lower bound is included, the upper
 excluded; brackets start at 0, follow each other without gap or overlap, and
@@ -33,7 +34,20 @@ the fee exactly, so the explanation printed to a member always sums up.
 """
 
 import ast
-from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal
+from decimal import (
+    ROUND_CEILING,
+    ROUND_FLOOR,
+    ROUND_HALF_EVEN,
+    ROUND_HALF_UP,
+    Context,
+    Decimal,
+    DivisionByZero,
+    DivisionUndefined,
+    InvalidOperation,
+    Overflow,
+    localcontext,
+)
+from functools import lru_cache
 from itertools import pairwise
 from typing import NamedTuple
 
@@ -438,6 +452,40 @@ def validate_brackets(name, kind, brackets):
 # ----------------------------------------------------------------------
 # Formulas
 # ----------------------------------------------------------------------
+# What a formula may do. A fee formula is a short expression over a few
+# figures; these limits keep a mistyped or hostile one from holding a server
+# worker (``10**10**10`` never ends), exhausting the parser (thousands of
+# nested operators) or giving a number no fee can be:
+#
+# * at most FORMULA_MAX_LENGTH characters, counted before parsing;
+# * at most FORMULA_MAX_NODES numbers, figures and operations, nested at most
+#   FORMULA_MAX_DEPTH levels deep;
+# * the exponent of ``**`` is a number written in the formula (not a figure
+#   nor a computation), between -FORMULA_MAX_EXPONENT and FORMULA_MAX_EXPONENT;
+# * the numbers written, the result of every operation and function and the
+#   formula's result stay between -FORMULA_MAX_MAGNITUDE and
+#   FORMULA_MAX_MAGNITUDE (10^15), checked as the formula is computed; the
+#   parts that read no figure are computed when the formula is saved.
+#
+# Evaluation time is bounded by these limits alone (at most a few hundred
+# operations on numbers of 28 significant digits, no power beyond the
+# tenth), not by a clock: a clock would make a fee depend on the load of the
+# server.
+FORMULA_MAX_LENGTH = 1000
+FORMULA_MAX_NODES = 200
+FORMULA_MAX_DEPTH = 50
+FORMULA_MAX_EXPONENT = 10
+FORMULA_MAX_MAGNITUDE = Decimal(10) ** 15
+# The decimal arithmetic of formulas, whatever the caller's context: 28
+# significant digits; an undefined operation, a division by zero or an
+# overflow raises.
+FORMULA_CONTEXT = Context(
+    prec=28,
+    rounding=ROUND_HALF_EVEN,
+    Emin=-999999,
+    Emax=999999,
+    traps=[InvalidOperation, DivisionByZero, Overflow],
+)
 FORMULA_FUNCTIONS = ("min", "max", "abs", "round")
 _FORMULA_NODES = (
     ast.Expression,
@@ -471,19 +519,132 @@ _FORMULA_NODES = (
 )
 
 
-def check_formula(formula, figure_codes=None, component=None):
-    """Parse ``formula`` and refuse anything but arithmetic, comparisons,
-    conditional expressions, numbers, figure names and min/max/abs/round."""
-    functions = ", ".join(FORMULA_FUNCTIONS)
-    try:
-        tree = ast.parse(formula.strip(), mode="eval")
-    except SyntaxError as error:
+def _fmt_large(value):
+    """:func:`_fmt`, or 1.235E+30 for a number too long to read."""
+    value = to_decimal(value)
+    if not value.is_finite():
+        return str(value)
+    if value.copy_abs() >= Decimal("1e21"):
+        return f"{value:.3E}"
+    return _fmt(value)
+
+
+def _parse_formula(formula, component=None):
+    """(source, syntax tree) of ``formula``; its length is checked first,
+    and nothing the parser raises escapes as anything but TariffError."""
+    if not isinstance(formula, str):
+        raise TariffError(_lt("Component %(component)s: the formula must be text."), component, "formula")
+    source = formula.strip()
+    if len(source) > FORMULA_MAX_LENGTH:
         raise TariffError(
-            _lt("Component %(component)s: the formula is not valid: %(detail)s."),
+            _lt("Component %(component)s: the formula has %(length)s characters; at most %(limit)s are allowed."),
             component,
             "formula",
-            detail=error.msg,
+            length=_fmt(len(source)),
+            limit=_fmt(FORMULA_MAX_LENGTH),
+        )
+    try:
+        return source, ast.parse(source, mode="eval")
+    except SyntaxError as error:
+        detail = error.msg
+    except (ValueError, OverflowError) as error:
+        detail = str(error)
+    except (RecursionError, MemoryError) as error:
+        raise TariffError(
+            _lt(
+                "Component %(component)s: the formula nests too many operations to be read; "
+                "at most %(limit)s levels are allowed."
+            ),
+            component,
+            "formula",
+            limit=FORMULA_MAX_DEPTH,
         ) from error
+    raise TariffError(
+        _lt("Component %(component)s: the formula is not valid: %(detail)s."),
+        component,
+        "formula",
+        detail=detail,
+    )
+
+
+def _check_size(tree, component=None):
+    """At most FORMULA_MAX_NODES numbers, figures and operations, nested at
+    most FORMULA_MAX_DEPTH deep (counted without recursion)."""
+    count = deepest = 0
+    stack = [(tree.body, 1)]
+    while stack:
+        node, depth = stack.pop()
+        count += 1
+        deepest = max(deepest, depth)
+        stack.extend((child, depth + 1) for child in ast.iter_child_nodes(node) if isinstance(child, ast.expr))
+    if count > FORMULA_MAX_NODES:
+        raise TariffError(
+            _lt(
+                "Component %(component)s: the formula has %(count)s numbers, figures and operations; "
+                "at most %(limit)s are allowed."
+            ),
+            component,
+            "formula",
+            count=count,
+            limit=FORMULA_MAX_NODES,
+        )
+    if deepest > FORMULA_MAX_DEPTH:
+        raise TariffError(
+            _lt(
+                "Component %(component)s: the formula nests operations %(depth)s levels deep; "
+                "at most %(limit)s are allowed."
+            ),
+            component,
+            "formula",
+            depth=deepest,
+            limit=FORMULA_MAX_DEPTH,
+        )
+
+
+def _exponent(node):
+    """The number written as the exponent of a power (``-2``, ``0.5``), or
+    None when the exponent is not a number written in the formula."""
+    sign = 1
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub | ast.UAdd):
+        sign = -1 if isinstance(node.op, ast.USub) else 1
+        node = node.operand
+    if isinstance(node, ast.Constant) and isinstance(node.value, int | float):
+        return sign * node.value
+    return None
+
+
+def _reads_figure(node):
+    return any(isinstance(n, ast.Name) and n.id not in FORMULA_FUNCTIONS for n in ast.walk(node))
+
+
+def _fold_constants(tree, component=None):
+    """Compute the parts of the formula that read no figure, so that
+    ``10**10 * 10**10`` or ``1 / 0`` is refused when it is saved."""
+    stack = [tree.body]
+    with localcontext(FORMULA_CONTEXT):
+        while stack:
+            node = stack.pop()
+            if isinstance(node, ast.Constant | ast.Name):
+                continue
+            if _reads_figure(node):
+                stack.extend(child for child in ast.iter_child_nodes(node) if isinstance(child, ast.expr))
+                continue
+            try:
+                _evaluate_node(node, {})
+            except Exception as error:  # told to the user in their words
+                raise _formula_error(error, component) from error
+
+
+def check_formula(formula, figure_codes=None, component=None):
+    """Parse ``formula`` and refuse anything but arithmetic, comparisons,
+    conditional expressions, numbers, figure names and min/max/abs/round,
+    or beyond the limits above (``FORMULA_MAX_*``). Raise
+    :class:`TariffError` naming the component and what is not allowed, or
+    return the syntax tree."""
+    functions = ", ".join(FORMULA_FUNCTIONS)
+    source, tree = _parse_formula(formula, component)
+    _check_size(tree, component)
+    called = {id(node.func) for node in ast.walk(tree) if isinstance(node, ast.Call)}
     for node in ast.walk(tree):
         if not isinstance(node, _FORMULA_NODES):
             raise TariffError(
@@ -496,13 +657,38 @@ def check_formula(formula, figure_codes=None, component=None):
                 functions=functions,
                 node=type(node).__name__,
             )
-        if isinstance(node, ast.Constant) and not isinstance(node.value, int | float):
-            raise TariffError(
-                _lt("Component %(component)s: the formula may only contain numbers, not %(value)s."),
-                component,
-                "formula",
-                value=repr(node.value),
-            )
+        if isinstance(node, ast.Constant):
+            if not isinstance(node.value, int | float):
+                raise TariffError(
+                    _lt("Component %(component)s: the formula may only contain numbers, not %(value)s."),
+                    component,
+                    "formula",
+                    value=repr(node.value),
+                )
+            if not abs(node.value) <= FORMULA_MAX_MAGNITUDE:
+                raise TariffError(
+                    _lt(
+                        "Component %(component)s: the number %(number)s is too large; the numbers in a formula "
+                        "are at most %(limit)s."
+                    ),
+                    component,
+                    "formula",
+                    number=ast.get_source_segment(source, node) or repr(node.value),
+                    limit=_fmt(FORMULA_MAX_MAGNITUDE),
+                )
+        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Pow):
+            exponent = _exponent(node.right)
+            if exponent is None or not abs(exponent) <= FORMULA_MAX_EXPONENT:
+                raise TariffError(
+                    _lt(
+                        "Component %(component)s: the exponent after ** must be a number between -%(limit)s and "
+                        "%(limit)s written in the formula, not %(exponent)s."
+                    ),
+                    component,
+                    "formula",
+                    exponent=ast.get_source_segment(source, node.right) or ast.unparse(node.right),
+                    limit=FORMULA_MAX_EXPONENT,
+                )
         if isinstance(node, ast.Call) and (
             not isinstance(node.func, ast.Name) or node.func.id not in FORMULA_FUNCTIONS or node.keywords
         ):
@@ -511,6 +697,16 @@ def check_formula(formula, figure_codes=None, component=None):
                 component,
                 "formula",
                 functions=functions,
+            )
+        if isinstance(node, ast.Name) and node.id in FORMULA_FUNCTIONS and id(node) not in called:
+            raise TariffError(
+                _lt(
+                    "Component %(component)s: %(name)s is a function: write the numbers it takes in parentheses "
+                    "after it, as in %(name)s(1, 2)."
+                ),
+                component,
+                "formula",
+                name=node.id,
             )
         if (
             isinstance(node, ast.Name)
@@ -527,27 +723,110 @@ def check_formula(formula, figure_codes=None, component=None):
                 name=repr(node.id),
                 figures=", ".join(sorted(figure_codes)),
             )
+    _fold_constants(tree, component)
     return tree
 
 
+@lru_cache(maxsize=256)
+def _checked_formula(formula):
+    """check_formula without figure codes, once per formula (evaluations);
+    errors are not cached. The tree returned is shared: never change it."""
+    return check_formula(formula)
+
+
+@lru_cache(maxsize=256)
 def formula_figures(formula):
     """The figure names a formula reads."""
-    tree = ast.parse(formula.strip(), mode="eval")
-    return {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and n.id not in FORMULA_FUNCTIONS}
+    _source, tree = _parse_formula(formula)
+    return frozenset(n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and n.id not in FORMULA_FUNCTIONS)
 
 
+def bound_value(value):
+    """``value`` as a Decimal, or TariffError when it is not a finite number
+    between -FORMULA_MAX_MAGNITUDE and FORMULA_MAX_MAGNITUDE. Formulas pass
+    the result of every operation and function through it."""
+    if not isinstance(value, Decimal):
+        value = to_decimal(value)  # True, or the int of round(x)
+    if not value.is_finite() or value.copy_abs() > FORMULA_MAX_MAGNITUDE:
+        raise TariffError(
+            _lt(
+                "Component %(component)s: the formula reaches %(value)s; the numbers it computes must stay "
+                "between -%(limit)s and %(limit)s."
+            ),
+            None,
+            "formula",
+            value=_fmt_large(value),
+            limit=_fmt(FORMULA_MAX_MAGNITUDE),
+        )
+    return value
+
+
+def _decimal_literal(value):
+    """The text of a number written in a formula, for ``Decimal(text)``."""
+    return str(int(value)) if isinstance(value, bool) else repr(value)
+
+
+def _call(name, *args):
+    return ast.Call(ast.Name(name, ast.Load()), list(args), [])
+
+
+class _Bounded(ast.NodeTransformer):
+    """Numbers as ``D('0.1')``, every operation and function call as
+    ``B(...)``: exact decimals, each result checked by :func:`bound_value`."""
+
+    def visit_Constant(self, node):
+        return _call("D", ast.Constant(_decimal_literal(node.value)))
+
+    def visit_BinOp(self, node):
+        self.generic_visit(node)
+        return _call("B", node)
+
+    def visit_UnaryOp(self, node):
+        self.generic_visit(node)
+        return node if isinstance(node.op, ast.Not) else _call("B", node)
+
+    def visit_Call(self, node):
+        self.generic_visit(node)
+        return _call("B", node)
+
+
+@lru_cache(maxsize=256)
 def decimal_formula(formula):
-    """The formula with its float literals made exact: ``0.1`` becomes
-    ``D('0.1')``, so that the arithmetic is Decimal from end to end."""
-
-    class _Exact(ast.NodeTransformer):
-        def visit_Constant(self, node):
-            if isinstance(node.value, float):
-                return ast.Call(ast.Name("D", ast.Load()), [ast.Constant(repr(node.value))], [])
-            return node
-
-    tree = _Exact().visit(ast.parse(formula.strip(), mode="eval"))
+    """The checked formula (:func:`check_formula`, TariffError otherwise)
+    rewritten for an expression evaluator such as Odoo's ``safe_eval``:
+    numbers made exact (``0.1`` becomes ``D('0.1')``, so that the arithmetic
+    is Decimal from end to end) and the result of every operation, function
+    and of the whole formula checked by ``B`` (:func:`bound_value`).
+    Evaluate it with :func:`formula_namespace`."""
+    tree = _Bounded().visit(check_formula(formula))
+    body = tree.body
+    if not (isinstance(body, ast.Call) and isinstance(body.func, ast.Name) and body.func.id == "B"):
+        tree.body = _call("B", body)  # a figure or a comparison alone
     return ast.unparse(ast.fix_missing_locations(tree))
+
+
+def _round(value, decimals=None):
+    """round(), the number of decimals being a Decimal like every number of
+    a formula (Python's round wants an int)."""
+    if decimals is None:
+        return round(value)
+    decimals = to_decimal(decimals)
+    if not decimals.is_finite() or decimals != decimals.to_integral_value():
+        raise TariffError(
+            _lt("Component %(component)s: round() takes a whole number of decimals, not %(value)s."),
+            None,
+            "formula",
+            value=_fmt_large(decimals),
+        )
+    return round(value, int(decimals))
+
+
+_FUNCTIONS = {"min": min, "max": max, "abs": abs, "round": _round}
+
+
+def formula_namespace(figures):
+    """The names a formula rewritten by :func:`decimal_formula` reads."""
+    return {**figures, "D": Decimal, "B": bound_value, **_FUNCTIONS}
 
 
 _BINARY = {
@@ -567,52 +846,105 @@ _COMPARE = {
     ast.Gt: lambda a, b: a > b,
     ast.GtE: lambda a, b: a >= b,
 }
-_FUNCTIONS = {"min": min, "max": max, "abs": abs, "round": round}
+
+
+def _evaluate_node(node, figures):
+    """Python's semantics over Decimals, each operation's result bounded
+    like :func:`decimal_formula` does. The depth is bounded by check_formula."""
+    if isinstance(node, ast.Expression):
+        return bound_value(_evaluate_node(node.body, figures))
+    if isinstance(node, ast.Constant):
+        return Decimal(_decimal_literal(node.value))
+    if isinstance(node, ast.Name):
+        if node.id not in figures:
+            raise MissingFigure(node.id)
+        return figures[node.id]
+    if isinstance(node, ast.BinOp):
+        left = _evaluate_node(node.left, figures)
+        return bound_value(_BINARY[type(node.op)](left, _evaluate_node(node.right, figures)))
+    if isinstance(node, ast.UnaryOp):
+        value = _evaluate_node(node.operand, figures)
+        if isinstance(node.op, ast.Not):
+            return not value
+        return bound_value(-value if isinstance(node.op, ast.USub) else +value)
+    if isinstance(node, ast.BoolOp):
+        # like Python: the first false (and) or true (or) value, else the last
+        stop = not isinstance(node.op, ast.And)
+        for child in node.values:
+            value = _evaluate_node(child, figures)
+            if bool(value) is stop:
+                return value
+        return value
+    if isinstance(node, ast.Compare):
+        left = _evaluate_node(node.left, figures)
+        for op, comparator in zip(node.ops, node.comparators, strict=True):
+            right = _evaluate_node(comparator, figures)
+            if not _COMPARE[type(op)](left, right):
+                return False
+            left = right
+        return True
+    if isinstance(node, ast.IfExp):
+        branch = node.body if _evaluate_node(node.test, figures) else node.orelse
+        return _evaluate_node(branch, figures)
+    if isinstance(node, ast.Call):
+        return bound_value(_FUNCTIONS[node.func.id](*(_evaluate_node(arg, figures) for arg in node.args)))
+    raise TariffError(
+        _lt("Component %(component)s: %(node)s is not allowed in a formula."),
+        None,
+        "formula",
+        node=type(node).__name__,
+    )
 
 
 def plain_formula_evaluator(formula, figures):
     """Evaluate a formula by walking its checked syntax tree, in exact
-    Decimal arithmetic (no ``eval``). Used by the pure tests and the
-    benchmark; the addon evaluates formulas with Odoo's safe_eval."""
-    tree = check_formula(formula)
+    Decimal arithmetic (no ``eval``), within the same limits as
+    :func:`decimal_formula`. Used by the pure tests and the benchmark; the
+    addon evaluates formulas with Odoo's safe_eval."""
+    with localcontext(FORMULA_CONTEXT):
+        return _evaluate_node(_checked_formula(formula), figures)
 
-    def walk(node):
-        if isinstance(node, ast.Expression):
-            return walk(node.body)
-        if isinstance(node, ast.Constant):
-            return to_decimal(node.value)
-        if isinstance(node, ast.Name):
-            if node.id not in figures:
-                raise MissingFigure(node.id)
-            return figures[node.id]
-        if isinstance(node, ast.BinOp):
-            return _BINARY[type(node.op)](walk(node.left), walk(node.right))
-        if isinstance(node, ast.UnaryOp):
-            value = walk(node.operand)
-            return {ast.USub: lambda v: -v, ast.UAdd: lambda v: v, ast.Not: lambda v: not v}[type(node.op)](value)
-        if isinstance(node, ast.BoolOp):
-            values = [walk(v) for v in node.values]
-            return all(values) if isinstance(node.op, ast.And) else any(values)
-        if isinstance(node, ast.Compare):
-            left = walk(node.left)
-            for op, comparator in zip(node.ops, node.comparators, strict=True):
-                right = walk(comparator)
-                if not _COMPARE[type(op)](left, right):
-                    return False
-                left = right
-            return True
-        if isinstance(node, ast.IfExp):
-            return walk(node.body) if walk(node.test) else walk(node.orelse)
-        if isinstance(node, ast.Call):
-            return _FUNCTIONS[node.func.id](*(walk(arg) for arg in node.args))
-        raise TariffError(
-            _lt("Component %(component)s: %(node)s is not allowed in a formula."),
-            None,
+
+def _formula_error(error, component):
+    """The :class:`TariffError` saying, in the user's words, why computing
+    the formula of ``component`` failed with ``error``."""
+    if isinstance(error, TariffError):
+        if error.component is not None or component is None:
+            return error
+        if isinstance(error, MissingFigure):
+            return MissingFigure(error.figure, component)
+        params = {key: value for key, value in error.params.items() if key not in ("component", "field")}
+        return TariffError(error.template, component, error.field, **params)
+    signals = error.args[0] if isinstance(error, InvalidOperation) and error.args else ()
+    if isinstance(error, ZeroDivisionError) or (isinstance(signals, list) and DivisionUndefined in signals):
+        return TariffError(_lt("Component %(component)s: the formula divides by zero."), component, "formula")
+    if isinstance(error, Overflow | OverflowError):
+        return TariffError(
+            _lt(
+                "Component %(component)s: the formula computes a number too large; the numbers it computes "
+                "must stay between -%(limit)s and %(limit)s."
+            ),
+            component,
             "formula",
-            node=type(node).__name__,
+            limit=_fmt(FORMULA_MAX_MAGNITUDE),
         )
-
-    return walk(tree)
+    if isinstance(error, ArithmeticError):
+        return TariffError(
+            _lt(
+                "Component %(component)s: the formula has no result: an operation is undefined, such as "
+                "x %% 0, a fractional power of a negative number or rounding to too many decimals."
+            ),
+            component,
+            "formula",
+        )
+    if isinstance(error, RecursionError | MemoryError):
+        return TariffError(_lt("Component %(component)s: the formula is too complex to compute."), component, "formula")
+    return TariffError(
+        _lt("Component %(component)s: the formula failed: %(detail)s."),
+        component,
+        "formula",
+        detail=str(error),
+    )
 
 
 # ----------------------------------------------------------------------
@@ -690,16 +1022,19 @@ def _formula(component, prepared, used, figures, formula_evaluator):
     if formula_evaluator is None:
         raise TariffError(_lt("Component %(component)s: no formula evaluator given."), name, "formula")
     try:
-        raw = to_decimal(formula_evaluator(component.formula, figures))
-    except TariffError:
-        raise
-    except Exception as error:
-        raise TariffError(
-            _lt("Component %(component)s: the formula failed: %(detail)s."),
-            name,
-            "formula",
-            detail=str(error),
-        ) from error
+        # the same errors whatever the evaluator: the formula within limits,
+        # its figures given (both looked up once per formula)
+        _checked_formula(component.formula)
+        missing = sorted(formula_figures(component.formula) - figures.keys())
+        if missing:
+            raise MissingFigure(missing[0], name)
+        with localcontext(FORMULA_CONTEXT):
+            raw = bound_value(formula_evaluator(component.formula, figures))
+    except Exception as error:  # told to the user in their words
+        failure = _formula_error(error, name)
+        if failure is error:
+            raise
+        raise failure from error
     if raw < 0:
         raise TariffError(
             _lt("Component %(component)s: the formula gives %(value)s, a fee cannot be negative."),
@@ -792,7 +1127,15 @@ class CompiledGrid:
                 amount, bound = component.minimum, "minimum"
             elif component.maximum is not None and amount > component.maximum:
                 amount, bound = component.maximum, "maximum"
-            amount = amount.quantize(quantum, rounding=ROUND_HALF_UP) if quantum else round_currency(amount)
+            try:
+                amount = amount.quantize(quantum, rounding=ROUND_HALF_UP) if quantum else round_currency(amount)
+            except InvalidOperation as error:  # more digits than the decimal context holds
+                raise TariffError(
+                    _lt("Component %(component)s: the amount %(value)s is too large to be a fee."),
+                    component.name,
+                    "amount",
+                    value=_fmt_large(amount),
+                ) from error
             subtotal += amount
             results.append(
                 ComponentResult(
@@ -809,13 +1152,21 @@ class CompiledGrid:
                     amount,
                 )
             )
-        amount = subtotal if whole == ONE else round_currency(subtotal * whole)
-        coefficient_adjustment = amount - subtotal
-        step = grid.rounding_step or rounding
-        before = amount
-        if step != rounding or grid.rounding_mode != HALF_UP:
-            amount = (amount / step).quantize(ONE, rounding=ROUNDING_MODES[grid.rounding_mode]) * step
-            amount = round_currency(amount)
+        try:
+            amount = subtotal if whole == ONE else round_currency(subtotal * whole)
+            coefficient_adjustment = amount - subtotal
+            step = grid.rounding_step or rounding
+            before = amount
+            if step != rounding or grid.rounding_mode != HALF_UP:
+                amount = (amount / step).quantize(ONE, rounding=ROUNDING_MODES[grid.rounding_mode]) * step
+                amount = round_currency(amount)
+        except InvalidOperation as error:  # more digits than the decimal context holds
+            raise TariffError(
+                _lt("The fee (%(value)s) is too large to be rounded."),
+                None,
+                "amount",
+                value=_fmt_large(subtotal * whole),
+            ) from error
         rounding_adjustment = amount - before
         bound = None
         before = amount

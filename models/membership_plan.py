@@ -19,7 +19,7 @@ from ..engine import (
     round_money,
     to_decimal,
 )
-from ..engine.tariff import decimal_formula
+from ..engine.tariff import decimal_formula, formula_namespace
 
 
 class FeeQuote(NamedTuple):
@@ -39,9 +39,21 @@ class FeeQuote(NamedTuple):
 
 
 def safe_formula_evaluator(formula, figures):
-    """Tariff formulas run in Odoo's safe_eval, with exact decimal numbers."""
-    context = {"D": Decimal, "min": min, "max": max, "abs": abs, "round": round, **figures}
-    return safe_eval(decimal_formula(formula), context)
+    """Tariff formulas run in Odoo's safe_eval, with exact decimal numbers,
+    within the engine's limits (``engine/tariff.py``, ``FORMULA_MAX_*``):
+    a formula beyond them, or a number computed beyond them, raises
+    TariffError (the engine names the component)."""
+    source = decimal_formula(formula)  # checked: TariffError if not allowed
+    try:
+        return safe_eval(source, formula_namespace(figures))
+    except ValueError as error:
+        # safe_eval reports what failed while evaluating as a ValueError
+        # whose context is the original error: give the engine that error
+        # (a bound exceeded, an undefined operation...) to tell the user
+        cause = error.__context__
+        if isinstance(cause, TariffError | ArithmeticError | RecursionError | MemoryError):
+            raise cause from None
+        raise
 
 
 MONTHS = [

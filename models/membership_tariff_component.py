@@ -39,7 +39,9 @@ class MembershipTariffComponent(models.Model):
     maximum = fields.Monetary(help="The component never charges more (0: no maximum).")
     formula = fields.Char(
         help="Figures by their code, numbers, + - * / // % **, comparisons, 'x if condition else y', "
-        "min, max, abs and round. Example: max(100, turnover * 0.001)"
+        "min, max, abs and round. Example: max(100, turnover * 0.001)\n"
+        "Limits: 1,000 characters and 200 numbers, figures and operations; after ** a number between "
+        "-10 and 10; numbers and every intermediate result between -10^15 and 10^15."
     )
     bracket_ids = fields.One2many("membership.tariff.bracket", "component_id", "Brackets", copy=True)
     note = fields.Char(translate=True, help="Shown to members with the fee's explanation.")

@@ -186,13 +186,13 @@ def test_formula_is_exact_and_safe():
     result = evaluate(grid, {"turnover": D("123456.78"), "headcount": D(3)}, formula_evaluator=plain_formula_evaluator)
     assert result.amount == D("130.96")  # 123.45678 + 7.5, rounded
     assert grid_figures(grid) == {"turnover", "headcount"}
-    assert decimal_formula("turnover * 0.1") == "turnover * D('0.1')"
+    assert decimal_formula("turnover * 0.1") == "B(turnover * D('0.1'))"
     for bad in ("__import__('os').system('true')", "turnover.real", "[x for x in ()]", "open('f')", "'text'"):
         with pytest.raises(TariffError):
             check_formula(bad)
     with pytest.raises(TariffError, match="'payroll', which is not a declared figure"):
         check_formula("payroll * 2", {"turnover"}, "Formula")
-    with pytest.raises(TariffError, match="Formula: the formula failed"):
+    with pytest.raises(TariffError, match="Formula: the formula divides by zero"):
         evaluate(
             validate_grid(Grid((component._replace(formula="turnover / 0"),))),
             {"turnover": D(1)},
