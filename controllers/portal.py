@@ -60,7 +60,7 @@ class MembershipPortal(CustomerPortal):
             "member": member,
             "subscriptions": subscriptions,
             "certificate_years": paid_years,
-            "can_have_card": member.membership_state == "member",
+            "can_have_card": member.dues_member_state == "member",
             "page_name": "membership",
         }
         return request.render("membership_dues.portal_my_membership", values)
@@ -69,7 +69,7 @@ class MembershipPortal(CustomerPortal):
     def portal_membership_card(self, **kw):
         """The member's card as PDF (issued on first download)."""
         member = self._member().sudo()
-        if member.membership_state != "member":
+        if member.dues_member_state != "member":
             raise NotFound
         request.env["membership.card"].sudo()._for_members(member)
         return self._membership_pdf("membership_dues.action_report_membership_card", member)

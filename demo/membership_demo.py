@@ -405,7 +405,7 @@ class MembershipDemo(models.AbstractModel):
                 region = categories["demo_category_france"]
             else:
                 region = categories[regions.get((partner.zip or "9")[0], "demo_category_flanders")]
-            partner.membership_category_ids = [Command.set([sectors[index % 3].id, region.id])]
+            partner.dues_category_ids = [Command.set([sectors[index % 3].id, region.id])]
         return categories
 
     def _demo_tariff(self, company, plan, categories):

@@ -1,5 +1,9 @@
 from odoo import api, fields, models
 
+from .rpc_args import check_int
+
+MEMBERSHIP_USER = "membership_dues.group_membership_user"
+
 
 class AccountMove(models.Model):
     """Dues invoices are ordinary customer invoices linked to their
@@ -9,48 +13,75 @@ class AccountMove(models.Model):
 
     _inherit = "account.move"
 
-    membership_subscription_ids = fields.One2many(
-        "membership.subscription", "invoice_id", "Membership Subscriptions", readonly=True
+    # Readable by every invoice user: whether an invoice bills dues (it
+    # decides its payment reference and QR code). Everything else is for
+    # membership users only, so accountants open, duplicate, reverse, pay and
+    # print invoices without reading it; follow-up data is never copied.
+    dues_subscription_ids = fields.One2many(
+        "membership.subscription", "invoice_id", "Membership Subscriptions", readonly=True, groups=MEMBERSHIP_USER
     )
-    membership_subscription_count = fields.Integer(compute="_compute_membership_subscription_count")
-    is_membership_dues = fields.Boolean(
+    dues_subscription_count = fields.Integer(compute="_compute_membership_subscription_count", groups=MEMBERSHIP_USER)
+    dues_is_invoice = fields.Boolean(
         "Dues Invoice",
         compute="_compute_is_membership_dues",
         store=True,
         index=True,
         help="Invoices membership dues (a period, a joining fee or a regularisation).",
     )
-    membership_dispute = fields.Boolean(
-        "Disputed", copy=False, tracking=True, help="A disputed invoice is never reminded."
+    dues_dispute = fields.Boolean(
+        "Disputed", copy=False, tracking=True, groups=MEMBERSHIP_USER, help="A disputed invoice is never reminded."
     )
-    membership_followup_manual = fields.Boolean(
-        "Manual Follow-up", copy=False, tracking=True, help="Left to an officer: the automatic follow-up skips it."
+    dues_followup_manual = fields.Boolean(
+        "Manual Follow-up",
+        copy=False,
+        tracking=True,
+        groups=MEMBERSHIP_USER,
+        help="Left to an officer: the automatic follow-up skips it.",
     )
-    membership_followup_postponed_until = fields.Date(
-        "Next Reminder Not Before", copy=False, tracking=True, help="Postpones the next follow-up level."
+    dues_followup_postponed_until = fields.Date(
+        "Next Reminder Not Before",
+        copy=False,
+        tracking=True,
+        groups=MEMBERSHIP_USER,
+        help="Postpones the next follow-up level.",
     )
-    membership_followup_line_ids = fields.One2many("membership.followup.line", "move_id", "Follow-up History")
-    membership_followup_last_date = fields.Date(
-        "Last Follow-up On", copy=False, readonly=True, help="When the last follow-up level was sent."
+    dues_followup_line_ids = fields.One2many(
+        "membership.followup.line", "move_id", "Follow-up History", groups=MEMBERSHIP_USER
     )
-    membership_followup_level_id = fields.Many2one(
+    dues_followup_last_date = fields.Date(
+        "Last Follow-up On",
+        copy=False,
+        readonly=True,
+        groups=MEMBERSHIP_USER,
+        help="When the last follow-up level was sent.",
+    )
+    dues_followup_level_id = fields.Many2one(
         "membership.followup.level",
         "Follow-up Level",
         compute="_compute_membership_followup",
         store=True,
+        copy=False,
+        groups=MEMBERSHIP_USER,
         help="The highest follow-up level sent.",
     )
-    membership_followup_next_level_id = fields.Many2one(
-        "membership.followup.level", "Next Follow-up", compute="_compute_membership_followup", store=True
+    dues_followup_next_level_id = fields.Many2one(
+        "membership.followup.level",
+        "Next Follow-up",
+        compute="_compute_membership_followup",
+        store=True,
+        copy=False,
+        groups=MEMBERSHIP_USER,
     )
-    membership_followup_next_date = fields.Date("Next Follow-up On", compute="_compute_membership_followup", store=True)
+    dues_followup_next_date = fields.Date(
+        "Next Follow-up On", compute="_compute_membership_followup", store=True, copy=False, groups=MEMBERSHIP_USER
+    )
 
-    @api.depends("invoice_line_ids.membership_subscription_id")
+    @api.depends("invoice_line_ids.dues_subscription_id")
     def _compute_is_membership_dues(self):
         for move in self:
-            move.is_membership_dues = bool(move.invoice_line_ids.membership_subscription_id)
+            move.dues_is_invoice = bool(move.invoice_line_ids.dues_subscription_id)
 
-    @api.depends("membership_subscription_ids")
+    @api.depends("dues_subscription_ids")
     def _compute_membership_subscription_count(self):
         counts = dict(
             self.env["membership.subscription"]._read_group(
@@ -58,14 +89,14 @@ class AccountMove(models.Model):
             )
         )
         for move in self:
-            move.membership_subscription_count = counts.get(move, 0)
+            move.dues_subscription_count = counts.get(move, 0)
 
     @api.depends(
-        "membership_followup_line_ids.level_id",
-        "membership_followup_line_ids.date",
-        "membership_followup_postponed_until",
+        "dues_followup_line_ids.level_id",
+        "dues_followup_line_ids.date",
+        "dues_followup_postponed_until",
         "payment_state",
-        "is_membership_dues",
+        "dues_is_invoice",
         "line_ids.date_maturity",
         "line_ids.reconciled",
     )
@@ -77,11 +108,11 @@ class AccountMove(models.Model):
         level whose moment passed is not shown as next."""
         Communication = self.env["membership.followup.communication"]
         today = fields.Date.context_today(self)
-        dues = self.filtered(lambda m: m.is_membership_dues and m.state == "posted" and m.move_type == "out_invoice")
+        dues = self.filtered(lambda m: m.dues_is_invoice and m.state == "posted" and m.move_type == "out_invoice")
         policies = Communication._policies_by_move(dues) if dues else {}
         for move in self:
-            sent = move.membership_followup_line_ids.sorted(lambda line: (line.delay_days, line.id))
-            move.membership_followup_level_id = sent[-1:].level_id
+            sent = move.dues_followup_line_ids.sorted(lambda line: (line.delay_days, line.id))
+            move.dues_followup_level_id = sent[-1:].level_id
             policy = policies.get(move.id)
             best = None
             if policy and move.payment_state in ("not_paid", "partial"):
@@ -92,16 +123,16 @@ class AccountMove(models.Model):
                     step = Communication._next_step(policy, line, line_sent, today)
                     if step and (best is None or step.date < best.date):
                         best = step
-            move.membership_followup_next_level_id = best.key if best else False
-            move.membership_followup_next_date = best.date if best else False
+            move.dues_followup_next_level_id = best.key if best else False
+            move.dues_followup_next_date = best.date if best else False
 
-    @api.depends("is_membership_dues", "move_type")
+    @api.depends("dues_is_invoice", "move_type")
     def _compute_display_qr_code(self):
         """Dues invoices always offer the payment QR code (the EPC SEPA credit
         transfer code when the company has a EUR IBAN account); Odoo prints
         nothing when no QR method fits the currency or bank account."""
         result = super()._compute_display_qr_code()
-        for move in self.filtered(lambda m: m.is_membership_dues and m.move_type == "out_invoice"):
+        for move in self.filtered(lambda m: m.dues_is_invoice and m.move_type == "out_invoice"):
             move.display_qr_code = True
         return result
 
@@ -110,7 +141,7 @@ class AccountMove(models.Model):
         +++xxx/xxxx/xxxxx+++ or RF creditor reference, see the company's
         "Dues Payment Reference"), whatever their journal's standard."""
         self.ensure_one()
-        if self.is_membership_dues:
+        if self.dues_is_invoice:
             model = self.company_id._membership_reference_model()
             method = model and getattr(self, f"_get_invoice_reference_{model}_invoice", None)
             if method:
@@ -118,16 +149,18 @@ class AccountMove(models.Model):
         return super()._get_invoice_computed_reference()
 
     def _membership_subscriptions(self):
-        """The subscriptions this dues invoice bills (its lines' ones)."""
+        """The subscriptions this dues invoice bills (its lines' ones), for
+        printing it: whoever may read the invoice reads what it bills (plan,
+        period, member number), membership rights or not."""
         self.ensure_one()
-        return self.invoice_line_ids.membership_subscription_id
+        return self.invoice_line_ids.dues_subscription_id.sudo()
 
     def _invoice_paid_hook(self):
         """Paid dues lift the suspension they caused."""
         result = super()._invoice_paid_hook()
-        dues = self.filtered("is_membership_dues")
+        dues = self.filtered("dues_is_invoice")
         for company, moves in dues.grouped("company_id").items():
-            self.env["membership.followup.communication"]._lift_suspensions(
+            self.env["membership.followup.communication"].sudo()._lift_suspensions(
                 moves.partner_id.commercial_partner_id, company
             )
         return result
@@ -140,16 +173,18 @@ class AccountMove(models.Model):
         return {"author_user_id": self.env.user.id, "author_partner_id": self.env.user.partner_id.id}
 
     def action_membership_postpone(self, days=15):
+        days = check_int(self.env, "days", days, 1, 365)
         today = fields.Date.context_today(self)
         for move in self:
-            move.membership_followup_postponed_until = fields.Date.add(
-                max(today, move.membership_followup_postponed_until or today), days=days
+            move.dues_followup_postponed_until = fields.Date.add(
+                max(today, move.dues_followup_postponed_until or today), days=days
             )
+        return True
 
     def action_view_membership_subscriptions(self):
         self.ensure_one()
         action = self.env["ir.actions.act_window"]._for_xml_id("membership_dues.membership_subscription_action")
-        subscriptions = self.membership_subscription_ids
+        subscriptions = self.dues_subscription_ids
         if len(subscriptions) == 1:
             action.update(view_mode="form", views=[(False, "form")], res_id=subscriptions.id)
         else:

@@ -4,14 +4,19 @@ from odoo import fields, models
 class AccountMoveLine(models.Model):
     _inherit = "account.move.line"
 
-    membership_subscription_id = fields.Many2one(
+    dues_subscription_id = fields.Many2one(
         "membership.subscription",
         "Membership Subscription",
         index="btree_not_null",
         ondelete="set null",
         help="The subscription whose period fee or joining fee this line invoices. Kept on the "
-        "lines of credit notes that reverse it.",
+        "lines of credit notes that reverse it (copied), so they are dues documents too. "
+        "Readable by every invoice user: it says which lines bill dues.",
     )
-    membership_followup_line_ids = fields.One2many(
-        "membership.followup.line", "move_line_id", "Follow-up Levels Sent", readonly=True
+    dues_followup_line_ids = fields.One2many(
+        "membership.followup.line",
+        "move_line_id",
+        "Follow-up Levels Sent",
+        readonly=True,
+        groups="membership_dues.group_membership_user",
     )

@@ -78,9 +78,9 @@ class MembershipCard(models.Model):
         if not self.active:
             return None
         partner = self.partner_id.with_company(self.company_id).sudo()
-        if partner.membership_state != "member":
+        if partner.dues_member_state != "member":
             return None
-        return partner.membership_date_end
+        return partner.dues_date_end
 
     def _validity_text(self, lang=None):
         """The single line the verification page shows."""

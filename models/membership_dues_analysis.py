@@ -62,13 +62,13 @@ class MembershipDuesAnalysis(models.Model):
                         WHEN CURRENT_DATE - m.invoice_date_due <= 60 THEN '31_60'
                         WHEN CURRENT_DATE - m.invoice_date_due <= 90 THEN '61_90'
                         ELSE 'over_90' END AS ageing,
-                   m.membership_followup_level_id AS followup_level_id
+                   m.dues_followup_level_id AS followup_level_id
               FROM account_move m
               JOIN res_company c ON c.id = m.company_id
               LEFT JOIN LATERAL (
-                    SELECT l.membership_subscription_id AS id
+                    SELECT l.dues_subscription_id AS id
                       FROM account_move_line l
-                     WHERE l.move_id = m.id AND l.membership_subscription_id IS NOT NULL
+                     WHERE l.move_id = m.id AND l.dues_subscription_id IS NOT NULL
                      ORDER BY l.id LIMIT 1
               ) link ON TRUE
               LEFT JOIN membership_subscription s ON s.id = link.id
@@ -79,7 +79,7 @@ class MembershipDuesAnalysis(models.Model):
                       JOIN account_partial_reconcile apr ON apr.debit_move_id = l.id
                      WHERE l.move_id = m.id AND l.display_type = 'payment_term'
               ) paid ON TRUE
-             WHERE m.move_type = 'out_invoice' AND m.state = 'posted' AND m.is_membership_dues
+             WHERE m.move_type = 'out_invoice' AND m.state = 'posted' AND m.dues_is_invoice
             """
         )
 

@@ -60,7 +60,7 @@ class MembershipFollowupCommunication(models.Model):
         """{instalment: highest level sent so far} for the listed instalments."""
         self.ensure_one()
         levels = {}
-        for line in self.open_line_ids.membership_followup_line_ids.sorted(lambda line: (line.date, line.id)):
+        for line in self.open_line_ids.dues_followup_line_ids.sorted(lambda line: (line.date, line.id)):
             levels[line.move_line_id.id] = line.level_id
         return levels
 
@@ -132,7 +132,7 @@ class MembershipFollowupCommunication(models.Model):
         return (
             Domain("move_id.move_type", "=", "out_invoice")
             & Domain("move_id.state", "=", "posted")
-            & Domain("move_id.is_membership_dues", "=", True)
+            & Domain("move_id.dues_is_invoice", "=", True)
             & Domain("display_type", "=", "payment_term")
             & Domain("reconciled", "=", False)
             & Domain("amount_residual", ">", 0)
@@ -162,9 +162,9 @@ class MembershipFollowupCommunication(models.Model):
         moves = instalments.move_id
         moves.fetch(
             [
-                "membership_dispute",
-                "membership_followup_manual",
-                "membership_followup_postponed_until",
+                "dues_dispute",
+                "dues_followup_manual",
+                "dues_followup_postponed_until",
                 "payment_state",
                 "partner_id",
             ]
@@ -206,13 +206,13 @@ class MembershipFollowupCommunication(models.Model):
         return {member: entry for member, entry in result.items() if entry["items"] or entry["skipped"]}
 
     def _skip_reason(self, move, instalment, credit, today, policy):
-        if move.membership_dispute:
+        if move.dues_dispute:
             return self.env._("disputed")
-        if move.membership_followup_manual:
+        if move.dues_followup_manual:
             return self.env._("manual follow-up")
-        if move.membership_followup_postponed_until and move.membership_followup_postponed_until > today:
+        if move.dues_followup_postponed_until and move.dues_followup_postponed_until > today:
             return self.env._(
-                "postponed until %(date)s", date=format_date(self.env, move.membership_followup_postponed_until)
+                "postponed until %(date)s", date=format_date(self.env, move.dues_followup_postponed_until)
             )
         if credit and credit >= instalment.amount_residual:
             return self.env._("covered by an unreconciled payment or credit note")
@@ -230,7 +230,7 @@ class MembershipFollowupCommunication(models.Model):
             instalment.date_maturity,
             sent,
             today,
-            not_before=instalment.move_id.membership_followup_postponed_until or None,
+            not_before=instalment.move_id.dues_followup_postponed_until or None,
         )
         return step and Step(policy.level_ids.browse(step.key), step.delay, step.date)
 
@@ -245,9 +245,9 @@ class MembershipFollowupCommunication(models.Model):
         """The policy of each dues invoice: its plan's, else the company's."""
         defaults = {}
         result = {}
-        moves.invoice_line_ids.membership_subscription_id.plan_id.mapped("followup_policy_id")  # prefetch
+        moves.invoice_line_ids.dues_subscription_id.plan_id.mapped("followup_policy_id")  # prefetch
         for move in moves:
-            plan = move.invoice_line_ids.membership_subscription_id.plan_id[:1]
+            plan = move.invoice_line_ids.dues_subscription_id.plan_id[:1]
             policy = plan.followup_policy_id
             if not policy:
                 if move.company_id.id not in defaults:
@@ -455,14 +455,14 @@ class MembershipFollowupCommunication(models.Model):
                 for line, level in items
             ]
         )
-        write_value(records.move_id, "membership_followup_last_date", today)
+        write_value(records.move_id, "dues_followup_last_date", today)
         with_fees = records.filtered(lambda record: record.level_id.late_fee_type != "none")
         for communication, fee_records in with_fees.grouped("communication_id").items():
             communication._invoice_late_fees(fee_records)
         # what the emails and letters list, read for the whole batch at once
         open_lines = communications.open_line_ids
         open_lines.fetch(["move_id", "date_maturity", "amount_residual", "company_currency_id"])
-        open_lines.membership_followup_line_ids.fetch(["move_line_id", "level_id", "date"])
+        open_lines.dues_followup_line_ids.fetch(["move_line_id", "level_id", "date"])
         open_lines.move_id.fetch(["name", "invoice_date", "payment_reference"])
         self._deliver_all(
             [
@@ -645,13 +645,13 @@ class MembershipFollowupCommunication(models.Model):
     def _apply_actions(self, items):
         for line, level in items:
             member = line.move_id.partner_id.commercial_partner_id.with_company(line.company_id)
-            if level.action == "suspend" and not member.membership_suspended:
-                member.membership_suspended = True
+            if level.action == "suspend" and not member.dues_suspended:
+                member.dues_suspended = True
                 member.message_post(
                     body=self.env._("Membership suspended: dues overdue (%(level)s).", level=level.name)
                 )
-            elif level.action == "collection" and not member.membership_collection:
-                member.membership_collection = True
+            elif level.action == "collection" and not member.dues_collection:
+                member.dues_collection = True
                 member.message_post(body=self.env._("Flagged for external collection (%(level)s).", level=level.name))
 
     # ------------------------------------------------------------------
@@ -661,7 +661,7 @@ class MembershipFollowupCommunication(models.Model):
     def _lift_suspensions(self, members, company):
         """Lift the suspension of members with no open dues instalment left
         at a level that suspends."""
-        for member in members.with_company(company).filtered("membership_suspended"):
+        for member in members.with_company(company).filtered("dues_suspended"):
             still = self.env["membership.followup.line"].search_count(
                 [
                     ("partner_id", "=", member.id),
@@ -672,5 +672,5 @@ class MembershipFollowupCommunication(models.Model):
                 ]
             )
             if not still:
-                member.membership_suspended = False
+                member.dues_suspended = False
                 member.message_post(body=self.env._("Suspension lifted: the overdue dues are paid."))

@@ -382,7 +382,7 @@ class MembershipPlan(models.Model):
             coefficients_by_category.setdefault(coefficient.category_id.id, []).append(
                 coefficient._engine_coefficient()
             )
-        partners.fetch(["membership_category_ids", "display_name"])
+        partners.fetch(["dues_category_ids", "display_name"])
         quotes = {}
         for partner in partners:
             values, origins = self._resolve_figures(
@@ -400,7 +400,7 @@ class MembershipPlan(models.Model):
                 continue
             coefficients = [
                 engine_coefficient
-                for category in partner.membership_category_ids
+                for category in partner.dues_category_ids
                 for engine_coefficient in coefficients_by_category.get(category.id, ())
             ]
             try:

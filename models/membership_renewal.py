@@ -135,13 +135,13 @@ class MembershipRenewal(models.Model):
         for renewal in self:
             renewal.access_url = f"/my/renewals/{renewal.id}"
 
-    @api.depends("date_sent", "reminder_count", "state", "company_id.membership_reminder_delays")
+    @api.depends("date_sent", "reminder_count", "state", "company_id.dues_reminder_delays")
     def _compute_next_reminder_date(self):
         for renewal in self:
             delays = renewal.company_id._membership_reminder_delays()
             sent = renewal.date_sent
             renewal.no_reply_date = sent and sent + relativedelta(
-                months=renewal.company_id.membership_no_reply_months or 6
+                months=renewal.company_id.dues_no_reply_months or 6
             )
             if renewal.state == "sent" and sent and renewal.reminder_count < len(delays):
                 renewal.next_reminder_date = sent + timedelta(days=delays[renewal.reminder_count])
@@ -163,10 +163,10 @@ class MembershipRenewal(models.Model):
                 renewal.amount_invoiced = renewal.amount_paid = 0.0
                 renewal.is_paid = renewal.state == "approved" and not invoice and bool(renewal.subscription_id)
 
-    @api.depends("partner_id.membership_category_ids")
+    @api.depends("partner_id.dues_category_ids")
     def _compute_category_id(self):
         for renewal in self:
-            categories = renewal.partner_id.membership_category_ids
+            categories = renewal.partner_id.dues_category_ids
             renewal.category_id = categories.filtered(lambda c: c.dimension == "sector")[:1] or categories[:1]
 
     @api.depends("fee_data", "currency_id")
@@ -325,7 +325,7 @@ class MembershipRenewal(models.Model):
     # Sending
     # ------------------------------------------------------------------
     def _token_validity_days(self):
-        return self.company_id.membership_link_validity_days or 120
+        return self.company_id.dues_link_validity_days or 120
 
     def _send_notices(self, template_xmlid):
         """Queue the notice's email (with its PDF) and extend its link."""

@@ -113,7 +113,7 @@ class MembershipRenewalCampaign(models.Model):
             & Domain("date_end", "<=", self.date_to)
             & Domain("state", "in", RENEWABLE_STATES)
             & Domain("next_ids", "not any", [("state", "!=", "cancelled")])
-            & Domain("partner_id", "not any", [("membership_leaving", "=", True)])
+            & Domain("partner_id", "not any", [("dues_leaving", "=", True)])
         )
 
     def _todo_domain(self):

@@ -233,16 +233,16 @@ class MembershipSubscription(models.Model):
     @api.depends_context("company")
     def _compute_member_number(self):
         for sub in self:
-            sub.member_number = sub.partner_id.with_company(sub.company_id).member_number
+            sub.member_number = sub.partner_id.with_company(sub.company_id).dues_member_number
 
     def _compute_regularisation_move_ids(self):
         lines = self.env["account.move.line"].search_fetch(
-            [("membership_subscription_id", "in", self.ids), ("display_type", "=", "product")],
-            ["move_id", "membership_subscription_id"],
+            [("dues_subscription_id", "in", self.ids), ("display_type", "=", "product")],
+            ["move_id", "dues_subscription_id"],
         )
         moves = {}
         for line in lines:
-            moves.setdefault(line.membership_subscription_id.id, set()).add(line.move_id.id)
+            moves.setdefault(line.dues_subscription_id.id, set()).add(line.move_id.id)
         for sub in self:
             sub.regularisation_move_ids = [
                 move_id for move_id in sorted(moves.get(sub.id, ())) if move_id != sub.invoice_id.id
@@ -430,12 +430,12 @@ class MembershipSubscription(models.Model):
         company, from that company's member sequence. The number is the
         system's, not the user's to choose: it is written as superuser."""
         for company, subs in self.grouped("company_id").items():
-            partners = subs.partner_id.sudo().with_company(company).filtered(lambda p: not p.member_number)
+            partners = subs.partner_id.sudo().with_company(company).filtered(lambda p: not p.dues_member_number)
             if not partners:
                 continue
             sequence = self._member_sequence(company)
             for partner in partners:
-                partner.member_number = sequence.next_by_id()
+                partner.dues_member_number = sequence.next_by_id()
 
     @api.model
     def _member_sequence(self, company):
@@ -504,7 +504,7 @@ class MembershipSubscription(models.Model):
                     "name": self._invoice_line_description(),
                     "quantity": 1,
                     "price_unit": self.amount,
-                    "membership_subscription_id": self.id,
+                    "dues_subscription_id": self.id,
                 }
             )
         ]
@@ -517,7 +517,7 @@ class MembershipSubscription(models.Model):
                         "name": member_lang.env._("Joining fee, %(plan)s", plan=member_lang.plan_id.name),
                         "quantity": 1,
                         "price_unit": self.joining_fee_amount,
-                        "membership_subscription_id": self.id,
+                        "dues_subscription_id": self.id,
                     }
                 )
             )
@@ -678,7 +678,7 @@ class MembershipSubscription(models.Model):
             self.write(values)
             if invoice:
                 line = invoice.invoice_line_ids.filtered(
-                    lambda line: line.membership_subscription_id == self and line.product_id == self.plan_id.product_id
+                    lambda line: line.dues_subscription_id == self and line.product_id == self.plan_id.product_id
                 )[:1]
                 line.write(
                     {
@@ -747,7 +747,7 @@ class MembershipSubscription(models.Model):
                                 "name": name,
                                 "quantity": 1,
                                 "price_unit": float(abs(difference)),
-                                "membership_subscription_id": self.id,
+                                "dues_subscription_id": self.id,
                             }
                         )
                     ],

@@ -35,13 +35,13 @@ class ReportPaymentCertificate(models.AbstractModel):
                 ("move_id.partner_id.commercial_partner_id", "in", partners.commercial_partner_id.ids),
                 ("move_id.move_type", "=", "out_invoice"),
                 ("move_id.state", "=", "posted"),
-                ("membership_subscription_id.date_start", ">=", fields.Date.to_date(f"{year}-01-01")),
-                ("membership_subscription_id.date_start", "<=", fields.Date.to_date(f"{year}-12-31")),
+                ("dues_subscription_id.date_start", ">=", fields.Date.to_date(f"{year}-01-01")),
+                ("dues_subscription_id.date_start", "<=", fields.Date.to_date(f"{year}-12-31")),
             ]
         )
         by_commercial = {}
         for move in lines.move_id:
-            periods = move.invoice_line_ids.membership_subscription_id
+            periods = move.invoice_line_ids.dues_subscription_id
             for partial in move._get_all_reconciled_invoice_partials():
                 counterpart = partial["aml"].move_id
                 if counterpart.move_type != "entry" or partial["is_exchange"]:

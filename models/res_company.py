@@ -6,23 +6,23 @@ from odoo.tools import format_date
 class ResCompany(models.Model):
     _inherit = "res.company"
 
-    membership_reminder_delays = fields.Char(
+    dues_reminder_delays = fields.Char(
         "Renewal Reminder Delays",
         default="7,21,45",
         help="Days after sending a renewal notice when a member who did not answer is reminded, comma-separated.",
     )
-    membership_no_reply_months = fields.Integer(
+    dues_no_reply_months = fields.Integer(
         "No Reply After (months)",
         default=6,
         help="A notice still without answer after this many months is listed as 'no reply'.",
     )
-    membership_link_validity_days = fields.Integer(
+    dues_link_validity_days = fields.Integer(
         "Renewal Link Validity (days)",
         default=120,
         help="The member's link to answer a notice works this many days after each sending.",
     )
 
-    membership_reference_model = fields.Selection(
+    dues_reference_model = fields.Selection(
         selection="_selection_membership_reference_model",
         string="Dues Payment Reference",
         default="auto",
@@ -54,7 +54,7 @@ class ResCompany(models.Model):
         """The journal reference model used for dues invoices, or None to
         keep the journal's own."""
         self.ensure_one()
-        model = self.membership_reference_model or "auto"
+        model = self.dues_reference_model or "auto"
         available = {value for value, _label in self._selection_membership_reference_model()}
         if model == "auto":
             return "be" if "be" in available and self.country_id.code == "BE" else "euro"
@@ -62,11 +62,11 @@ class ResCompany(models.Model):
             return None
         return model
 
-    @api.constrains("membership_reminder_delays", "membership_no_reply_months", "membership_link_validity_days")
+    @api.constrains("dues_reminder_delays", "dues_no_reply_months", "dues_link_validity_days")
     def _check_membership_settings(self):
         for company in self:
             company._membership_reminder_delays()
-            if company.membership_no_reply_months < 1 or company.membership_link_validity_days < 1:
+            if company.dues_no_reply_months < 1 or company.dues_link_validity_days < 1:
                 raise ValidationError(
                     self.env._(
                         "%(company)s: the 'no reply' delay and the link validity must be at least 1.",
@@ -77,7 +77,7 @@ class ResCompany(models.Model):
     def _membership_reminder_delays(self):
         """The reminder delays as sorted integers; a clear error otherwise."""
         self.ensure_one()
-        text = self.membership_reminder_delays or ""
+        text = self.dues_reminder_delays or ""
         try:
             delays = sorted(int(part) for part in text.replace(" ", "").split(",") if part)
         except ValueError as error:

@@ -16,6 +16,7 @@ MEMBERSHIP_STATES = [
 # and by its company's, the better (higher) one wins.
 RANK = {"none": 0, "former": 1, "suspended": 2, "grace": 3, "member": 4}
 STATE_OF_RANK = {rank: state for state, rank in RANK.items()}
+MEMBERSHIP_USER = "membership_dues.group_membership_user"
 
 
 class ResPartner(models.Model):
@@ -31,87 +32,112 @@ class ResPartner(models.Model):
 
     _inherit = "res.partner"
 
-    membership_subscription_ids = fields.One2many("membership.subscription", "partner_id", "Membership Subscriptions")
-    membership_subscription_count = fields.Integer("Subscriptions", compute="_compute_membership_subscription_count")
-    membership_category_ids = fields.Many2many(
+    # Every field below is for membership users only (groups=): a contact is
+    # opened, duplicated, merged and exported by users without membership
+    # rights (accountants, salespeople) without reading any of them, and a
+    # duplicate starts with no membership data (copy=False).
+    dues_subscription_ids = fields.One2many(
+        "membership.subscription", "partner_id", "Membership Subscriptions", groups=MEMBERSHIP_USER
+    )
+    dues_subscription_count = fields.Integer(
+        "Subscriptions", compute="_compute_membership_subscription_count", groups=MEMBERSHIP_USER
+    )
+    dues_category_ids = fields.Many2many(
         "membership.category",
         "membership_category_res_partner_rel",
         "partner_id",
         "category_id",
         "Member Categories",
         help="Sector, region, size class...: tariff grids may give them coefficients.",
+        copy=False,
+        groups=MEMBERSHIP_USER,
     )
-    membership_declaration_ids = fields.One2many("membership.declaration", "partner_id", "Declarations")
-    member_number = fields.Char(
+    dues_declaration_ids = fields.One2many(
+        "membership.declaration", "partner_id", "Declarations", groups=MEMBERSHIP_USER
+    )
+    dues_member_number = fields.Char(
         company_dependent=True,
         copy=False,
         tracking=True,
+        groups=MEMBERSHIP_USER,
         help="Given from the 'membership.member' sequence at the member's first subscription.",
     )
-    membership_suspended = fields.Boolean(
+    dues_suspended = fields.Boolean(
         "Membership Suspended",
         company_dependent=True,
         copy=False,
         tracking=True,
+        groups=MEMBERSHIP_USER,
         help="Set by the payment follow-up; the member's status is 'Suspended' while it is set.",
     )
-    membership_leaving = fields.Boolean(
+    dues_leaving = fields.Boolean(
         "Leaving",
         company_dependent=True,
         copy=False,
         tracking=True,
+        groups=MEMBERSHIP_USER,
         help="The member announced it leaves: renewal campaigns skip it.",
     )
-    membership_collection = fields.Boolean(
+    dues_collection = fields.Boolean(
         "External Collection",
         company_dependent=True,
         copy=False,
         tracking=True,
+        groups=MEMBERSHIP_USER,
         help="Flagged by the payment follow-up: the overdue dues are handed to external collection.",
     )
-    membership_renewal_mode = fields.Selection(
+    dues_renewal_mode = fields.Selection(
         [("plan", "As the plan says"), ("notice", "Renewal notice to approve"), ("invoice", "Direct invoice")],
         "Renewal",
         company_dependent=True,
         default="plan",
+        copy=False,
+        groups=MEMBERSHIP_USER,
         help="Overrides the plan's renewal mode for this member.",
     )
-    membership_renewal_ids = fields.One2many("membership.renewal", "partner_id", "Renewal Notices")
-    membership_followup_line_ids = fields.One2many(
-        "membership.followup.line", "partner_id", "Dues Follow-up History", readonly=True
+    dues_renewal_ids = fields.One2many("membership.renewal", "partner_id", "Renewal Notices", groups=MEMBERSHIP_USER)
+    dues_followup_line_ids = fields.One2many(
+        "membership.followup.line", "partner_id", "Dues Follow-up History", readonly=True, groups=MEMBERSHIP_USER
     )
-    membership_followup_level_id = fields.Many2one(
+    dues_followup_level_id = fields.Many2one(
         "membership.followup.level",
         "Follow-up Level",
         compute="_compute_membership_followup",
+        groups=MEMBERSHIP_USER,
         help="The highest follow-up level sent for the member's unpaid dues invoices.",
     )
-    membership_followup_next_level_id = fields.Many2one(
-        "membership.followup.level", "Next Follow-up", compute="_compute_membership_followup"
+    dues_followup_next_level_id = fields.Many2one(
+        "membership.followup.level", "Next Follow-up", compute="_compute_membership_followup", groups=MEMBERSHIP_USER
     )
-    membership_followup_next_date = fields.Date("Next Follow-up On", compute="_compute_membership_followup")
-    membership_state = fields.Selection(
+    dues_followup_next_date = fields.Date(
+        "Next Follow-up On", compute="_compute_membership_followup", groups=MEMBERSHIP_USER
+    )
+    dues_member_state = fields.Selection(
         MEMBERSHIP_STATES,
         "Membership Status",
         compute="_compute_membership_fields",
+        groups=MEMBERSHIP_USER,
         search="_search_membership_state",
         help="Today's status in the current company. A contact of a member company is covered "
         "by the company's membership; the better of the two statuses wins.",
     )
-    membership_plan_id = fields.Many2one(
+    dues_plan_id = fields.Many2one(
         "membership.plan",
         "Current Plan",
         compute="_compute_membership_fields",
+        groups=MEMBERSHIP_USER,
         search="_search_membership_plan_id",
     )
-    membership_date_end = fields.Date(
+    dues_date_end = fields.Date(
         "Paid Until",
         compute="_compute_membership_fields",
+        groups=MEMBERSHIP_USER,
         search="_search_membership_date_end",
     )
-    membership_date_start = fields.Date(
+    dues_date_start = fields.Date(
         "Member Since",
         compute="_compute_membership_fields",
+        groups=MEMBERSHIP_USER,
         search="_search_membership_date_start",
     )
 
@@ -158,7 +184,7 @@ class ResPartner(models.Model):
                    AND s.company_id = %(company)s
                    AND (s.state IN %(paid)s OR (s.state = 'waiting_payment' AND %(suspended)s)))""",
             today=today,
-            suspended=SQL("COALESCE((sp.membership_suspended ->> %s)::boolean, FALSE)", str(company_id)),
+            suspended=SQL("COALESCE((sp.dues_suspended ->> %s)::boolean, FALSE)", str(company_id)),
             owners=self._membership_owners_sql(alias),
             company=company_id,
             paid=PAID_STATES,
@@ -202,7 +228,7 @@ class ResPartner(models.Model):
                 )
             ),
             self._fields["commercial_partner_id"],
-            self._fields["membership_suspended"],
+            self._fields["dues_suspended"],
         ]
 
     def _field_to_sql(self, alias, field_expr, query=None):
@@ -212,13 +238,13 @@ class ResPartner(models.Model):
         return SQL("%s", expression, to_flush=self._membership_to_flush())
 
     def _membership_field_sql(self, alias, field_expr):
-        if field_expr == "membership_state":
+        if field_expr == "dues_member_state":
             return self._membership_state_sql(alias)
-        if field_expr == "membership_date_end":
+        if field_expr == "dues_date_end":
             return self._membership_paid_sql(alias, SQL("MAX(s.date_end)"))
-        if field_expr == "membership_date_start":
+        if field_expr == "dues_date_start":
             return self._membership_paid_sql(alias, SQL("MIN(s.date_start)"))
-        if field_expr == "membership_plan_id":
+        if field_expr == "dues_plan_id":
             # The plan covering today, the partner's own first; else the
             # plan of the latest paid period.
             _company_id, today = self._membership_sql_params()
@@ -238,7 +264,7 @@ class ResPartner(models.Model):
     # ------------------------------------------------------------------
     # Computes and searches
     # ------------------------------------------------------------------
-    @api.depends("membership_subscription_ids")
+    @api.depends("dues_subscription_ids")
     def _compute_membership_subscription_count(self):
         counts = dict(
             self.env["membership.subscription"]._read_group(
@@ -246,9 +272,9 @@ class ResPartner(models.Model):
             )
         )
         for partner in self:
-            partner.membership_subscription_count = counts.get(partner, 0)
+            partner.dues_subscription_count = counts.get(partner, 0)
 
-    @api.depends("membership_subscription_ids.state", "commercial_partner_id")
+    @api.depends("dues_subscription_ids.state", "commercial_partner_id")
     @api.depends_context("company", "membership_date_ref")
     def _compute_membership_fields(self):
         """One query for the whole recordset, with the same SQL as search."""
@@ -259,10 +285,10 @@ class ResPartner(models.Model):
             rows = self.env.execute_query(
                 SQL(
                     "SELECT p.id, %s, %s, %s, %s FROM res_partner p WHERE p.id IN %s",
-                    self._field_to_sql(alias, "membership_state"),
-                    self._field_to_sql(alias, "membership_plan_id"),
-                    self._field_to_sql(alias, "membership_date_end"),
-                    self._field_to_sql(alias, "membership_date_start"),
+                    self._field_to_sql(alias, "dues_member_state"),
+                    self._field_to_sql(alias, "dues_plan_id"),
+                    self._field_to_sql(alias, "dues_date_end"),
+                    self._field_to_sql(alias, "dues_date_start"),
                     tuple(stored.ids),
                 )
             )
@@ -270,10 +296,10 @@ class ResPartner(models.Model):
         Plan = self.env["membership.plan"]
         for partner in self:
             state, plan_id, date_end, date_start = values.get(partner.id, ("none", None, None, None))
-            partner.membership_state = state
-            partner.membership_plan_id = Plan.browse(plan_id)
-            partner.membership_date_end = date_end
-            partner.membership_date_start = date_start
+            partner.dues_member_state = state
+            partner.dues_plan_id = Plan.browse(plan_id)
+            partner.dues_date_end = date_end
+            partner.dues_date_start = date_start
 
     @api.depends_context("company")
     def _compute_membership_followup(self):
@@ -283,26 +309,26 @@ class ResPartner(models.Model):
                 ("commercial_partner_id", "in", self.commercial_partner_id.ids),
                 ("move_type", "=", "out_invoice"),
                 ("state", "=", "posted"),
-                ("is_membership_dues", "=", True),
+                ("dues_is_invoice", "=", True),
                 ("payment_state", "in", ("not_paid", "partial")),
                 ("company_id", "in", self.env.companies.ids),
             ],
             [
                 "commercial_partner_id",
-                "membership_followup_level_id",
-                "membership_followup_next_level_id",
-                "membership_followup_next_date",
+                "dues_followup_level_id",
+                "dues_followup_next_level_id",
+                "dues_followup_next_date",
             ],
         )
         by_member = moves.grouped("commercial_partner_id")
         Level = self.env["membership.followup.level"]
         for partner in self:
             member_moves = by_member.get(partner.commercial_partner_id, moves.browse())
-            levels = member_moves.membership_followup_level_id
-            partner.membership_followup_level_id = max(levels, key=lambda level: level.delay_days, default=Level)
-            upcoming = member_moves.filtered("membership_followup_next_date").sorted("membership_followup_next_date")
-            partner.membership_followup_next_level_id = upcoming[:1].membership_followup_next_level_id
-            partner.membership_followup_next_date = upcoming[:1].membership_followup_next_date
+            levels = member_moves.dues_followup_level_id
+            partner.dues_followup_level_id = max(levels, key=lambda level: level.delay_days, default=Level)
+            upcoming = member_moves.filtered("dues_followup_next_date").sorted("dues_followup_next_date")
+            partner.dues_followup_next_level_id = upcoming[:1].dues_followup_next_level_id
+            partner.dues_followup_next_date = upcoming[:1].dues_followup_next_date
 
     def _membership_salutation(self):
         """ "Dear <name>," in the reader's language, for letters and emails."""
@@ -334,14 +360,14 @@ class ResPartner(models.Model):
         return Domain.custom(to_sql=to_sql)
 
     def _search_membership_state(self, operator, value):
-        return self._search_by_sql("membership_state", operator, value)
+        return self._search_by_sql("dues_member_state", operator, value)
 
     def _search_membership_plan_id(self, operator, value):
         if operator in ("in", "not in"):
-            return self._search_by_sql("membership_plan_id", operator, value)
+            return self._search_by_sql("dues_plan_id", operator, value)
         if operator in ("any", "not any"):
             plans = self.env["membership.plan"]._search(value)
-            return self._search_by_sql("membership_plan_id", "in" if operator == "any" else "not in", list(plans))
+            return self._search_by_sql("dues_plan_id", "in" if operator == "any" else "not in", list(plans))
         return NotImplemented
 
     def _search_by_date(self, fname, operator, value):
@@ -360,10 +386,10 @@ class ResPartner(models.Model):
         )
 
     def _search_membership_date_end(self, operator, value):
-        return self._search_by_date("membership_date_end", operator, value)
+        return self._search_by_date("dues_date_end", operator, value)
 
     def _search_membership_date_start(self, operator, value):
-        return self._search_by_date("membership_date_start", operator, value)
+        return self._search_by_date("dues_date_start", operator, value)
 
     # ------------------------------------------------------------------
     # Actions
@@ -371,7 +397,7 @@ class ResPartner(models.Model):
     def _membership_renewal_mode(self, plan):
         """'notice' or 'invoice': the member's override, else the plan's mode."""
         self.ensure_one()
-        mode = self.with_company(plan.company_id).membership_renewal_mode
+        mode = self.with_company(plan.company_id).dues_renewal_mode
         return plan.renewal_mode if mode in (False, "plan") else mode
 
     def action_view_membership_subscriptions(self):
@@ -396,7 +422,7 @@ class ResPartner(models.Model):
 
     def _membership_card_holders(self):
         """The members among these partners (a card is for a member today)."""
-        return self.filtered(lambda partner: partner.membership_state == "member")
+        return self.filtered(lambda partner: partner.dues_member_state == "member")
 
     def action_print_membership_card(self):
         """Issue the missing cards and print the cards of these members

@@ -20,3 +20,4 @@ from . import test_followup_concurrency
 from . import test_documents
 from . import test_member_portal
 from . import test_formula_bounds
+from . import test_neighbour_users

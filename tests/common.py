@@ -167,8 +167,8 @@ class MembershipCommon(AccountTestInvoicingCommon):
         return other, plan
 
     def status(self, partner, on):
-        partner.invalidate_recordset(["membership_state"])
-        return partner.with_context(membership_date_ref=on).membership_state
+        partner.invalidate_recordset(["dues_member_state"])
+        return partner.with_context(membership_date_ref=on).dues_member_state
 
 
 class MembershipTariffCommon(MembershipCommon):
@@ -387,7 +387,7 @@ class MembershipFollowupCommon(MembershipCommon):
 
     def sent_levels(self, invoice):
         """[(level days, date sent)] of an invoice, oldest first."""
-        records = invoice.membership_followup_line_ids.sorted(lambda record: (record.date, record.delay_days))
+        records = invoice.dues_followup_line_ids.sorted(lambda record: (record.date, record.delay_days))
         return [(record.delay_days, str(record.date)) for record in records]
 
     def mails_to(self, partner):

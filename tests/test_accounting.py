@@ -108,7 +108,7 @@ class TestAccountingMapping(MembershipCommon):
         self.assertEqual(invoice.payment_state, "reversed")
         self.assertEqual(subscription.state, "cancelled")
         self.assertEqual(
-            refund.invoice_line_ids.membership_subscription_id,
+            refund.invoice_line_ids.dues_subscription_id,
             subscription,
             "the credit note's line keeps the subscription",
         )
@@ -122,7 +122,7 @@ class TestAccountingMapping(MembershipCommon):
     def test_invoice_shows_its_subscription(self):
         subscription = self.current()
         invoice = subscription._create_invoices(post=False)
-        self.assertEqual(invoice.membership_subscription_count, 1)
+        self.assertEqual(invoice.dues_subscription_count, 1)
         action = invoice.action_view_membership_subscriptions()
         self.assertEqual(action["res_id"], subscription.id)
         self.assertEqual(invoice.partner_id, self.person)

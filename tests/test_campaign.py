@@ -44,7 +44,7 @@ class TestCampaign(MembershipRenewalCommon):
         )
 
     def test_auto_renew_invoices_directly_and_tells_the_member(self):
-        self.members[0].membership_renewal_mode = "invoice"
+        self.members[0].dues_renewal_mode = "invoice"
         self.plan_anniversary.renewal_mode = "invoice"  # another plan: does not matter here
         campaign = self.make_campaign()
         renewals = self.run_campaign(campaign)
@@ -64,7 +64,7 @@ class TestCampaign(MembershipRenewalCommon):
 
     def test_plan_in_direct_invoice_mode(self):
         self.plan_year.renewal_mode = "invoice"
-        self.members[1].membership_renewal_mode = "notice"  # overridden per member
+        self.members[1].dues_renewal_mode = "notice"  # overridden per member
         renewals = self.run_campaign(self.make_campaign())
         self.assertEqual(renewals.filtered(lambda r: r.mode == "notice").partner_id, self.members[1])
         self.assertEqual(len(renewals.filtered(lambda r: r.state == "approved")), 3)
@@ -73,7 +73,7 @@ class TestCampaign(MembershipRenewalCommon):
         ann, bob, cid, dan = self.members
         self.notice(ann, state="sent").action_refuse(self.refuse_reason)
         self.paid_subscription(bob, self.plan_year, "2027-01-01", "2027-12-31").previous_id = self.subscriptions[1]
-        cid.membership_leaving = True
+        cid.dues_leaving = True
         campaign = self.make_campaign()
         self.assertEqual(campaign.member_count, 1)
         renewals = self.run_campaign(campaign)
@@ -95,7 +95,7 @@ class TestCampaign(MembershipRenewalCommon):
     def test_resume_after_a_crash_half_way(self):
         """The worker dies after committing the first batch: the rerun
         finishes the others, and each member has exactly one notice."""
-        self.members[2].membership_renewal_mode = "invoice"
+        self.members[2].dues_renewal_mode = "invoice"
         campaign = self.make_campaign()
         campaign.state = "running"
         calls = {"count": 0}

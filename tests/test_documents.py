@@ -99,16 +99,16 @@ class TestDuesInvoiceDocument(MembershipDocumentsCommon):
 
     def test_other_invoices_are_unchanged(self):
         other = self.init_invoice("out_invoice", partner=self.emma, amounts=[100.0], post=True)
-        self.assertFalse(other.is_membership_dues)
+        self.assertFalse(other.dues_is_invoice)
         self.assertEqual(other.payment_reference, other.name, "the journal's own reference")
         html = self.render_html(INVOICE, other)
         self.assertNotIn('name="membership_dues"', html)
 
     def test_reference_model_setting(self):
-        self.company.membership_reference_model = "journal"
+        self.company.dues_reference_model = "journal"
         invoice = self.eur_dues_invoice(self.emma)
         self.assertEqual(invoice.payment_reference, invoice.name)
-        self.company.membership_reference_model = "auto"
+        self.company.dues_reference_model = "auto"
         self.assertEqual(self.company._membership_reference_model(), "euro", "not a Belgian company")
 
 
@@ -203,7 +203,7 @@ class TestMembershipCard(MembershipDocumentsCommon):
         for member in self.members:
             card = cards.filtered(lambda c, m=member: c.partner_id == m)
             self.assertIn(member.name, html)
-            self.assertIn(member.member_number, html)
+            self.assertIn(member.dues_member_number, html)
             self.assertIn(squash(format_date(self.env, date(self.today.year, 12, 31), lang_code=member.lang)), html)
             self.assertEqual(len(card.token), 32)
             self.assertTrue(card._verification_url().endswith("/membership/card/" + card.token))

@@ -74,8 +74,8 @@ class TestFollowupPolicy(MembershipFollowupCommon):
 class TestFollowupRun(MembershipFollowupCommon):
     def test_one_invoice_walks_through_every_level(self):
         invoice = self.dues_invoice(self.ann, D(2027, 3, 1), invoice_date=D(2027, 2, 1))
-        self.assertEqual(invoice.membership_followup_next_level_id, self.level_courtesy)
-        self.assertEqual(str(invoice.membership_followup_next_date), "2027-02-22")
+        self.assertEqual(invoice.dues_followup_next_level_id, self.level_courtesy)
+        self.assertEqual(str(invoice.dues_followup_next_date), "2027-02-22")
         levels = [(-7, "2027-02-22"), (0, "2027-03-01"), (15, "2027-03-16"), (30, "2027-03-31")]
         levels += [(45, "2027-04-15"), (60, "2027-04-30")]
         walk = [
@@ -96,13 +96,13 @@ class TestFollowupRun(MembershipFollowupCommon):
             with self.subTest(on=on):
                 self.assertEqual(self.sent_levels(invoice), levels[:sent])
                 self.assertEqual(len(self.mails_to(self.ann)), emails)
-                self.assertEqual(invoice.membership_followup_next_level_id, next_level)
-                self.assertEqual(str(invoice.membership_followup_next_date or False), str(next_date))
+                self.assertEqual(invoice.dues_followup_next_level_id, next_level)
+                self.assertEqual(str(invoice.dues_followup_next_date or False), str(next_date))
         self.assertEqual(
             [days for days, _sent in self.sent_levels(invoice)], [-7, 0, 15, 30, 45, 60], "every level once"
         )
-        self.assertEqual(invoice.membership_followup_level_id, self.level_suspend)
-        records = invoice.membership_followup_line_ids
+        self.assertEqual(invoice.dues_followup_level_id, self.level_suspend)
+        records = invoice.dues_followup_line_ids
         self.assertEqual(records.filtered(lambda r: r.delay_days == 30).channels, "email, letter")
         self.assertEqual(records.filtered(lambda r: r.delay_days == 45).channels, "letter")
         self.assertEqual(set(records.mapped("result")), {"sent"})
@@ -120,7 +120,7 @@ class TestFollowupRun(MembershipFollowupCommon):
         self.assertEqual(fee_lines.move_id.partner_id, self.ann)
         self.assertEqual(records.filtered(lambda r: r.delay_days == 30).late_fee_move_id, fee_lines.move_id)
         # Suspended at 60 days, until paid
-        self.assertTrue(self.ann.membership_suspended)
+        self.assertTrue(self.ann.dues_suspended)
         self.assertEqual(self.status(self.ann, D(2027, 5, 1)), "suspended")
         self.assertIn("Membership suspended", " ".join(self.ann.message_ids.mapped("body")))
         # The history is in the invoice's chatter
@@ -128,9 +128,9 @@ class TestFollowupRun(MembershipFollowupCommon):
         for level in (self.level_courtesy, self.level_due, self.level_notice, self.level_suspend):
             self.assertIn(f"Follow-up {level.name} sent", bodies)
         self.pay(invoice, pay_date=D(2027, 5, 2))
-        self.assertFalse(self.ann.membership_suspended, "lifted when the overdue dues are paid")
+        self.assertFalse(self.ann.dues_suspended, "lifted when the overdue dues are paid")
         self.assertIn("Suspension lifted", self.ann.message_ids[0].body)
-        self.assertFalse(invoice.membership_followup_next_level_id)
+        self.assertFalse(invoice.dues_followup_next_level_id)
 
     def test_levels_missed_while_the_scheduled_action_was_off_are_sent_not_skipped(self):
         invoice = self.dues_invoice(self.ann, D(2027, 3, 1))
@@ -153,7 +153,7 @@ class TestFollowupRun(MembershipFollowupCommon):
             self.run_followup(on)
         self.assertEqual(self.sent_levels(invoice), [(0, "2027-03-01")])
         self.assertEqual(len(self.mails_to(self.ann)), 1)
-        self.assertFalse(invoice.membership_followup_next_level_id)
+        self.assertFalse(invoice.dues_followup_next_level_id)
 
     def test_paid_after_the_run_collected_it_and_before_it_sent(self):
         """A run collects, then sends in batches: an invoice paid meanwhile is not reminded."""
@@ -163,7 +163,7 @@ class TestFollowupRun(MembershipFollowupCommon):
         self.assertIn(self.ann, collected)
         self.pay(invoice, pay_date=D(2027, 3, 1))
         self.assertFalse(Communication._send_to_member(self.ann, collected[self.ann], D(2027, 3, 1)))
-        self.assertFalse(invoice.membership_followup_line_ids)
+        self.assertFalse(invoice.dues_followup_line_ids)
         self.assertFalse(self.mails_to(self.ann))
 
     def test_a_partly_paid_invoice_is_reminded_for_what_is_left(self):
@@ -171,25 +171,25 @@ class TestFollowupRun(MembershipFollowupCommon):
         self.pay(invoice, amount=100.0, pay_date=D(2027, 2, 20))
         self.assertEqual(invoice.payment_state, "partial")
         self.run_followup("2027-03-01")
-        self.assertEqual(invoice.membership_followup_line_ids.amount_due, 140.0)
+        self.assertEqual(invoice.dues_followup_line_ids.amount_due, 140.0)
         self.assertIn("140.00", self.mails_to(self.ann).body_html)
 
     def test_disputed_manual_and_postponed_invoices_are_left_alone(self):
         disputed = self.dues_invoice(self.ann, D(2027, 3, 1))
         manual = self.dues_invoice(self.bob, D(2027, 3, 1))
         postponed = self.dues_invoice(self.cem, D(2027, 3, 1))
-        disputed.membership_dispute = True
-        manual.membership_followup_manual = True
+        disputed.dues_dispute = True
+        manual.dues_followup_manual = True
         with freeze_time("2027-03-01"):
             postponed.action_membership_postpone()
-        self.assertEqual(str(postponed.membership_followup_postponed_until), "2027-03-16")
-        self.assertEqual(str(postponed.membership_followup_next_date), "2027-03-16")
+        self.assertEqual(str(postponed.dues_followup_postponed_until), "2027-03-16")
+        self.assertEqual(str(postponed.dues_followup_next_date), "2027-03-16")
         for on in ("2027-03-01", "2027-03-10"):
             self.run_followup(on)
-        self.assertFalse((disputed | manual | postponed).membership_followup_line_ids)
+        self.assertFalse((disputed | manual | postponed).dues_followup_line_ids)
         self.run_followup("2027-03-16")
         self.assertEqual(self.sent_levels(postponed), [(0, "2027-03-16")])
-        self.assertFalse((disputed | manual).membership_followup_line_ids)
+        self.assertFalse((disputed | manual).dues_followup_line_ids)
         # The preview says why
         with freeze_time("2027-03-20"):
             wizard = Form(self.env["membership.followup.wizard"])
@@ -199,7 +199,7 @@ class TestFollowupRun(MembershipFollowupCommon):
         self.assertIn("disputed", details[self.ann])
         self.assertIn("manual follow-up", details[self.bob])
         # Lifting the dispute resumes the follow-up where it stopped
-        disputed.membership_dispute = False
+        disputed.dues_dispute = False
         self.run_followup("2027-03-20")
         self.assertEqual(self.sent_levels(disputed), [(0, "2027-03-20")])
 
@@ -231,7 +231,7 @@ class TestFollowupRun(MembershipFollowupCommon):
         self.assertTrue(lines[self.bob].to_send, "100.00 does not cover 240.00")
         self.assertIn("unreconciled payments or credit notes", lines[self.bob].warning)
         self.run_followup("2027-03-01")
-        self.assertFalse(covered.membership_followup_line_ids)
+        self.assertFalse(covered.dues_followup_line_ids)
         self.assertEqual(self.sent_levels(partly), [(0, "2027-03-01")])
 
     def test_each_instalment_follows_the_levels_on_its_own_date(self):
@@ -253,12 +253,12 @@ class TestFollowupRun(MembershipFollowupCommon):
             self.run_followup(on)
 
         def levels(instalment):
-            records = invoice.membership_followup_line_ids.filtered(lambda r: r.move_line_id == instalment)
+            records = invoice.dues_followup_line_ids.filtered(lambda r: r.move_line_id == instalment)
             return [(r.delay_days, str(r.date)) for r in records.sorted("date")]
 
         self.assertEqual(levels(first), [(0, "2027-01-01"), (15, "2027-01-16"), (30, "2027-02-23")])
         self.assertEqual(levels(second), [(-7, "2027-02-23")], "only its courtesy reminder before its due date")
-        communication = invoice.membership_followup_line_ids.filtered(
+        communication = invoice.dues_followup_line_ids.filtered(
             lambda r: str(r.date) == "2027-02-23"
         ).communication_id
         self.assertEqual(len(communication), 1, "both instalments in one communication")
@@ -270,14 +270,14 @@ class TestFollowupRun(MembershipFollowupCommon):
             self.run_followup(on)
         self.assertEqual(levels(first), [(0, "2027-01-01"), (15, "2027-01-16"), (30, "2027-02-23")], "paid")
         self.assertEqual(levels(second), [(-7, "2027-02-23"), (0, "2027-03-02"), (15, "2027-03-17")])
-        march = invoice.membership_followup_line_ids.filtered(lambda r: r.date.month == 3)
+        march = invoice.dues_followup_line_ids.filtered(lambda r: r.date.month == 3)
         self.assertEqual(march.mapped("amount_due"), [120.0, 120.0])
 
     def test_running_twice_sends_once(self):
         invoices = self.dues_invoice(self.ann, D(2027, 3, 1)) | self.dues_invoice(self.bob, D(2027, 3, 1))
         self.run_followup("2027-03-31")
         self.run_followup("2027-03-31")
-        self.assertEqual(len(invoices.membership_followup_line_ids), 2)
+        self.assertEqual(len(invoices.dues_followup_line_ids), 2)
         self.assertEqual(
             len(
                 self.env["membership.followup.communication"].search([("partner_id", "in", (self.ann | self.bob).ids)])
@@ -289,7 +289,7 @@ class TestFollowupRun(MembershipFollowupCommon):
     def test_the_database_refuses_a_level_twice_for_an_instalment(self):
         invoice = self.dues_invoice(self.ann, D(2027, 3, 1))
         self.run_followup("2027-03-01")
-        record = invoice.membership_followup_line_ids
+        record = invoice.dues_followup_line_ids
         with mute_logger("odoo.sql_db"), self.assertRaisesRegex(Exception, "instalment_level_unique"):
             record.copy()
             self.env.flush_all()
@@ -334,11 +334,11 @@ class TestFollowupRun(MembershipFollowupCommon):
             except KeyboardInterrupt:
                 crashed = True
         self.assertTrue(crashed)
-        self.assertEqual(len(invoices.membership_followup_line_ids), 1, "the first batch went through")
+        self.assertEqual(len(invoices.dues_followup_line_ids), 1, "the first batch went through")
         self.run_followup("2027-03-02", batch_size=1)
         self.run_followup("2027-03-02", batch_size=1)
         self.run_followup("2027-03-03", batch_size=1)
-        records = invoices.membership_followup_line_ids
+        records = invoices.dues_followup_line_ids
         self.assertEqual(len(records), 3)
         self.assertEqual(
             set(records.mapped(lambda r: (r.move_id, r.level_id))),
@@ -382,7 +382,7 @@ class TestFollowupRun(MembershipFollowupCommon):
         self.assertIn("240.00", str(activity.note))
         has_sms = "sms.sms" in self.env
         self.assertEqual(
-            invoice.membership_followup_line_ids.channels, "email, SMS, phone call" if has_sms else "email, phone call"
+            invoice.dues_followup_line_ids.channels, "email, SMS, phone call" if has_sms else "email, phone call"
         )
 
 
@@ -489,7 +489,7 @@ class TestFollowupWizardAndActions(MembershipFollowupCommon):
             form = Form(self.env["membership.followup.wizard"].with_user(self.officer))
             self.assertEqual(len(form.line_ids), 2)
             wizard = form.save()
-        self.assertFalse((ann_invoice | bob_invoice).membership_followup_line_ids, "a preview sends nothing")
+        self.assertFalse((ann_invoice | bob_invoice).dues_followup_line_ids, "a preview sends nothing")
         lines = {line.partner_id: line for line in wizard.line_ids}
         self.assertEqual(lines[self.ann].level_id, self.level_due)
         self.assertEqual(lines[self.ann].amount_due, 240.0)
@@ -498,7 +498,7 @@ class TestFollowupWizardAndActions(MembershipFollowupCommon):
         with freeze_time("2027-03-01"):
             action = wizard.action_send()
         self.assertEqual(self.sent_levels(ann_invoice), [(0, "2027-03-01")])
-        self.assertFalse(bob_invoice.membership_followup_line_ids)
+        self.assertFalse(bob_invoice.dues_followup_line_ids)
         self.assertEqual(wizard.result, "1 communications sent, 0 failed.")
         self.assertEqual(self.env["membership.followup.communication"].search(action["domain"]).partner_id, self.ann)
 
@@ -507,22 +507,22 @@ class TestFollowupWizardAndActions(MembershipFollowupCommon):
         self.run_followup("2027-03-01")
         with freeze_time("2027-03-02"):
             self.ann.invalidate_recordset()
-            self.assertEqual(self.ann.membership_followup_level_id, self.level_due)
-            self.assertEqual(self.ann.membership_followup_next_level_id, self.level_first)
-            self.assertEqual(str(self.ann.membership_followup_next_date), "2027-03-16")
-        self.assertEqual(self.ann.membership_followup_line_ids, invoice.membership_followup_line_ids)
+            self.assertEqual(self.ann.dues_followup_level_id, self.level_due)
+            self.assertEqual(self.ann.dues_followup_next_level_id, self.level_first)
+            self.assertEqual(str(self.ann.dues_followup_next_date), "2027-03-16")
+        self.assertEqual(self.ann.dues_followup_line_ids, invoice.dues_followup_line_ids)
         action = self.ann.action_view_membership_followup()
         self.assertEqual(
-            self.env["membership.followup.line"].search(action["domain"]), invoice.membership_followup_line_ids
+            self.env["membership.followup.line"].search(action["domain"]), invoice.dues_followup_line_ids
         )
         self.assertIn("Dues follow-up Due today sent", " ".join(self.ann.message_ids.mapped("body")))
         # An officer postpones, flags a dispute, or moves to manual follow-up
         invoice_as_officer = invoice.with_user(self.officer).with_context(tracking_disable=False, mail_notrack=False)
         with freeze_time("2027-03-02"):
             invoice_as_officer.action_membership_postpone()
-        self.assertEqual(str(invoice.membership_followup_next_date), "2027-03-17")
-        invoice_as_officer.membership_dispute = True
-        invoice_as_officer.membership_followup_manual = True
+        self.assertEqual(str(invoice.dues_followup_next_date), "2027-03-17")
+        invoice_as_officer.dues_dispute = True
+        invoice_as_officer.dues_followup_manual = True
         self.env.cr.precommit.run()  # tracking
         tracked = self.env["mail.tracking.value"].search(
             [("mail_message_id.model", "=", "account.move"), ("mail_message_id.res_id", "=", invoice.id)]
@@ -565,7 +565,7 @@ class TestFollowupPerformance(MembershipFollowupCommon):
 
         def queries_for(group, day):
             # the earlier groups' invoices are left alone (disputed): only this group is sent to
-            self.env["account.move"].search([("is_membership_dues", "=", True)]).membership_dispute = True
+            self.env["account.move"].search([("dues_is_invoice", "=", True)]).dues_dispute = True
             for member in group:
                 self.dues_invoice(member, day)
             self.env.flush_all()

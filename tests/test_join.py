@@ -45,7 +45,7 @@ class TestJoin(MembershipCommon):
                 self.assertEqual(invoice.state, "posted")
                 self.assertEqual(invoice.amount_untaxed, amount)
                 line = invoice.invoice_line_ids
-                self.assertEqual(line.membership_subscription_id, subscription)
+                self.assertEqual(line.dues_subscription_id, subscription)
                 self.assertIn(start.strftime("%m/%d/%Y"), line.name, "the period is printed on the invoice line")
                 self.assertIn(end.strftime("%m/%d/%Y"), line.name)
 
@@ -73,23 +73,23 @@ class TestJoin(MembershipCommon):
         self.assertEqual(subscription.state, "draft")
 
     def test_member_number_taken_once_at_first_subscription(self):
-        self.assertFalse(self.person.member_number)
+        self.assertFalse(self.person.dues_member_number)
         first = self.join(self.person, self.plan_year, date(2027, 3, 15))
-        number = self.person.member_number
+        number = self.person.dues_member_number
         self.assertTrue(number and number.startswith("M"))
         self.join(self.person, self.plan_anniversary, date(2027, 4, 1))
-        self.assertEqual(self.person.member_number, number, "a second subscription keeps the number")
+        self.assertEqual(self.person.dues_member_number, number, "a second subscription keeps the number")
         self.assertEqual(first.member_number, number)
         self.join(self.member_company, self.plan_year, date(2027, 3, 15))
-        self.assertNotEqual(self.member_company.member_number, number)
+        self.assertNotEqual(self.member_company.dues_member_number, number)
 
     def test_member_numbers_are_per_company(self):
         self.join(self.person, self.plan_year, date(2027, 3, 15))
-        first = self.person.member_number
+        first = self.person.dues_member_number
         _other, plan_other = self.other_company_plan()
         self.make_subscription(self.person, plan_other, "2027-01-01", "2027-12-31")
-        self.assertEqual(self.person.member_number, first, "unchanged in the first company")
-        number_other = self.person.with_company(plan_other.company_id).member_number
+        self.assertEqual(self.person.dues_member_number, first, "unchanged in the first company")
+        number_other = self.person.with_company(plan_other.company_id).dues_member_number
         self.assertTrue(number_other)
         self.assertEqual(number_other[-5:], "00001", "each company numbers its own members from 1")
 

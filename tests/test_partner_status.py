@@ -31,9 +31,9 @@ class TestPartnerStatus(MembershipCommon):
     def test_paid_until_member_since_and_plan(self):
         self.paid_subscription(self.person, self.plan_year, "2028-01-01", "2028-12-31")
         person = self.person.with_context(membership_date_ref=D(2027, 6, 1))
-        self.assertEqual(person.membership_date_end, D(2028, 12, 31))
-        self.assertEqual(person.membership_date_start, D(2027, 1, 1))
-        self.assertEqual(person.membership_plan_id, self.plan_year)
+        self.assertEqual(person.dues_date_end, D(2028, 12, 31))
+        self.assertEqual(person.dues_date_start, D(2027, 1, 1))
+        self.assertEqual(person.dues_plan_id, self.plan_year)
 
     def test_unpaid_subscription_does_not_make_a_member(self):
         subscription = self.make_subscription(self.member_company, self.plan_year, "2027-01-01", "2027-12-31")
@@ -59,7 +59,7 @@ class TestPartnerStatus(MembershipCommon):
 
     def test_suspended(self):
         self.paid_subscription(self.member_company, self.plan_year, "2027-01-01", "2027-12-31")
-        self.member_company.membership_suspended = True
+        self.member_company.dues_suspended = True
         self.assertEqual(self.status(self.member_company, D(2027, 6, 1)), "suspended")
         self.assertEqual(
             self.status(self.member_contact, D(2027, 6, 1)), "suspended", "the contact follows its company"
@@ -78,27 +78,27 @@ class TestPartnerStatus(MembershipCommon):
         self.paid_subscription(self.member_company, self.plan_anniversary, "2027-10-01", "2028-09-30")
         Partner = self.env["res.partner"].with_context(membership_date_ref=D(2028, 1, 15))
         scope = [("id", "in", (self.person | self.member_company | self.member_contact).ids)]
-        self.assertEqual(Partner.search(scope + [("membership_state", "=", "grace")]), self.person)
+        self.assertEqual(Partner.search(scope + [("dues_member_state", "=", "grace")]), self.person)
         self.assertEqual(
-            Partner.search(scope + [("membership_state", "=", "member")]),
+            Partner.search(scope + [("dues_member_state", "=", "member")]),
             self.member_company | self.member_contact,
         )
-        self.assertEqual(Partner.search(scope + [("membership_state", "!=", "member")]), self.person)
+        self.assertEqual(Partner.search(scope + [("dues_member_state", "!=", "member")]), self.person)
         self.assertEqual(
-            Partner.search(scope + [("membership_state", "in", ("grace", "member"))]), Partner.search(scope)
+            Partner.search(scope + [("dues_member_state", "in", ("grace", "member"))]), Partner.search(scope)
         )
-        groups = dict(Partner._read_group(scope, ["membership_state"], ["__count"]))
+        groups = dict(Partner._read_group(scope, ["dues_member_state"], ["__count"]))
         self.assertEqual(groups, {"grace": 1, "member": 2})
-        by_plan = dict(Partner._read_group(scope, ["membership_plan_id"], ["__count"]))
+        by_plan = dict(Partner._read_group(scope, ["dues_plan_id"], ["__count"]))
         self.assertEqual(by_plan, {self.plan_year: 1, self.plan_anniversary: 2})
         self.assertEqual(
-            Partner.search(scope + [("membership_plan_id", "=", self.plan_anniversary.id)]),
+            Partner.search(scope + [("dues_plan_id", "=", self.plan_anniversary.id)]),
             self.member_company | self.member_contact,
         )
-        self.assertEqual(Partner.search(scope + [("membership_date_end", "<", "2028-01-01")]), self.person)
-        self.assertEqual(Partner.search(scope, order="membership_date_end desc, id")[-1], self.person)
-        fields_info = Partner.fields_get(["membership_state"], ["searchable", "sortable", "groupable"])
-        self.assertTrue(all(fields_info["membership_state"].values()), fields_info)
+        self.assertEqual(Partner.search(scope + [("dues_date_end", "<", "2028-01-01")]), self.person)
+        self.assertEqual(Partner.search(scope, order="dues_date_end desc, id")[-1], self.person)
+        fields_info = Partner.fields_get(["dues_member_state"], ["searchable", "sortable", "groupable"])
+        self.assertTrue(all(fields_info["dues_member_state"].values()), fields_info)
 
     def test_status_of_many_partners_in_one_query(self):
         partners = self.env["res.partner"].create([{"name": f"P{i}"} for i in range(30)])
@@ -106,6 +106,6 @@ class TestPartnerStatus(MembershipCommon):
         partners.invalidate_recordset()
         partners = partners.with_context(membership_date_ref=D(2027, 6, 1))
         with self.assertQueryCount(2):  # flushes nothing; one query for the fields + one for the plans
-            states = partners.mapped("membership_state")
-            partners.mapped("membership_plan_id.name")
+            states = partners.mapped("dues_member_state")
+            partners.mapped("dues_plan_id.name")
         self.assertEqual(states.count("member"), 1)

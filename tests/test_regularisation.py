@@ -52,7 +52,7 @@ class TestRegularisation(MembershipTariffCommon):
         self.assertEqual(complement.move_type, "out_invoice")
         self.assertEqual(complement.state, "posted")
         self.assertEqual(complement.amount_untaxed, 150.0)
-        self.assertEqual(complement.invoice_line_ids.membership_subscription_id, subscription)
+        self.assertEqual(complement.invoice_line_ids.dues_subscription_id, subscription)
         self.assertEqual(subscription.invoice_id.payment_state, "paid", "the paid invoice is untouched")
 
     def test_a_draft_invoice_is_updated_instead(self):

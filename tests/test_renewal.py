@@ -39,7 +39,7 @@ class TestRenewalNotice(MembershipRenewalCommon):
     def test_approve_creates_the_subscription_and_invoice_and_sends_it(self):
         for state in ("sent", "change_requested", "draft"):
             with self.subTest(state=state):
-                member = self.members.filtered(lambda m: not m.membership_renewal_ids)[:1]
+                member = self.members.filtered(lambda m: not m.dues_renewal_ids)[:1]
                 renewal = self.notice(member, state=state)
                 renewal.action_approve()
                 self.assertEqual(renewal.state, "approved")
@@ -177,8 +177,8 @@ class TestRenewalNotice(MembershipRenewalCommon):
         self.assertEqual(len(reminders), 2)
 
     def test_reminder_delays_are_configurable_and_checked(self):
-        self.env.company.membership_reminder_delays = "3, 10"
+        self.env.company.dues_reminder_delays = "3, 10"
         renewal = self.notice(self.members[0], date_sent="2026-10-01")
         self.assertEqual(renewal.next_reminder_date, date(2026, 10, 4))
         with self.assertRaisesRegex(ValidationError, "whole numbers of days"):
-            self.env.company.membership_reminder_delays = "7, two weeks"
+            self.env.company.dues_reminder_delays = "7, two weeks"

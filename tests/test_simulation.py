@@ -12,7 +12,7 @@ class TestSimulation(MembershipTariffCommon):
     def setUpClass(cls):
         super().setUpClass()
         cls.members = cls.env["res.partner"].create([{"name": f"Member {i}"} for i in range(4)])
-        cls.members[0].membership_category_ids = cls.small
+        cls.members[0].dues_category_ids = cls.small
         figures = [(500_000, 50_000, 3), (990_000, 90_000, 5), (1_500_000, 200_000, 10), (3_000_000, 400_000, 40)]
         for partner, (turnover, payroll, headcount) in zip(cls.members, figures, strict=True):
             cls.declare(partner, 2027, turnover=turnover, payroll=payroll, headcount=headcount)

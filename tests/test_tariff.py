@@ -34,7 +34,7 @@ class TestTariffGrid(MembershipTariffCommon):
         self.assertIn("Base fee", subscription.invoice_id.invoice_line_ids.name, "the invoice line explains the fee")
 
     def test_coefficient_floor_and_proration(self):
-        self.person.membership_category_ids = self.small
+        self.person.dues_category_ids = self.small
         self.declare(self.person, 2027, turnover=100_000, payroll=10_000, headcount=1)
         # 300 + 60 + 12 = 372, x 0.8 = 297.60, rounded to 1 = 298; joined on 1 July: 6/12
         subscription = self.join(self.person, self.plan_company, date(2027, 7, 1))
@@ -175,7 +175,7 @@ class TestTariffGrid(MembershipTariffCommon):
         def members(count, prefix):
             partners = self.env["res.partner"].create([{"name": f"{prefix} {i}"} for i in range(count)])
             for index, partner in enumerate(partners):
-                partner.membership_category_ids = self.small if index % 2 else False
+                partner.dues_category_ids = self.small if index % 2 else False
                 self.declare(partner, 2027, turnover=index * 100_000, payroll=index * 10_000, headcount=index)
             return partners
 

@@ -249,7 +249,7 @@ def run_ours():
         len(partners_by_plan["auto"]),
         lambda: auto_campaign.with_context(membership_skip_emails=True)._run(batch_size=chunk),
     )
-    invoices = plain_env["account.move"].search([("is_membership_dues", "=", True), ("state", "=", "posted")])
+    invoices = plain_env["account.move"].search([("dues_is_invoice", "=", True), ("state", "=", "posted")])
 
     # 4. payment follow-up of all open dues invoices (emails queued, not sent)
     due = max(invoices.mapped("invoice_date_due"))

@@ -29,7 +29,7 @@ for start in range(0, members, batch):
             {
                 "name": f"Member {i:06d}",
                 "is_company": True,
-                "membership_category_ids": [Command.set([categories[i % 4].id, categories[4 + i % 3].id])],
+                "dues_category_ids": [Command.set([categories[i % 4].id, categories[4 + i % 3].id])],
             }
             for i in range(start, min(start + batch, members))
         ]

@@ -75,7 +75,7 @@ def main():
                 "account.report_invoice",
                 odoo.first(
                     "account.move",
-                    [("is_membership_dues", "=", True), ("state", "=", "posted"), ("move_type", "=", "out_invoice")]
+                    [("dues_is_invoice", "=", True), ("state", "=", "posted"), ("move_type", "=", "out_invoice")]
                     + member,
                     order="id desc",
                 ),
@@ -106,20 +106,20 @@ def main():
                 None,
             ),
         ]
-        holder = odoo.first("res.partner", [("membership_state", "=", "member"), ("lang", "=like", lang)])
+        holder = odoo.first("res.partner", [("dues_member_state", "=", "member"), ("lang", "=like", lang)])
         if holder:
             odoo.call("res.partner", "action_print_membership_card", [holder])  # issues the card
             jobs.append((f"membership-card-{code}", "membership_dues.report_membership_card", holder, None))
         payer = odoo.first(
             "account.move",
-            [("is_membership_dues", "=", True), ("payment_state", "=", "paid"), ("move_type", "=", "out_invoice")]
+            [("dues_is_invoice", "=", True), ("payment_state", "=", "paid"), ("move_type", "=", "out_invoice")]
             + member,
             order="id desc",
         )
         if payer:
-            move = odoo.call("account.move", "read", [payer], ["partner_id", "membership_subscription_ids"])[0]
+            move = odoo.call("account.move", "read", [payer], ["partner_id", "dues_subscription_ids"])[0]
             start = odoo.call(
-                "membership.subscription", "read", move["membership_subscription_ids"][:1], ["date_start"]
+                "membership.subscription", "read", move["dues_subscription_ids"][:1], ["date_start"]
             )
             jobs.append(
                 (

@@ -148,7 +148,7 @@ class MembershipTariffSimulation(models.TransientModel):
     def _categories_by_partner(self, partners):
         result = {}
         for partner in partners:
-            category = partner.membership_category_ids.filtered(lambda c: c.dimension == self.category_dimension)[:1]
+            category = partner.dues_category_ids.filtered(lambda c: c.dimension == self.category_dimension)[:1]
             result[partner.id] = category.id
         return result
 

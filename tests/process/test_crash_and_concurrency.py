@@ -115,7 +115,7 @@ def test_kill_9_in_the_middle_of_a_campaign_then_resume(seeded, tmp_path):
     assert (
         odoo.value(
             "SELECT count(*) FROM (SELECT s.id FROM membership_subscription s JOIN account_move_line l "
-            "ON l.membership_subscription_id = s.id JOIN account_move m ON m.id = l.move_id "
+            "ON l.dues_subscription_id = s.id JOIN account_move m ON m.id = l.move_id "
             "WHERE s.date_start = '2027-01-01' GROUP BY s.id HAVING count(DISTINCT m.id) > 1) d"
         )
         == 0
@@ -146,7 +146,7 @@ def test_two_processes_run_the_follow_up_at_once(seeded, tmp_path):
     each member gets one communication."""
     odoo = seeded
     invoices = odoo.value(
-        "SELECT count(*) FROM account_move WHERE is_membership_dues AND state = 'posted' AND payment_state = 'not_paid'"
+        "SELECT count(*) FROM account_move WHERE dues_is_invoice AND state = 'posted' AND payment_state = 'not_paid'"
     )
     assert invoices >= 2 * MEMBERS - 10
     script = RUN_FOLLOWUP % {"year": 2027, "month": 3, "day": 1}

@@ -17,7 +17,7 @@ registry.category("web_tour.tours").add("membership_dues_join_tour", {
         },
         {
             content: "Not a member yet",
-            trigger: '.o_field_widget[name=membership_state]:contains("Not a Member")',
+            trigger: '.o_field_widget[name=dues_member_state]:contains("Not a Member")',
         },
         {
             content: "Join a plan",

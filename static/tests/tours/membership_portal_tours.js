@@ -95,7 +95,7 @@ registry.category("web_tour.tours").add("membership_dues_portal_renew_and_pay", 
         },
         {
             content: "A member, with the 2027 period paid",
-            trigger: "#membership_state:contains(Member)",
+            trigger: "#dues_member_state:contains(Member)",
         },
         {
             content: "The next period is paid",
