@@ -159,8 +159,9 @@ class AccountMove(models.Model):
         result = super()._invoice_paid_hook()
         dues = self.filtered("dues_is_invoice")
         for company, moves in dues.grouped("company_id").items():
+            # whoever registers the payment (an accountant too) lifts it
             self.env["membership.followup.communication"].sudo()._lift_suspensions(
-                moves.partner_id.commercial_partner_id, company
+                moves.partner_id.commercial_partner_id.sudo(), company
             )
         return result
 
