@@ -11,7 +11,10 @@ each other's fields. This renames, before the module's models load:
   that another module also owns (a clash with OCA ``membership``) is left to
   that module: only our xmlid on it is dropped, and the update creates ours;
 - the field names in the saved filters (``ir.filters``) of that model, as
-  whole words (the module's own actions and views are reloaded anyway).
+  whole words;
+- the field names in the module's own views, which the update reloads from
+  its files but validates one by one against the others still in the
+  database.
 """
 
 import logging
@@ -125,9 +128,38 @@ def _rename_in_filters(cr, model, old, new):
         )
 
 
+def _update_module_views(cr):
+    """Our views still name the old fields until the update reloads them, in
+    manifest order, and each one loaded is validated with the others: an
+    extension is emptied (``<data/>`` changes nothing until it is reloaded);
+    in a primary view the renamed fields are renamed (its own model's fields,
+    a subscription's ``member_number`` for one, keep their names)."""
+    cr.execute(
+        """
+        UPDATE ir_ui_view v SET arch_db = jsonb_build_object('en_US', '<data/>')
+          FROM ir_model_data d
+         WHERE d.model = 'ir.ui.view' AND d.res_id = v.id AND d.module = %s AND v.inherit_id IS NOT NULL
+        """,
+        (MODULE,),
+    )
+    renames = {old: new for _models, old, new in RENAMES if old != "member_number"}
+    renames[r"partner_id\.member_number"] = "partner_id.dues_member_number"
+    for old, new in renames.items():
+        cr.execute(
+            """
+            UPDATE ir_ui_view v SET arch_db = regexp_replace(v.arch_db::text, %s, %s, 'g')::jsonb
+              FROM ir_model_data d
+             WHERE d.model = 'ir.ui.view' AND d.res_id = v.id AND d.module = %s AND v.inherit_id IS NULL
+               AND v.arch_db::text ~ %s
+            """,
+            (rf"\m{old}\M", new, MODULE, rf"\m{old}\M"),
+        )
+
+
 def migrate(cr, version):
     if not version:
         return
     for models, old, new in RENAMES:
         for model in models:
             _rename_field(cr, model, old, new)
+    _update_module_views(cr)

@@ -59,6 +59,13 @@ print("INVOICE", invoice.dues_is_invoice, invoice.dues_dispute, invoice.dues_fol
 print("LINES", invoice.invoice_line_ids.dues_subscription_id.ids)
 print("OLD FIELDS", [f for f in ("membership_state", "membership_category_ids", "member_number") if f in fields_of])
 print("FILTER", env["ir.filters"].search([("name", "=", "Leaving members")]).domain)
+import re
+views = env["ir.ui.view"].browse(
+    env["ir.model.data"].search([("module", "=", "membership_dues"), ("model", "=", "ir.ui.view")]).mapped("res_id")
+)
+old_names = re.compile(r"\\b(membership_state|is_membership_dues|membership_category_ids|membership_suspended)\\b")
+print("VIEWS", len(views) > 20, [v.name for v in views if old_names.search(v.arch_db or "")])
+print("PARTNER FORM", "dues_member_state" in env.ref("membership_dues.view_partner_form").arch_db)
 """
 
 
@@ -124,6 +131,8 @@ def test_upgrade_renames_fields_and_keeps_data(old_addons):
         assert "INVOICE True True 2026-03-01" in checked, checked
         assert "LINES [" in checked and "LINES []" not in checked, checked
         assert "OLD FIELDS []" in checked, checked
+        assert "VIEWS True []" in checked, checked
+        assert "PARTNER FORM True" in checked, checked
         assert "FILTER [('dues_leaving', '=', True), ('dues_member_state', '!=', 'none')]" in checked, checked
         # no column left under an old name, none lost
         columns = {
