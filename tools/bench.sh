@@ -42,19 +42,13 @@ fi
 if [ "$what" = campaign ]; then
     deps="$(manifest_depends)"
     # OCA contract 19.0 from PyPI, unzipped onto the addons path (never pip-installed)
-    OCA="$MD_HOME/oca"
-    if [ ! -d "$OCA/odoo/addons/contract" ]; then
-        say "downloading OCA contract 19.0 from PyPI into $OCA"
-        mkdir -p "$OCA"
-        "$VENV/bin/python" -m pip download --quiet --no-deps "odoo-addon-contract>=19.0,<19.1" -d "$OCA/wheels" \
-            && (cd "$OCA" && "$VENV/bin/python" -m zipfile -e wheels/odoo_addon_contract-*.whl .) \
-            || say "OCA contract unavailable: its baseline is left out"
-    fi
     extra=""
     addons="$ADDONS_PATH"
-    if [ -d "$OCA/odoo/addons/contract" ]; then
+    if ensure_oca_addon contract "==19.0.*"; then
         extra=",contract"
-        addons="$ADDONS_PATH,$OCA/odoo/addons"
+        addons="$ADDONS_PATH,$OCA_ADDONS"
+    else
+        say "OCA contract unavailable: its baseline is left out"
     fi
     SEED="md_bench_seed_$$"
     DATA="$MD_HOME/data-bench-$$"

@@ -215,7 +215,6 @@ ensure_template() {
     fi
 }
 
-# A fresh database cloned from the template, with its filestore: clone_template NAME DATA_DIR
 # The demo served by `make run` (tools/screenshots.sh, tools/documents.sh):
 # sets URL and DB, dies when nothing answers.
 require_demo_server() {
@@ -224,6 +223,7 @@ require_demo_server() {
     curl -sf -o /dev/null "$URL/web/login?db=$DB" || die "nothing answers on $URL: run 'make run' first"
 }
 
+# A fresh database cloned from the template, with its filestore: clone_template NAME DATA_DIR
 clone_template() {
     local db="$1" data="$2"
     createdb -T "$TEMPLATE" "$db"
@@ -231,4 +231,32 @@ clone_template() {
     if [ -d "$TEMPLATE_DATA/filestore/$TEMPLATE" ]; then
         cp -r "$TEMPLATE_DATA/filestore/$TEMPLATE" "$data/filestore/$db"
     fi
+}
+
+# --- OCA addons from PyPI -----------------------------------------------------
+# ensure_oca_addon NAME VERSION_SPEC: the OCA addon NAME, from the wheel
+# odoo-addon-NAME<VERSION_SPEC> on PyPI, downloaded once and unzipped into
+# $MD_HOME/oca/NAME (a wheel is a zip; the addon is under odoo/addons/NAME).
+# Never pip-installed: the wheel requires an `odoo` distribution that does not
+# exist here. Sets OCA_ADDONS to the folder to add to --addons-path; returns 1
+# (after saying why) when it cannot be had.
+ensure_oca_addon() {
+    local name="$1" spec="$2" dir="$MD_HOME/oca/$1" tmp
+    OCA_ADDONS="$dir/odoo/addons"
+    [ -f "$OCA_ADDONS/$name/__manifest__.py" ] && return 0
+    say "downloading OCA $name ($spec) from PyPI into $dir"
+    mkdir -p "$MD_HOME/oca"
+    tmp=$(mktemp -d "$MD_HOME/oca/.$name.XXXXXX")
+    if "$VENV/bin/python" -m pip download --no-deps "odoo-addon-$name$spec" -d "$tmp/wheels" >"$tmp/pip.log" 2>&1 \
+        && (cd "$tmp" && "$VENV/bin/python" -m zipfile -e wheels/*.whl .) \
+        && [ -f "$tmp/odoo/addons/$name/__manifest__.py" ]; then
+        # a broken copy is replaced; one another run completed meanwhile is kept
+        [ -f "$OCA_ADDONS/$name/__manifest__.py" ] || rm -rf "$dir"
+        mv -T "$tmp" "$dir" 2>/dev/null || rm -rf "$tmp"
+        return 0
+    fi
+    grep -v "is ignored: it is neither" "$tmp/pip.log" | tail -n 5 >&2 || true
+    rm -rf "$tmp"
+    say "OCA $name ($spec) could not be downloaded from PyPI"
+    return 1
 }

@@ -6,21 +6,27 @@
 #    addon's Odoo dependencies, then installs membership_dues fresh with
 #    --test-enable (at_install, post_install and browser tests);
 #  - runs the pure-Python tests (tests/pure, pytest + hypothesis) and the linters;
+#  - neighbours: installs membership_dues beside OCA membership (19.0, from
+#    PyPI) in another database and runs THEIR tests there: OCA membership's
+#    and a selection of Odoo's account tests (contacts, invoices, payments,
+#    reconciliation, invoice sending); fails on clashing field definitions;
 #  - fails on any failed or erroring test, on a module that did not install,
 #    on zero tests, on a skipped (browser) test and on lint errors.
 #
-# Options: --lint-only, --odoo-only, --pure-only; MD_TEST_TAGS overrides the
-# Odoo test tags (default /membership_dues); MD_KEEP_DB=1 keeps the test database.
+# Options: --lint-only, --odoo-only, --pure-only, --process-only, --neighbours-only;
+# MD_TEST_TAGS overrides the Odoo test tags (default /membership_dues);
+# MD_NEIGHBOUR_TAGS the neighbours' test tags; MD_KEEP_DB=1 keeps the test databases.
 source "$(dirname "$0")/lib.sh"
 
-run_odoo=1 run_pure=1 run_process=1 run_lint=1
+run_odoo=1 run_pure=1 run_process=1 run_neighbours=1 run_lint=1
 case "${1:-}" in
-    --lint-only) run_odoo=0 run_pure=0 run_process=0 ;;
-    --odoo-only) run_pure=0 run_process=0 run_lint=0 ;;
-    --pure-only) run_odoo=0 run_process=0 run_lint=0 ;;
-    --process-only) run_odoo=0 run_pure=0 run_lint=0 ;;
+    --lint-only) run_odoo=0 run_pure=0 run_process=0 run_neighbours=0 ;;
+    --odoo-only) run_pure=0 run_process=0 run_neighbours=0 run_lint=0 ;;
+    --pure-only) run_odoo=0 run_process=0 run_neighbours=0 run_lint=0 ;;
+    --process-only) run_odoo=0 run_pure=0 run_neighbours=0 run_lint=0 ;;
+    --neighbours-only) run_odoo=0 run_pure=0 run_process=0 run_lint=0 ;;
     "") ;;
-    *) die "unknown option $1 (use --lint-only, --odoo-only, --pure-only or --process-only)" ;;
+    *) die "unknown option $1 (use --lint-only, --odoo-only, --pure-only, --process-only or --neighbours-only)" ;;
 esac
 
 setup_all
@@ -35,20 +41,26 @@ summary_args=(--out "$OUT")
 # Extra modules present in the test database only (not dependencies of the addon).
 MD_TEST_EXTRA_MODULES="${MD_TEST_EXTRA_MODULES-payment_demo}"
 
+# Test databases and their data dirs, dropped at the end (MD_KEEP_DB=1 keeps them).
+TEST_DBS=() TEST_DIRS=()
+cleanup() {
+    [ ${#TEST_DBS[@]} -gt 0 ] || return 0
+    if [ "${MD_KEEP_DB:-0}" != 1 ]; then
+        local db
+        for db in "${TEST_DBS[@]}"; do dropdb --if-exists --force "$db" 2>/dev/null || true; done
+        rm -rf "${TEST_DIRS[@]}"
+    else
+        say "kept test databases ${TEST_DBS[*]} (data dirs ${TEST_DIRS[*]})"
+    fi
+}
+trap cleanup EXIT
+
 if [ "$run_odoo" = 1 ]; then
     ensure_template "$MD_TEST_EXTRA_MODULES" "$OUT/template.log"
 
     TEST_DB="md_test_$$"
     TEST_DATA="$OUT/data"
-    cleanup() {
-        if [ "${MD_KEEP_DB:-0}" != 1 ]; then
-            dropdb --if-exists --force "$TEST_DB" 2>/dev/null || true
-            rm -rf "$TEST_DATA"
-        else
-            say "kept test database $TEST_DB (data dir $TEST_DATA)"
-        fi
-    }
-    trap cleanup EXIT
+    TEST_DBS+=("$TEST_DB") TEST_DIRS+=("$TEST_DATA")
     clone_template "$TEST_DB" "$TEST_DATA"
 
     port=$(free_port)
@@ -89,6 +101,82 @@ if [ "$run_process" = 1 ]; then
     summary_args+=(--process-junit "$OUT/process.xml" --process-rc "$process_rc" --process-log "$OUT/process.log")
 fi
 
+# --- Neighbours (issue 13): membership_dues installed beside other modules, THEIR tests run --
+# OCA membership 19.0 (same business, fields on res.partner, account.move and
+# product) and Odoo's own account tests of contacts (duplicate, merge), invoices,
+# payments, reconciliation and invoice sending. Both modules are installed
+# together in one clone of the template; then odoo.tests.shell.run_tests runs
+# the selected tests, at_install and post_install, with every module loaded
+# (tools/neighbour_tests.py says why Odoo's own runner cannot).
+MD_NEIGHBOUR_MODULES="membership,account"
+# Odoo's account tests: contacts (TestAccountPartner, TestMergePartner,
+# TestDuplicatePartnerBank: duplicates and merges), invoices
+# (TestAccountMoveOutInvoiceOnchanges), payments (TestAccountPayment,
+# TestAccountPaymentMethodLine, TestAccountPaymentRegister), reconciliation
+# (TestAccountMoveReconcile: its single-currency cases, the others are foreign
+# currency and cash-basis taxes, 70 more tests for 1-2 more minutes) and sending
+# (TestAccountMoveSend). About 230 tests, 3-4 minutes on this machine.
+neighbour_tags=(/membership /account:TestAccountPartner /account:TestMergePartner /account:TestDuplicatePartnerBank
+    /account:TestAccountMoveOutInvoiceOnchanges /account:TestAccountPayment /account:TestAccountPaymentMethodLine
+    /account:TestAccountPaymentRegister /account:TestAccountMoveSend)
+for method in full_reconcile_bunch_lines invoice_draft_fully_paid_if_zero reverse_with_multiple_lines \
+    reconcile_rounding_issue reconcile_plan matching_number_full_reconcile matching_number_partial_single_reconcile \
+    matching_number_partial_multi_reconcile matching_number_partial_multi_separate_reconcile \
+    matching_number_unreconcile_single matching_number_unreconcile_multi matching_loop reconcile_import \
+    partial_payments_auto_validation reconcile_partial_reconciliations modify_all_reconciled_lines \
+    modify_all_reconciled_lines_with_no_partner links_between_move_and_payment \
+    partial_reconcile_amounts_of_several_matching_lines; do
+    neighbour_tags+=("/account:TestAccountMoveReconcile.test_$method")
+done
+MD_NEIGHBOUR_TAGS="${MD_NEIGHBOUR_TAGS-$(IFS=,; echo "${neighbour_tags[*]}")}"
+
+if [ "$run_neighbours" = 1 ]; then
+    neighbours_start=$(date +%s)
+    if ensure_oca_addon membership "==19.0.*"; then
+        [ -n "${TEMPLATE:-}" ] || ensure_template "$MD_TEST_EXTRA_MODULES" "$OUT/template.log"
+        NB_DB="md_neighbours_$$"
+        NB_DATA="$OUT/neighbours-data"
+        NB_ADDONS="$ADDONS_PATH,$OCA_ADDONS"
+        TEST_DBS+=("$NB_DB") TEST_DIRS+=("$NB_DATA")
+        clone_template "$NB_DB" "$NB_DATA"
+        say "installing $MD_MODULE and OCA membership together in $NB_DB (log $OUT/neighbours-install.log)"
+        set +e
+        odoo_bin -d "$NB_DB" --addons-path="$NB_ADDONS" --data-dir="$NB_DATA" -i "$MD_MODULE,membership" \
+            --stop-after-init --max-cron-threads=0 --workers=0 --no-http --log-level=info \
+            >"$OUT/neighbours-install.log" 2>&1
+        set -e
+        states=$(psql -d "$NB_DB" -Atqc "SELECT m.name || '=' || COALESCE(i.state, 'absent')
+            FROM unnest(ARRAY['$MD_MODULE', 'membership']) m(name)
+            LEFT JOIN ir_module_module i ON i.name = m.name ORDER BY m.name" 2>/dev/null | paste -sd, || true)
+        # A field that both modules add (neither depends on the other, so one of
+        # them silently redefines the other's): field ids whose only defining
+        # modules are these two.
+        psql -d "$NB_DB" -Atqc "SELECT f.model || '.' || f.name || ' (' || f.ttype || ')'
+            FROM ir_model_fields f JOIN ir_model_data d ON d.model = 'ir.model.fields' AND d.res_id = f.id
+            GROUP BY f.id, f.model, f.name, f.ttype
+            HAVING count(DISTINCT d.module) FILTER (WHERE d.module IN ('$MD_MODULE', 'membership')) = 2
+               AND count(DISTINCT d.module) = 2" >"$OUT/neighbours-shared-fields.txt" 2>/dev/null || true
+        summary_args+=(--neighbours-states "${states:-$MD_MODULE=absent,membership=absent}"
+            --neighbours-install-log "$OUT/neighbours-install.log"
+            --neighbours-shared-fields "$OUT/neighbours-shared-fields.txt")
+        if [ "$states" = "membership=installed,$MD_MODULE=installed" ]; then
+            say "running the neighbours' tests in $NB_DB (log $OUT/neighbours.log)"
+            set +e
+            MD_NEIGHBOUR_TAGS="$MD_NEIGHBOUR_TAGS" MD_NEIGHBOUR_MODULES="$MD_NEIGHBOUR_MODULES" \
+                odoo_bin shell -d "$NB_DB" --addons-path="$NB_ADDONS" --data-dir="$NB_DATA" \
+                --max-cron-threads=0 --workers=0 --http-interface=127.0.0.1 --http-port="$(free_port)" \
+                --log-level=info <"$MD_ROOT/tools/neighbour_tests.py" >"$OUT/neighbours.log" 2>&1
+            neighbours_rc=$?
+            set -e
+            summary_args+=(--neighbours-log "$OUT/neighbours.log" --neighbours-rc "$neighbours_rc"
+                --neighbours-modules "$MD_NEIGHBOUR_MODULES" --neighbours-tags "$MD_NEIGHBOUR_TAGS")
+        fi
+    else
+        summary_args+=(--neighbours-error "OCA membership 19.0 could not be downloaded from PyPI")
+    fi
+    say "neighbour phase: $(($(date +%s) - neighbours_start)) s"
+fi
+
 if [ "$run_lint" = 1 ]; then
     say "running the linters (ruff, ruff format, pylint-odoo, prettier)"
     ensure_node_tools
@@ -108,4 +196,5 @@ if [ "$run_lint" = 1 ]; then
     lint prettier "${PRETTIER[@]}" --check "**/*.xml" "static/**/*.js"
 fi
 
-exec "$VENV/bin/python" "$MD_ROOT/tools/test_summary.py" "${summary_args[@]}"
+# not exec: the EXIT trap must still drop the test databases
+"$VENV/bin/python" "$MD_ROOT/tools/test_summary.py" "${summary_args[@]}"
