@@ -1,5 +1,11 @@
+import re
+
 from odoo import http
 from odoo.http import request
+
+# What a card token can be (secrets.token_urlsafe: URL-safe base64): anything
+# else (NUL bytes, other characters, 10 kB) is not looked up at all.
+CARD_TOKEN = re.compile(r"[A-Za-z0-9_-]{16,64}")
 
 
 class MembershipCardController(http.Controller):
@@ -12,7 +18,7 @@ class MembershipCardController(http.Controller):
     @http.route("/membership/card/<string:token>", type="http", auth="public", readonly=True, sitemap=False)
     def membership_card_verify(self, token, **kw):
         Card = request.env["membership.card"].sudo()
-        card = Card.search([("token", "=", token)], limit=1) if 16 <= len(token) <= 64 else Card
+        card = Card.search([("token", "=", token)], limit=1) if CARD_TOKEN.fullmatch(token) else Card
         lang = request.env.lang
         values = {
             "valid": bool(card and card._valid_until()),

@@ -1,3 +1,5 @@
+import re
+
 from werkzeug.exceptions import Forbidden, NotFound
 
 from odoo import fields, http
@@ -6,6 +8,25 @@ from odoo.http import request
 
 from odoo.addons.portal.controllers.portal import CustomerPortal
 from odoo.addons.portal.controllers.portal import pager as portal_pager
+
+from ..models.ir_http import MAX_RECORD_ID
+
+# An access token as Odoo makes them (uuid4): anything else is no token (a
+# non-ASCII one would make the constant-time comparison raise TypeError).
+ACCESS_TOKEN = re.compile(r"[A-Za-z0-9_-]{1,128}")
+# Control characters PostgreSQL or the chatter cannot take (NUL...); tabs and
+# line breaks stay.
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def clean_token(access_token):
+    """The token if it can be one, else None."""
+    return access_token if isinstance(access_token, str) and ACCESS_TOKEN.fullmatch(access_token) else None
+
+
+def clean_text(text):
+    """The text a member typed, without control characters; '' if it is not text."""
+    return CONTROL_CHARACTERS.sub("", text) if isinstance(text, str) else ""
 
 
 class MembershipPortal(CustomerPortal):
@@ -74,7 +95,7 @@ class MembershipPortal(CustomerPortal):
         request.env["membership.card"].sudo()._for_members(member)
         return self._membership_pdf("membership_dues.action_report_membership_card", member)
 
-    @http.route("/my/membership/certificate/<int:year>", type="http", auth="user", website=True)
+    @http.route("/my/membership/certificate/<membership_id:year>", type="http", auth="user", website=True)
     def portal_membership_certificate(self, year, **kw):
         member = self._member().sudo()
         if not 1900 <= year <= 2999:
@@ -110,12 +131,14 @@ class MembershipPortal(CustomerPortal):
         )
 
     def _declaration_check_access(self, declaration_id):
+        if not 0 < declaration_id <= MAX_RECORD_ID:
+            raise NotFound
         declaration = request.env["membership.declaration"].sudo().browse(declaration_id).exists()
         if not declaration or declaration.partner_id != self._member() or declaration.company_id != request.env.company:
             raise NotFound
         return declaration
 
-    @http.route("/my/declarations/<int:declaration_id>", type="http", auth="user", website=True)
+    @http.route("/my/declarations/<membership_id:declaration_id>", type="http", auth="user", website=True)
     def portal_declaration_page(self, declaration_id, message=None, **kw):
         declaration = self._declaration_check_access(declaration_id)
         return self._render_declaration(declaration, message=message)
@@ -138,10 +161,16 @@ class MembershipPortal(CustomerPortal):
         )
 
     @http.route(
-        "/my/declarations/<int:declaration_id>/submit", type="http", auth="user", methods=["POST"], website=True
+        "/my/declarations/<membership_id:declaration_id>/submit",
+        type="http",
+        auth="user",
+        methods=["POST"],
+        website=True,
     )
     def portal_declaration_submit(self, declaration_id, **post):
         declaration = self._declaration_check_access(declaration_id)
+        # only text fields: an uploaded file in place of a figure is no figure
+        post = {key: value for key, value in post.items() if isinstance(value, str)}
         if declaration.state == "validated":
             return request.redirect(f"/my/declarations/{declaration.id}?message=validated")
         if post.get("unchanged"):
@@ -159,8 +188,11 @@ class MembershipPortal(CustomerPortal):
         partner = request.env.user.partner_id
         return [("partner_id", "child_of", [partner.commercial_partner_id.id]), ("state", "!=", "draft")]
 
-    @http.route(["/my/renewals", "/my/renewals/page/<int:page>"], type="http", auth="user", website=True)
+    @http.route(["/my/renewals", "/my/renewals/page/<membership_id:page>"], type="http", auth="user", website=True)
     def portal_my_renewals(self, page=1, **kw):
+        if not isinstance(page, int):
+            # ?page=...: ASCII digits only (Odoo's pager would take "²" for a digit)
+            page = int(page) if isinstance(page, str) and page.isascii() and page.isdigit() and len(page) < 10 else 1
         Renewal = request.env["membership.renewal"]
         domain = self._renewal_domain()
         count = Renewal.search_count(domain)
@@ -177,6 +209,9 @@ class MembershipPortal(CustomerPortal):
         """The notice, as superuser, if the user may see it: its member (or a
         contact of the member), or anyone with its valid, unexpired token.
         Raises NotFound (no such notice) or Forbidden (anything else)."""
+        if not 0 < renewal_id <= MAX_RECORD_ID:
+            raise NotFound
+        access_token = clean_token(access_token)
         try:
             renewal = self._document_check_access("membership.renewal", renewal_id, access_token)
         except MissingError as error:
@@ -189,12 +224,16 @@ class MembershipPortal(CustomerPortal):
             raise Forbidden
         return renewal
 
-    @http.route("/my/renewals/<int:renewal_id>", type="http", auth="public", website=True)
+    def _renewal_denied(self):
+        return request.render("membership_dues.portal_renewal_denied", status=403)
+
+    @http.route("/my/renewals/<membership_id:renewal_id>", type="http", auth="public", website=True)
     def portal_renewal_page(self, renewal_id, access_token=None, message=None, **kw):
+        access_token = clean_token(access_token)
         try:
             renewal = self._renewal_check_access(renewal_id, access_token)
         except Forbidden:
-            return request.render("membership_dues.portal_renewal_denied", status=403)
+            return self._renewal_denied()
         lang_renewal = renewal.with_context(lang=renewal.partner_id.lang or request.env.lang)
         values = {
             "renewal": lang_renewal,
@@ -211,9 +250,15 @@ class MembershipPortal(CustomerPortal):
         query = f"?message={message}" + (f"&access_token={access_token}" if access_token else "")
         return request.redirect(f"/my/renewals/{renewal.id}{query}")
 
-    @http.route("/my/renewals/<int:renewal_id>/accept", type="http", auth="public", methods=["POST"], website=True)
+    @http.route(
+        "/my/renewals/<membership_id:renewal_id>/accept", type="http", auth="public", methods=["POST"], website=True
+    )
     def portal_renewal_accept(self, renewal_id, access_token=None, **kw):
-        renewal = self._renewal_check_access(renewal_id, access_token)
+        access_token = clean_token(access_token)
+        try:
+            renewal = self._renewal_check_access(renewal_id, access_token)
+        except Forbidden:
+            return self._renewal_denied()
         if renewal.state not in ("sent", "change_requested") or renewal.mode != "notice":
             return self._renewal_redirect(renewal, access_token, "closed")
         author = request.env.user.partner_id if not request.env.user._is_public() else renewal.partner_id
@@ -223,15 +268,21 @@ class MembershipPortal(CustomerPortal):
         )
         return self._renewal_redirect(renewal, access_token, "accepted")
 
-    @http.route("/my/renewals/<int:renewal_id>/change", type="http", auth="public", methods=["POST"], website=True)
+    @http.route(
+        "/my/renewals/<membership_id:renewal_id>/change", type="http", auth="public", methods=["POST"], website=True
+    )
     def portal_renewal_change(self, renewal_id, access_token=None, comment=None, **kw):
-        renewal = self._renewal_check_access(renewal_id, access_token)
+        access_token = clean_token(access_token)
+        try:
+            renewal = self._renewal_check_access(renewal_id, access_token)
+        except Forbidden:
+            return self._renewal_denied()
         allowed = (renewal.mode == "notice" and renewal.state in ("sent", "change_requested")) or (
             renewal.mode == "auto" and renewal.state == "approved"
         )
         if not allowed:
             return self._renewal_redirect(renewal, access_token, "closed")
-        comment = (comment or "").strip()[:4000]
+        comment = clean_text(comment).strip()[:4000]
         if not comment:
             return self._renewal_redirect(renewal, access_token, "empty_comment")
         try:

@@ -1,4 +1,5 @@
 from . import ir_actions_report
+from . import ir_http
 from . import ir_module_module
 from . import res_company
 from . import res_config_settings

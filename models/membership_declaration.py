@@ -1,8 +1,18 @@
+import math
+import re
+
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import format_date
 
 from ..engine import to_decimal
+
+# A number once spaces and separators are read: ASCII digits, one decimal
+# point, a sign. No exponent (1e999), no "nan" or "inf", no underscores.
+PORTAL_NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)")
+# A figure holds at most 13 digits before the decimal point: 15 significant
+# digits with the cents, what a float keeps exactly.
+PORTAL_NUMBER_LIMIT = 10**13
 
 SOURCES = [
     ("portal", "Portal"),
@@ -221,7 +231,10 @@ class MembershipDeclaration(models.Model):
     @api.model
     def _portal_number(self, text):
         """A number as members type it: spaces as thousands separators,
-        a comma or a dot as decimal separator (1 234 567,89 or 1,234,567.89)."""
+        a comma or a dot as decimal separator (1 234 567,89 or 1,234,567.89).
+        Raises ValueError for anything else (letters, "nan", "inf", 1e5,
+        other characters), OverflowError for a number of more than 13
+        digits before the decimal separator."""
         cleaned = "".join(text.split()).replace("\u00a0", "").replace("'", "")
         if "," in cleaned and "." in cleaned:
             decimal = "," if cleaned.rfind(",") > cleaned.rfind(".") else "."
@@ -231,7 +244,12 @@ class MembershipDeclaration(models.Model):
             cleaned = cleaned.replace(",", ".")
         else:
             cleaned = cleaned.replace(",", "")
-        return float(cleaned)
+        if not PORTAL_NUMBER.fullmatch(cleaned):
+            raise ValueError(text)
+        value = float(cleaned)
+        if not math.isfinite(value) or abs(value) >= PORTAL_NUMBER_LIMIT:
+            raise OverflowError(text)
+        return value
 
     def _portal_parse(self, posted):
         """(values {figure id: float}, errors {figure id: message}) of the
@@ -239,7 +257,8 @@ class MembershipDeclaration(models.Model):
         self.ensure_one()
         values, errors = {}, {}
         for figure in self._portal_figures():
-            text = (posted.get(f"figure_{figure.id}") or "").strip()
+            text = posted.get(f"figure_{figure.id}")
+            text = text.strip() if isinstance(text, str) else ""
             if not text:
                 errors[figure.id] = self.env._("Enter your %(figure)s (0 if you have none).", figure=figure.name)
                 continue
@@ -248,6 +267,13 @@ class MembershipDeclaration(models.Model):
             except ValueError:
                 errors[figure.id] = self.env._(
                     "%(figure)s: %(value)s is not a number; type digits only, e.g. 1250000 or 1 250 000,50.",
+                    figure=figure.name,
+                    value=text[:40],
+                )
+                continue
+            except OverflowError:
+                errors[figure.id] = self.env._(
+                    "%(figure)s: %(value)s is too large; a figure has at most 13 digits before the decimal separator.",
                     figure=figure.name,
                     value=text[:40],
                 )

@@ -34,12 +34,27 @@ class MembershipRenewal(models.Model):
     _check_company_auto = True
     _rec_names_search = ["partner_id", "plan_id"]
 
-    campaign_id = fields.Many2one("membership.renewal.campaign", "Campaign", index="btree_not_null", check_company=True)
+    # What a member reads of a notice (portal pages, JSON-RPC): member, plan,
+    # period, mode, fee and how it is computed, state, invoice and the change
+    # the member asked for. The other fields (officers' notes, stored fee
+    # data, sending and reminders, the access token) are for membership
+    # users only (groups=).
+    campaign_id = fields.Many2one(
+        "membership.renewal.campaign",
+        "Campaign",
+        index="btree_not_null",
+        check_company=True,
+        groups="membership_dues.group_membership_user",
+    )
     partner_id = fields.Many2one(
         "res.partner", "Member", required=True, index=True, tracking=True, check_company=True, ondelete="restrict"
     )
     previous_subscription_id = fields.Many2one(
-        "membership.subscription", "Renewed Subscription", index="btree_not_null", check_company=True
+        "membership.subscription",
+        "Renewed Subscription",
+        index="btree_not_null",
+        check_company=True,
+        groups="membership_dues.group_membership_user",
     )
     plan_id = fields.Many2one(
         "membership.plan",
@@ -53,16 +68,22 @@ class MembershipRenewal(models.Model):
     currency_id = fields.Many2one(related="company_id.currency_id")
     date_start = fields.Date("Period Start", required=True, tracking=True)
     date_end = fields.Date("Period End", required=True, tracking=True)
-    period_anchor_day = fields.Integer()
+    period_anchor_day = fields.Integer(groups="membership_dues.group_membership_user")
     mode = fields.Selection(
         [("notice", "Notice to approve"), ("auto", "Auto-renewal")], required=True, default="notice", tracking=True
     )
     amount = fields.Monetary("Fee", tracking=True, help="Untaxed fee of the proposed period.")
-    tariff_version_id = fields.Many2one("membership.tariff.version", "Tariff Version", ondelete="restrict")
-    fee_year = fields.Integer("Figures of")
-    fee_data = fields.Json("Fee Computation")
-    fee_fallback = fields.Boolean("Fallback Used")
-    fee_explanation = fields.Text(compute="_compute_fee_explanation")
+    tariff_version_id = fields.Many2one(
+        "membership.tariff.version",
+        "Tariff Version",
+        ondelete="restrict",
+        groups="membership_dues.group_membership_user",
+    )
+    fee_year = fields.Integer("Figures of", groups="membership_dues.group_membership_user")
+    fee_data = fields.Json("Fee Computation", groups="membership_dues.group_membership_user")
+    fee_fallback = fields.Boolean("Fallback Used", groups="membership_dues.group_membership_user")
+    # the member's reading of fee_data, computed as superuser
+    fee_explanation = fields.Text(compute="_compute_fee_explanation", compute_sudo=True)
     state = fields.Selection(
         [
             ("draft", "Draft"),
@@ -79,47 +100,77 @@ class MembershipRenewal(models.Model):
         index=True,
         copy=False,
     )
-    state_before_intervention = fields.Char(copy=False)
-    date_sent = fields.Date("Sent On", copy=False, tracking=True)
-    date_answered = fields.Date("Answered On", copy=False, tracking=True)
-    date_reminded = fields.Date("Last Reminder", copy=False)
-    reminder_count = fields.Integer("Reminders Sent", copy=False)
+    state_before_intervention = fields.Char(copy=False, groups="membership_dues.group_membership_user")
+    date_sent = fields.Date("Sent On", copy=False, tracking=True, groups="membership_dues.group_membership_user")
+    date_answered = fields.Date(
+        "Answered On", copy=False, tracking=True, groups="membership_dues.group_membership_user"
+    )
+    date_reminded = fields.Date("Last Reminder", copy=False, groups="membership_dues.group_membership_user")
+    reminder_count = fields.Integer("Reminders Sent", copy=False, groups="membership_dues.group_membership_user")
     next_reminder_date = fields.Date(
         compute="_compute_next_reminder_date",
         store=True,
         help="When the next reminder is due, for a sent notice without answer.",
+        groups="membership_dues.group_membership_user",
     )
     no_reply_date = fields.Date(
         "No Reply Since",
         compute="_compute_next_reminder_date",
         store=True,
         help="From this day, a notice still without answer is listed as 'no reply' (6 months by default).",
+        groups="membership_dues.group_membership_user",
     )
-    token_expires_on = fields.Date("Link Valid Until", copy=False)
+    # portal.mixin's token, the key of the member's link: never read back by a member
+    access_token = fields.Char(groups="base.group_user")
+    token_expires_on = fields.Date("Link Valid Until", copy=False, groups="membership_dues.group_membership_user")
     send_requested = fields.Boolean(
-        "To Send", copy=False, index=True, help="Queued for sending by the scheduled action."
+        "To Send",
+        copy=False,
+        index=True,
+        help="Queued for sending by the scheduled action.",
+        groups="membership_dues.group_membership_user",
     )
     change_comment = fields.Text("Requested Change", tracking=True)
     opt_out_requested = fields.Boolean(
-        "Opt-out Requested", copy=False, tracking=True, help="An auto-renewed member asked not to renew."
+        "Opt-out Requested",
+        copy=False,
+        tracking=True,
+        help="An auto-renewed member asked not to renew.",
+        groups="membership_dues.group_membership_user",
     )
-    refusal_reason_id = fields.Many2one("membership.refusal.reason", "Refusal Reason", tracking=True)
-    refusal_note = fields.Text()
-    intervention_reason = fields.Text("Intervention Reason", tracking=True)
+    refusal_reason_id = fields.Many2one(
+        "membership.refusal.reason", "Refusal Reason", tracking=True, groups="membership_dues.group_membership_user"
+    )
+    refusal_note = fields.Text(groups="membership_dues.group_membership_user")
+    intervention_reason = fields.Text(
+        "Intervention Reason", tracking=True, groups="membership_dues.group_membership_user"
+    )
     subscription_id = fields.Many2one(
-        "membership.subscription", "New Subscription", copy=False, index="btree_not_null", check_company=True
+        "membership.subscription",
+        "New Subscription",
+        copy=False,
+        index="btree_not_null",
+        check_company=True,
+        groups="membership_dues.group_membership_user",
     )
     invoice_id = fields.Many2one(related="subscription_id.invoice_id", string="Invoice")
     payment_state = fields.Selection(related="subscription_id.invoice_id.payment_state", string="Payment")
-    amount_invoiced = fields.Monetary(compute="_compute_amounts_invoiced", store=True)
-    amount_paid = fields.Monetary(compute="_compute_amounts_invoiced", store=True)
-    is_paid = fields.Boolean(compute="_compute_amounts_invoiced", store=True)
+    amount_invoiced = fields.Monetary(
+        compute="_compute_amounts_invoiced", store=True, groups="membership_dues.group_membership_user"
+    )
+    amount_paid = fields.Monetary(
+        compute="_compute_amounts_invoiced", store=True, groups="membership_dues.group_membership_user"
+    )
+    is_paid = fields.Boolean(
+        compute="_compute_amounts_invoiced", store=True, groups="membership_dues.group_membership_user"
+    )
     category_id = fields.Many2one(
         "membership.category",
         "Category",
         compute="_compute_category_id",
         store=True,
         help="The member's sector (or first category), for the campaign's figures.",
+        groups="membership_dues.group_membership_user",
     )
 
     _member_plan_period_unique = models.UniqueIndex(
