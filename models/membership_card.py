@@ -15,8 +15,11 @@ class MembershipCard(models.Model):
     _name = "membership.card"
     _description = "Membership Card"
     _order = "id desc"
+    _check_company_auto = True
 
-    partner_id = fields.Many2one("res.partner", "Member", required=True, index=True, ondelete="cascade")
+    partner_id = fields.Many2one(
+        "res.partner", "Member", required=True, index=True, ondelete="cascade", check_company=True
+    )
     company_id = fields.Many2one(
         "res.company", required=True, index=True, default=lambda self: self.env.company, ondelete="cascade"
     )

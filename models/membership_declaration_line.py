@@ -5,8 +5,11 @@ class MembershipDeclarationLine(models.Model):
     _name = "membership.declaration.line"
     _description = "Declared Figure Value"
     _order = "declaration_id, figure_sequence, id"
+    _check_company_auto = True
 
-    declaration_id = fields.Many2one("membership.declaration", required=True, index=True, ondelete="cascade")
+    declaration_id = fields.Many2one(
+        "membership.declaration", required=True, index=True, ondelete="cascade", check_company=True
+    )
     partner_id = fields.Many2one(related="declaration_id.partner_id", store=True, index=True)
     company_id = fields.Many2one(related="declaration_id.company_id", store=True)
     year = fields.Integer(related="declaration_id.year", store=True)
@@ -16,6 +19,12 @@ class MembershipDeclarationLine(models.Model):
     unit = fields.Char(related="figure_id.unit")
 
     _figure_unique = models.UniqueIndex("(declaration_id, figure_id)", "A declaration holds each figure once.")
+
+    def write(self, vals):
+        if vals.get("declaration_id"):
+            # never under another company's declaration: the user must see it
+            self.env["membership.declaration"].browse(vals["declaration_id"]).check_access("read")
+        return super().write(vals)
 
     @api.constrains("value", "figure_id")
     def _check_value(self):

@@ -26,11 +26,13 @@ class MembershipFollowupCommunication(models.Model):
     _order = "date desc, id desc"
     _check_company_auto = True
 
-    partner_id = fields.Many2one("res.partner", "Member", required=True, index=True)
+    partner_id = fields.Many2one("res.partner", "Member", required=True, index=True, check_company=True)
     company_id = fields.Many2one("res.company", required=True, index=True)
     currency_id = fields.Many2one(related="company_id.currency_id")
     date = fields.Date(required=True)
-    level_id = fields.Many2one("membership.followup.level", "Highest Level", required=True, ondelete="restrict")
+    level_id = fields.Many2one(
+        "membership.followup.level", "Highest Level", required=True, ondelete="restrict", check_company=True
+    )
     tone = fields.Selection(related="level_id.tone")
     line_ids = fields.One2many("membership.followup.line", "communication_id", "Levels Sent")
     open_line_ids = fields.Many2many(

@@ -15,8 +15,11 @@ class MembershipFollowupLevel(models.Model):
     _name = "membership.followup.level"
     _description = "Dues Follow-up Level"
     _order = "policy_id, delay_days, id"
+    _check_company_auto = True
 
-    policy_id = fields.Many2one("membership.followup.policy", required=True, index=True, ondelete="cascade")
+    policy_id = fields.Many2one(
+        "membership.followup.policy", required=True, index=True, ondelete="cascade", check_company=True
+    )
     company_id = fields.Many2one(related="policy_id.company_id", store=True)
     origin_id = fields.Many2one(
         "membership.followup.level",
@@ -38,7 +41,9 @@ class MembershipFollowupLevel(models.Model):
     send_letter = fields.Boolean("Letter", help="A PDF letter to print and send by post.")
     send_sms = fields.Boolean("SMS", help="Sent when Odoo's SMS module is installed.")
     schedule_call = fields.Boolean("Phone Call", help="Schedules a phone-call activity.")
-    call_user_id = fields.Many2one("res.users", "Caller", help="Who calls; the invoice's salesperson when empty.")
+    call_user_id = fields.Many2one(
+        "res.users", "Caller", check_company=True, help="Who calls; the invoice's salesperson when empty."
+    )
     email_template_id = fields.Many2one(
         "mail.template",
         "Email Template",
@@ -54,7 +59,7 @@ class MembershipFollowupLevel(models.Model):
     )
     late_fee_amount = fields.Monetary("Late Fee")
     late_fee_percent = fields.Float("Late Fee (%)", digits=(8, 2))
-    late_fee_product_id = fields.Many2one("product.product", "Late Fee Product")
+    late_fee_product_id = fields.Many2one("product.product", "Late Fee Product", check_company=True)
     action = fields.Selection(
         [("none", "None"), ("suspend", "Suspend the membership"), ("collection", "Flag for external collection")],
         required=True,
@@ -65,6 +70,12 @@ class MembershipFollowupLevel(models.Model):
         translate=True,
         help="Printed on the letter of a formal notice.",
     )
+
+    def write(self, vals):
+        if vals.get("policy_id"):
+            # never under another company's policy: the user must see it
+            self.env["membership.followup.policy"].browse(vals["policy_id"]).check_access("read")
+        return super().write(vals)
 
     @api.constrains("late_fee_type", "late_fee_amount", "late_fee_percent", "late_fee_product_id")
     def _check_late_fee(self):

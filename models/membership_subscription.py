@@ -77,6 +77,7 @@ class MembershipSubscription(models.Model):
         "Tariff Version",
         index="btree_not_null",
         ondelete="restrict",
+        check_company=True,
         copy=False,
         help="The tariff grid version that computed the fee.",
     )

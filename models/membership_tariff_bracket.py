@@ -10,9 +10,13 @@ class MembershipTariffBracket(models.Model):
     _name = "membership.tariff.bracket"
     _description = "Tariff Bracket"
     _order = "component_id, sequence, lower, id"
+    _check_company_auto = True
 
-    component_id = fields.Many2one("membership.tariff.component", required=True, index=True, ondelete="cascade")
+    component_id = fields.Many2one(
+        "membership.tariff.component", required=True, index=True, ondelete="cascade", check_company=True
+    )
     version_id = fields.Many2one(related="component_id.version_id", store=True, index=True)
+    company_id = fields.Many2one(related="component_id.company_id", store=True, index=True, precompute=True)
     currency_id = fields.Many2one(related="component_id.currency_id")
     sequence = fields.Integer(default=10)
     lower = fields.Float("From", digits=(20, 2), help="Included.")
@@ -47,6 +51,9 @@ class MembershipTariffBracket(models.Model):
         return super().create(vals_list)
 
     def write(self, vals):
+        if vals.get("component_id"):
+            # never under another company's component: the user must see it
+            self.env["membership.tariff.component"].browse(vals["component_id"]).check_access("read")
         self.version_id._check_unlocked()
         return super().write(vals)
 

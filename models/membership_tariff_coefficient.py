@@ -11,8 +11,12 @@ class MembershipTariffCoefficient(models.Model):
     _name = "membership.tariff.coefficient"
     _description = "Tariff Coefficient by Category"
     _order = "version_id, category_id, id"
+    _check_company_auto = True
 
-    version_id = fields.Many2one("membership.tariff.version", required=True, index=True, ondelete="cascade")
+    version_id = fields.Many2one(
+        "membership.tariff.version", required=True, index=True, ondelete="cascade", check_company=True
+    )
+    company_id = fields.Many2one(related="version_id.company_id", store=True, index=True, precompute=True)
     category_id = fields.Many2one("membership.category", "Category", required=True, ondelete="restrict")
     dimension = fields.Selection(related="category_id.dimension")
     factor = fields.Float("Coefficient", digits=(12, 4), required=True, default=1.0)
@@ -20,6 +24,7 @@ class MembershipTariffCoefficient(models.Model):
         "membership.tariff.component",
         "Component",
         ondelete="cascade",
+        check_company=True,
         domain="[('version_id', '=', version_id)]",
         help="The component multiplied; leave empty to multiply the whole fee.",
     )
@@ -58,6 +63,9 @@ class MembershipTariffCoefficient(models.Model):
         return super().create(vals_list)
 
     def write(self, vals):
+        if vals.get("version_id"):
+            # never under another company's version: the user must see it
+            self.env["membership.tariff.version"].browse(vals["version_id"]).check_access("read")
         self.version_id._check_unlocked()
         return super().write(vals)
 

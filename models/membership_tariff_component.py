@@ -11,8 +11,11 @@ class MembershipTariffComponent(models.Model):
     _name = "membership.tariff.component"
     _description = "Tariff Grid Component"
     _order = "version_id, sequence, id"
+    _check_company_auto = True
 
-    version_id = fields.Many2one("membership.tariff.version", required=True, index=True, ondelete="cascade")
+    version_id = fields.Many2one(
+        "membership.tariff.version", required=True, index=True, ondelete="cascade", check_company=True
+    )
     company_id = fields.Many2one(related="version_id.company_id", store=True, index=True)
     currency_id = fields.Many2one(related="version_id.currency_id")
     sequence = fields.Integer(default=10)
@@ -90,6 +93,9 @@ class MembershipTariffComponent(models.Model):
         return super().create(vals_list)
 
     def write(self, vals):
+        if vals.get("version_id"):
+            # never under another company's version: the user must see it
+            self.env["membership.tariff.version"].browse(vals["version_id"]).check_access("read")
         self.version_id._check_unlocked()
         if "bracket_ids" in vals:
             # brackets are checked together, once the component holds them all

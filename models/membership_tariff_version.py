@@ -165,6 +165,9 @@ class MembershipTariffVersion(models.Model):
             )
 
     def write(self, vals):
+        if vals.get("tariff_id"):
+            # never under another company's tariff: the user must see it
+            self.env["membership.tariff"].browse(vals["tariff_id"]).check_access("read")
         if set(vals) - {"date_to", "message_main_attachment_id", "note"}:
             self._check_unlocked()
         if vals.get("date_to"):

@@ -8,14 +8,15 @@ class MembershipJoinWizard(models.TransientModel):
 
     _name = "membership.join.wizard"
     _description = "Join a Membership Plan"
+    _check_company_auto = True
 
-    partner_id = fields.Many2one("res.partner", "Member", required=True)
+    partner_id = fields.Many2one("res.partner", "Member", required=True, check_company=True)
     plan_id = fields.Many2one(
         "membership.plan",
         required=True,
         domain="[('company_id', 'in', allowed_company_ids)]",
     )
-    company_id = fields.Many2one(related="plan_id.company_id")
+    company_id = fields.Many2one(related="plan_id.company_id", store=True, precompute=True)
     currency_id = fields.Many2one(related="plan_id.currency_id")
     join_date = fields.Date("Joining Date", required=True, default=fields.Date.context_today)
     date_start = fields.Date("Covered From", compute="_compute_terms")
@@ -116,3 +117,9 @@ class MembershipJoinWizard(models.TransientModel):
             "view_mode": "form",
             "views": [(False, "form")],
         }
+
+    def write(self, vals):
+        if vals.get("plan_id"):
+            # never under another company's plan: the user must see it
+            self.env["membership.plan"].browse(vals["plan_id"]).check_access("read")
+        return super().write(vals)

@@ -37,10 +37,11 @@ class MembershipTariffSimulation(models.TransientModel):
 
     _name = "membership.tariff.simulation"
     _description = "Tariff Simulation"
+    _check_company_auto = True
 
-    version_id = fields.Many2one("membership.tariff.version", "Version to Simulate", required=True)
+    version_id = fields.Many2one("membership.tariff.version", "Version to Simulate", required=True, check_company=True)
     tariff_id = fields.Many2one(related="version_id.tariff_id")
-    company_id = fields.Many2one(related="version_id.company_id")
+    company_id = fields.Many2one(related="version_id.company_id", store=True, precompute=True)
     currency_id = fields.Many2one(related="version_id.currency_id")
     date_from = fields.Date(
         "Reference Periods From",
@@ -55,6 +56,7 @@ class MembershipTariffSimulation(models.TransientModel):
     plan_ids = fields.Many2many(
         "membership.plan",
         string="Plans",
+        check_company=True,
         help="Reference subscriptions of these plans; all the plans using this tariff grid when empty.",
     )
     category_dimension = fields.Selection(
@@ -75,6 +77,12 @@ class MembershipTariffSimulation(models.TransientModel):
     missing_count = fields.Integer("Figures Missing", compute="_compute_totals")
     bracket_change_count = fields.Integer("Change Bracket", compute="_compute_totals")
     summary = fields.Text(compute="_compute_totals")
+
+    def write(self, vals):
+        if vals.get("version_id"):
+            # never under another company's version: the user must see it
+            self.env["membership.tariff.version"].browse(vals["version_id"]).check_access("read")
+        return super().write(vals)
 
     @api.depends("line_ids")
     def _compute_totals(self):

@@ -7,12 +7,18 @@ class MembershipTariffSimulationLine(models.TransientModel):
     _name = "membership.tariff.simulation.line"
     _description = "Tariff Simulation Line"
     _order = "plan_id, difference desc, id"
+    _check_company_auto = True
 
-    simulation_id = fields.Many2one("membership.tariff.simulation", required=True, index=True, ondelete="cascade")
+    simulation_id = fields.Many2one(
+        "membership.tariff.simulation", required=True, index=True, ondelete="cascade", check_company=True
+    )
+    company_id = fields.Many2one(related="simulation_id.company_id", store=True, index=True, precompute=True)
     currency_id = fields.Many2one(related="simulation_id.currency_id")
-    subscription_id = fields.Many2one("membership.subscription", "Reference Subscription", ondelete="cascade")
-    partner_id = fields.Many2one("res.partner", "Member", readonly=True)
-    plan_id = fields.Many2one("membership.plan", readonly=True)
+    subscription_id = fields.Many2one(
+        "membership.subscription", "Reference Subscription", ondelete="cascade", check_company=True
+    )
+    partner_id = fields.Many2one("res.partner", "Member", readonly=True, check_company=True)
+    plan_id = fields.Many2one("membership.plan", readonly=True, check_company=True)
     category_id = fields.Many2one("membership.category", "Category", readonly=True)
     status = fields.Selection([("ok", "Computed"), ("missing", "Figures missing")], readonly=True)
     old_amount = fields.Monetary("Paid", readonly=True)
@@ -25,3 +31,9 @@ class MembershipTariffSimulationLine(models.TransientModel):
     fallback = fields.Boolean("Fallback Used", readonly=True)
     fee_data = fields.Json(readonly=True)
     explanation = fields.Text(readonly=True)
+
+    def write(self, vals):
+        if vals.get("simulation_id"):
+            # never under another company's simulation: the user must see it
+            self.env["membership.tariff.simulation"].browse(vals["simulation_id"]).check_access("read")
+        return super().write(vals)
