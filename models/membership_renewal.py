@@ -77,6 +77,7 @@ class MembershipRenewal(models.Model):
         "membership.tariff.version",
         "Tariff Version",
         ondelete="restrict",
+        check_company=True,
         groups="membership_dues.group_membership_user",
     )
     fee_year = fields.Integer("Figures of", groups="membership_dues.group_membership_user")

@@ -21,5 +21,6 @@ from . import test_documents
 from . import test_member_portal
 from . import test_formula_bounds
 from . import test_neighbour_users
+from . import test_multi_company
 from . import test_portal_fields
 from . import test_portal_hostile
