@@ -1,6 +1,5 @@
 from odoo import api, fields, models
 
-
 MEMBERSHIP_USER = "membership_dues.group_membership_user"
 
 
@@ -12,10 +11,11 @@ class AccountMove(models.Model):
 
     _inherit = "account.move"
 
-    # Readable by every invoice user: whether an invoice bills dues (it
-    # decides its payment reference and QR code). Everything else is for
-    # membership users only, so accountants open, duplicate, reverse, pay and
-    # print invoices without reading it; follow-up data is never copied.
+    # Readable by internal users (not portal users): whether an invoice bills
+    # dues, which decides its payment reference and QR code. Everything else
+    # is for membership users only, so accountants open, duplicate, reverse,
+    # pay and print invoices without reading it; follow-up data is never
+    # copied.
     dues_subscription_ids = fields.One2many(
         "membership.subscription", "invoice_id", "Membership Subscriptions", readonly=True, groups=MEMBERSHIP_USER
     )
@@ -25,6 +25,7 @@ class AccountMove(models.Model):
         compute="_compute_is_membership_dues",
         store=True,
         index=True,
+        groups="base.group_user",
         help="Invoices membership dues (a period, a joining fee or a regularisation).",
     )
     dues_dispute = fields.Boolean(

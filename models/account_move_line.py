@@ -9,9 +9,10 @@ class AccountMoveLine(models.Model):
         "Membership Subscription",
         index="btree_not_null",
         ondelete="set null",
+        groups="base.group_user",
         help="The subscription whose period fee or joining fee this line invoices. Kept on the "
         "lines of credit notes that reverse it (copied), so they are dues documents too. "
-        "Readable by every invoice user: it says which lines bill dues.",
+        "Readable by every internal user: it says which lines bill dues.",
     )
     dues_followup_line_ids = fields.One2many(
         "membership.followup.line",

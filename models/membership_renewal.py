@@ -192,9 +192,7 @@ class MembershipRenewal(models.Model):
         for renewal in self:
             delays = renewal.company_id._membership_reminder_delays()
             sent = renewal.date_sent
-            renewal.no_reply_date = sent and sent + relativedelta(
-                months=renewal.company_id.dues_no_reply_months or 6
-            )
+            renewal.no_reply_date = sent and sent + relativedelta(months=renewal.company_id.dues_no_reply_months or 6)
             if renewal.state == "sent" and sent and renewal.reminder_count < len(delays):
                 renewal.next_reminder_date = sent + timedelta(days=delays[renewal.reminder_count])
             else:

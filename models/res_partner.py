@@ -90,10 +90,11 @@ class ResPartner(models.Model):
         [("plan", "As the plan says"), ("notice", "Renewal notice to approve"), ("invoice", "Direct invoice")],
         "Renewal",
         company_dependent=True,
-        default="plan",
         copy=False,
         groups=MEMBERSHIP_USER,
-        help="Overrides the plan's renewal mode for this member.",
+        # no default: users without membership rights create contacts and
+        # users, and an empty value means "as the plan says" too
+        help="Overrides the plan's renewal mode for this member (empty: as the plan says).",
     )
     dues_renewal_ids = fields.One2many("membership.renewal", "partner_id", "Renewal Notices", groups=MEMBERSHIP_USER)
     dues_followup_line_ids = fields.One2many(

@@ -258,9 +258,7 @@ class TestFollowupRun(MembershipFollowupCommon):
 
         self.assertEqual(levels(first), [(0, "2027-01-01"), (15, "2027-01-16"), (30, "2027-02-23")])
         self.assertEqual(levels(second), [(-7, "2027-02-23")], "only its courtesy reminder before its due date")
-        communication = invoice.dues_followup_line_ids.filtered(
-            lambda r: str(r.date) == "2027-02-23"
-        ).communication_id
+        communication = invoice.dues_followup_line_ids.filtered(lambda r: str(r.date) == "2027-02-23").communication_id
         self.assertEqual(len(communication), 1, "both instalments in one communication")
         # The member pays the first half: the second goes on, on its own dates
         self.pay(invoice, amount=120.0, pay_date=D(2027, 2, 25))
@@ -512,9 +510,7 @@ class TestFollowupWizardAndActions(MembershipFollowupCommon):
             self.assertEqual(str(self.ann.dues_followup_next_date), "2027-03-16")
         self.assertEqual(self.ann.dues_followup_line_ids, invoice.dues_followup_line_ids)
         action = self.ann.action_view_membership_followup()
-        self.assertEqual(
-            self.env["membership.followup.line"].search(action["domain"]), invoice.dues_followup_line_ids
-        )
+        self.assertEqual(self.env["membership.followup.line"].search(action["domain"]), invoice.dues_followup_line_ids)
         self.assertIn("Dues follow-up Due today sent", " ".join(self.ann.message_ids.mapped("body")))
         # An officer postpones, flags a dispute, or moves to manual follow-up
         invoice_as_officer = invoice.with_user(self.officer).with_context(tracking_disable=False, mail_notrack=False)

@@ -32,7 +32,10 @@ class TestUsersWithoutMembershipRights(MembershipCommon):
             **common,
         )
         cls.salesperson = new_test_user(
-            cls.env, login="md_salesperson", groups="base.group_user,base.group_partner_manager,base.group_allow_export", **common
+            cls.env,
+            login="md_salesperson",
+            groups="base.group_user,base.group_partner_manager,base.group_allow_export",
+            **common,
         )
         cls.category = cls.env["membership.category"].create({"name": "Region Nord"})
         cls.person.write(
@@ -92,6 +95,19 @@ class TestUsersWithoutMembershipRights(MembershipCommon):
                 self.assertEqual(len(rows), 1)
                 with self.assertRaises(AccessError):
                     partner.read(["dues_category_ids"])
+
+    def test_users_and_contacts_created_without_membership_rights(self):
+        access_admin = new_test_user(
+            self.env,
+            login="md_access_admin",
+            groups="base.group_user,base.group_erp_manager,base.group_partner_manager",
+            company_id=self.company.id,
+            company_ids=[Command.set(self.company.ids)],
+        )
+        user = self.env["res.users"].with_user(access_admin).create({"name": "New Colleague", "login": "md_new"})
+        self.assertFalse(user.partner_id.sudo().dues_renewal_mode)
+        partner = self.env["res.partner"].with_user(self.salesperson).create({"name": "New Prospect"})
+        self.assertEqual(partner.sudo()._membership_renewal_mode(self.plan_year), self.plan_year.renewal_mode)
 
     def test_officer_duplicate_starts_without_membership_data(self):
         copy = self.person.with_user(self.officer).copy()

@@ -118,9 +118,7 @@ def main():
         )
         if payer:
             move = odoo.call("account.move", "read", [payer], ["partner_id", "dues_subscription_ids"])[0]
-            start = odoo.call(
-                "membership.subscription", "read", move["dues_subscription_ids"][:1], ["date_start"]
-            )
+            start = odoo.call("membership.subscription", "read", move["dues_subscription_ids"][:1], ["date_start"])
             jobs.append(
                 (
                     f"payment-certificate-{code}",
