@@ -259,6 +259,10 @@ class MembershipPortal(CustomerPortal):
             renewal = self._renewal_check_access(renewal_id, access_token)
         except Forbidden:
             return self._renewal_denied()
+        try:
+            renewal._lock_for_change()  # an officer or another contact answering at the same time
+        except UserError:
+            return self._renewal_redirect(renewal, access_token, "closed")
         if renewal.state not in ("sent", "change_requested") or renewal.mode != "notice":
             return self._renewal_redirect(renewal, access_token, "closed")
         author = request.env.user.partner_id if not request.env.user._is_public() else renewal.partner_id

@@ -1,5 +1,7 @@
 from odoo import api, fields, models
 
+from .rpc_args import check_int
+
 MEMBERSHIP_USER = "membership_dues.group_membership_user"
 
 
@@ -174,11 +176,13 @@ class AccountMove(models.Model):
         return {"author_user_id": self.env.user.id, "author_partner_id": self.env.user.partner_id.id}
 
     def action_membership_postpone(self, days=15):
+        days = check_int(self.env, "days", days, 1, 365)
         today = fields.Date.context_today(self)
         for move in self:
             move.dues_followup_postponed_until = fields.Date.add(
                 max(today, move.dues_followup_postponed_until or today), days=days
             )
+        return True
 
     def action_view_membership_subscriptions(self):
         self.ensure_one()

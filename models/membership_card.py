@@ -61,6 +61,7 @@ class MembershipCard(models.Model):
         self.active = False
         for partner, company in partners_by_company:
             self._for_members(partner, company)
+        return True
 
     # ------------------------------------------------------------------
     # Verification

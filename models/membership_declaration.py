@@ -141,6 +141,7 @@ class MembershipDeclaration(models.Model):
                 )
             )
         self._mark_declared()
+        return True
 
     def action_validate(self):
         """Validate the figures; fees already invoiced on other figures are
@@ -151,9 +152,11 @@ class MembershipDeclaration(models.Model):
         todo.filtered(lambda d: not d.date_declared).date_declared = fields.Date.context_today(self)
         todo.state = "validated"
         todo._regularise_fees()
+        return True
 
     def action_reset(self):
         self.write({"state": "to_declare"})
+        return True
 
     def action_prefill_from_last_year(self):
         """Copy last year's figures into an empty declaration."""
@@ -169,6 +172,7 @@ class MembershipDeclaration(models.Model):
             declaration.line_ids = [
                 fields.Command.create({"figure_id": line.figure_id.id, "value": line.value}) for line in last.line_ids
             ]
+        return True
 
     # ------------------------------------------------------------------
     # Member's portal form

@@ -6,6 +6,7 @@ import psycopg2.errors
 from markupsafe import Markup, escape
 
 from odoo import api, fields, models
+from odoo.exceptions import UserError
 from odoo.fields import Command, Domain
 from odoo.tools import SQL, format_amount, format_date
 
@@ -370,16 +371,28 @@ class MembershipFollowupCommunication(models.Model):
         except Exception as error:
             _logger.exception("Membership: follow-up of %s failed", member.display_name)
             items = entry["items"]
-            return self.create(
-                {
-                    "partner_id": member.id,
-                    "company_id": items[0][0].company_id.id,
-                    "date": today,
-                    "level_id": max((level for _line, level in items), key=lambda level: level.delay_days).id,
-                    "state": "failed",
-                    "error": str(error),
-                }
+            values = {
+                "partner_id": member.id,
+                "company_id": items[0][0].company_id.id,
+                "date": today,
+                "level_id": max((level for _line, level in items), key=lambda level: level.delay_days).id,
+                "state": "failed",
+                "error": str(error.args[0]) if isinstance(error, UserError) and error.args else str(error),
+            }
+            # a second run the same day updates the day's failure instead of recording another
+            failed = self.search(
+                [
+                    ("partner_id", "=", member.id),
+                    ("company_id", "=", values["company_id"]),
+                    ("date", "=", today),
+                    ("state", "=", "failed"),
+                ],
+                limit=1,
             )
+            if failed:
+                failed.write({"level_id": values["level_id"], "error": values["error"]})
+                return failed
+            return self.create(values)
 
     def _send(self, entries, today):
         """Send to the members of ``entries``: one communication each, its

@@ -84,6 +84,22 @@ class MembershipFollowupLevel(models.Model):
                 raise ValidationError(
                     self.env._("Follow-up level %(level)s: the late fee cannot be negative.", level=level.name)
                 )
+            if (level.late_fee_type == "fixed" and level.late_fee_amount <= 0) or (
+                level.late_fee_type == "percent" and not 0 < level.late_fee_percent <= 100
+            ):
+                raise ValidationError(
+                    self.env._(
+                        "Follow-up level %(level)s: a late fee of type %(type)s needs its %(field)s (%(allowed)s).",
+                        level=level.name,
+                        type=dict(level._fields["late_fee_type"]._description_selection(self.env))[level.late_fee_type],
+                        field=level._fields[
+                            "late_fee_amount" if level.late_fee_type == "fixed" else "late_fee_percent"
+                        ]._description_string(self.env),
+                        allowed=self.env._("more than zero")
+                        if level.late_fee_type == "fixed"
+                        else self.env._("more than 0 and at most 100"),
+                    )
+                )
             if level.late_fee_type != "none" and not level.late_fee_product_id:
                 raise ValidationError(
                     self.env._(

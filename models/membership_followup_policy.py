@@ -38,9 +38,18 @@ class MembershipFollowupPolicy(models.Model):
         "(company_id) WHERE is_default AND active", "A company has one default follow-up policy."
     )
 
-    @api.constrains("level_ids")
+    @api.constrains("level_ids", "company_id")  # company_id: always given at creation, level_ids not
     def _check_levels(self):
         for policy in self:
+            # the module's data creates its policy, then its levels
+            if not policy.level_ids and not self.env.context.get("install_mode"):
+                raise ValidationError(
+                    self.env._(
+                        "Follow-up policy %(policy)s has no level: add at least one (Levels), e.g. a reminder on "
+                        "the due date.",
+                        policy=policy.name,
+                    )
+                )
             delays = policy.level_ids.mapped("delay_days")
             if len(delays) != len(set(delays)):
                 raise ValidationError(

@@ -1,21 +1,26 @@
 import logging
 from datetime import timedelta
 
+import psycopg2.errors
 from dateutil.relativedelta import relativedelta
 from markupsafe import Markup, escape
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.fields import Domain
-from odoo.tools import format_amount, format_date
+from odoo.tools import SQL, format_amount, format_date
 
 from .fee_explanation import explain_fee
 from .orm_batch import post_template, write_links
 from .qr_code import qr_data_uri
+from .rpc_args import check_record, check_text
 
 _logger = logging.getLogger(__name__)
 
 OPEN_STATES = ("draft", "sent", "change_requested", "intervention")
+# How long an action waits for a notice another user is changing, before
+# telling the user so (it then usually learns the other user's outcome).
+LOCK_WAIT = "15s"
 
 
 class MembershipRenewal(models.Model):
@@ -348,6 +353,7 @@ class MembershipRenewal(models.Model):
     def action_recompute_fee(self):
         """Recompute the fee on today's figures and the proposed plan (a
         changed plan, new declarations) before the notice is approved."""
+        self._lock_for_change()
         for renewal in self:
             if renewal.state not in OPEN_STATES:
                 raise UserError(
@@ -370,6 +376,7 @@ class MembershipRenewal(models.Model):
                         new=renewal._format_amount(),
                     )
                 )
+        return True
 
     # ------------------------------------------------------------------
     # Sending
@@ -391,6 +398,7 @@ class MembershipRenewal(models.Model):
     def action_send(self):
         """Send (or send again) the notices; returns what was done and what
         was skipped, and why."""
+        self._lock_for_change()
         to_send = self.filtered(lambda r: r.mode == "notice" and r.state in ("draft", "sent", "change_requested"))
         skipped = self - to_send
         to_send._send_notices("membership_dues.mail_template_renewal_notice")
@@ -401,6 +409,7 @@ class MembershipRenewal(models.Model):
 
     def action_queue_send(self):
         """Send a large selection in the background, in batches."""
+        self._lock_for_change()
         to_send = self.filtered(lambda r: r.mode == "notice" and r.state in ("draft", "sent", "change_requested"))
         to_send.send_requested = True
         self.env.ref("membership_dues.ir_cron_membership_renewal_send")._trigger()
@@ -441,11 +450,12 @@ class MembershipRenewal(models.Model):
     def action_request_change(self, comment):
         """The member asks for a change: the officer gets an activity."""
         self.ensure_one()
-        if self.state not in ("sent", "draft", "change_requested"):
-            raise UserError(self.env._("This renewal notice cannot be changed anymore."))
-        comment = (comment or "").strip()
+        comment = check_text(self.env, "comment", comment, 4000)
         if not comment:
             raise UserError(self.env._("Please say which change you would like."))
+        self._lock_for_change()
+        if self.state not in ("sent", "draft", "change_requested"):
+            raise UserError(self.env._("This renewal notice cannot be changed anymore."))
         self.write(
             {
                 "state": "change_requested",
@@ -460,6 +470,7 @@ class MembershipRenewal(models.Model):
             note=comment,
             user_id=self._responsible_user().id,
         )
+        return True
 
     def _request_opt_out(self, comment):
         """An auto-renewed member does not wish to renew: the officer resets
@@ -487,6 +498,7 @@ class MembershipRenewal(models.Model):
     def action_approve(self):
         """Approve: create the next subscription, waiting for payment, and its
         invoice, posted and sent. Returns a report of done and skipped."""
+        self._lock_for_change()
         to_approve = self.filtered(lambda r: r.state in OPEN_STATES and r.state != "intervention")
         skipped = self - to_approve
         to_approve._approve()
@@ -539,10 +551,13 @@ class MembershipRenewal(models.Model):
         }
 
     def action_refuse(self, reason, note=None):
-        """Refuse (officers only): the membership ends with the current period."""
-        reason = self.env["membership.refusal.reason"].browse(reason) if isinstance(reason, int) else reason
+        """Refuse (officers only): the membership ends with the current period.
+        ``reason``: a refusal reason (its id over RPC); ``note``: an optional text."""
         if not reason:
             raise UserError(self.env._("Choose the reason of the refusal."))
+        reason = check_record(self.env, "reason", reason, "membership.refusal.reason")
+        note = check_text(self.env, "note", note, 4000)
+        self._lock_for_change()
         to_refuse = self.filtered(lambda r: r.state in OPEN_STATES)
         skipped = self - to_refuse
         to_refuse.write(
@@ -565,6 +580,7 @@ class MembershipRenewal(models.Model):
         return self._report(self.env._("Refused"), to_refuse, skipped)
 
     def action_set_intervention(self):
+        self._lock_for_change()
         for renewal in self:
             if not (renewal.intervention_reason or "").strip():
                 raise UserError(
@@ -575,13 +591,17 @@ class MembershipRenewal(models.Model):
                     self.env._("%(notice)s cannot require an intervention in its state.", notice=renewal.display_name)
                 )
             renewal.write({"state_before_intervention": renewal.state, "state": "intervention"})
+        return True
 
     def action_clear_intervention(self):
+        self._lock_for_change()
         for renewal in self.filtered(lambda r: r.state == "intervention"):
             renewal.write({"state": renewal.state_before_intervention or "draft", "state_before_intervention": False})
             renewal.message_post(body=self.env._("Intervention done: %(reason)s", reason=renewal.intervention_reason))
+        return True
 
     def action_cancel(self):
+        self._lock_for_change()
         open_renewals = self.filtered(lambda r: r.state in OPEN_STATES)
         open_renewals.write({"state": "cancelled", "send_requested": False})
         return self._report(self.env._("Cancelled"), open_renewals, self - open_renewals)
@@ -590,12 +610,13 @@ class MembershipRenewal(models.Model):
         """Back to draft. An approved notice first undoes its approval: a
         draft invoice is cancelled, a posted invoice without any payment is
         credited in full, and the pending subscription is cancelled. A paid
-        or partly paid invoice is refused: money was received for it."""
-        for renewal in self:
+        or partly paid invoice is refused: money was received for it.
+        Returns a report of done and skipped (a draft is left as it is)."""
+        self._lock_for_change()
+        to_reset = self.filtered(lambda r: r.state != "draft")
+        for renewal in to_reset:
             if renewal.state == "approved":
                 renewal._undo_approval()
-            elif renewal.state not in ("refused", "cancelled", "change_requested", "sent", "intervention"):
-                continue
             renewal.write(
                 {
                     "state": "draft",
@@ -606,6 +627,62 @@ class MembershipRenewal(models.Model):
                 }
             )
             renewal.message_post(body=self.env._("Reset to draft."))
+        return self._report(self.env._("Reset to draft"), to_reset, self - to_reset)
+
+    def _lock_for_change(self):
+        """Lock these notices before changing them, for the rest of the
+        transaction, in the order of their ids: two users acting at once on
+        the same notices (or overlapping selections) queue on these rows
+        instead of deadlocking deeper (on their subscriptions and invoices).
+        The one that waited finds the notice changed by the first: it is told
+        so with a UserError (its transaction cannot see the change), or, if
+        the other user is still at it after LOCK_WAIT, that the notice is
+        being changed. The notices are read again after locking."""
+        if not self.ids:
+            return self
+        self.flush_recordset()
+        cr = self.env.cr
+        try:
+            with cr.savepoint(flush=False):
+                cr.execute("SELECT current_setting('lock_timeout')")
+                previous = cr.fetchone()[0]
+                cr.execute(SQL("SELECT set_config('lock_timeout', %s, true)", LOCK_WAIT))
+                cr.execute(
+                    SQL(
+                        "SELECT id FROM membership_renewal WHERE id IN %s ORDER BY id FOR NO KEY UPDATE",
+                        tuple(self.ids),
+                    ),
+                    log_exceptions=False,
+                )
+                cr.execute(SQL("SELECT set_config('lock_timeout', %s, true)", previous))
+        except psycopg2.errors.LockNotAvailable:
+            raise UserError(
+                self.env._(
+                    "%(notice)s is being changed by someone else right now: reload it in a moment and check "
+                    "its state before acting again.",
+                    notice=self[:1].display_name if len(self) == 1 else self.env._("A selected renewal notice"),
+                )
+            ) from None
+        except psycopg2.errors.SerializationFailure:
+            raise UserError(self._changed_meanwhile_message()) from None
+        self.invalidate_recordset()
+        return self
+
+    def _changed_meanwhile_message(self):
+        """ "X was just approved by someone else": the states committed by
+        the other users, read in a transaction of their own (this one still
+        sees the notices as they were when it began)."""
+        states = dict(self._fields["state"]._description_selection(self.env))
+        with self.env.registry.cursor() as cr:
+            cr.execute(SQL("SELECT id, state FROM membership_renewal WHERE id IN %s ORDER BY id", tuple(self.ids)))
+            now = dict(cr.fetchall())
+        changed = [renewal for renewal in self if now.get(renewal.id) != renewal.state] or self[:1]
+        renewal = changed[0]
+        return self.env._(
+            "%(notice)s was just changed by someone else: it is now %(state)s. Reload it to see it; nothing was done.",
+            notice=renewal.display_name,
+            state=states.get(now.get(renewal.id), self.env._("deleted")),
+        )
 
     def _undo_approval(self):
         self.ensure_one()
@@ -658,7 +735,10 @@ class MembershipRenewal(models.Model):
     def _cron_send_reminders(self, batch_size=200, today=None):
         """Remind the members who did not answer. Idempotent: the number of
         reminders sent is stored, and a day the server was off sends one
-        reminder, not several."""
+        reminder, not several. A notice whose reminder fails is set to
+        'intervention required' with the error (see _cron_isolated): the
+        others go on, and it is not retried until an officer clears it.
+        Returns the number of failures."""
         today = today or fields.Date.context_today(self)
         cron = self.env["ir.cron"]
         domain = self._get_reminder_domain(today)
@@ -667,18 +747,15 @@ class MembershipRenewal(models.Model):
         while True:
             batch = self.search(domain & Domain("id", "not in", list(failed)), limit=batch_size, order="id")
             if not batch:
-                # failures are logged and retried at the next daily run
                 cron._commit_progress(remaining=0)
                 return len(failed)
             for renewal in batch:
-                try:
-                    with self.env.cr.savepoint():
-                        renewal._send_reminder(today)
-                except Exception:
-                    _logger.exception("Membership: reminder of renewal notice %s failed", renewal.id)
+                if not renewal._cron_isolated(
+                    lambda renewal=renewal: renewal._send_reminder(today), self.env._("Reminder"), today
+                ):
                     failed.add(renewal.id)
             if not cron._commit_progress(len(batch)):
-                return self.search_count(domain & Domain("id", "not in", list(failed)))
+                return len(failed)
 
     def _send_reminder(self, today):
         self.ensure_one()
@@ -689,14 +766,67 @@ class MembershipRenewal(models.Model):
 
     @api.model
     def _cron_send_queued(self, batch_size=100):
-        """Send the notices queued by a bulk action, in batches."""
+        """Send the notices queued by a bulk action, in batches. A batch
+        that fails is redone notice by notice, each in its own savepoint: a
+        notice that cannot be sent leaves the queue and is set to
+        'intervention required' with the error (see _cron_isolated), the
+        others are sent. Returns the number of failures."""
         cron = self.env["ir.cron"]
         domain = Domain("send_requested", "=", True)
         cron._commit_progress(remaining=self.search_count(domain))
+        today = fields.Date.context_today(self)
+        failed = set()  # never retried within this call, even if recording the failure failed
         while True:
-            batch = self.search(domain, limit=batch_size, order="id")
+            batch = self.search(domain & Domain("id", "not in", list(failed)), limit=batch_size, order="id")
             if not batch:
-                return
-            batch.action_send()
+                return len(failed)
+            try:
+                with self.env.cr.savepoint():
+                    batch._send_queued()
+            except Exception as error:  # noqa: BLE001 - redone notice by notice below
+                _logger.info(
+                    "Membership: a batch of %s queued renewal notices failed (%s); redoing it notice by notice",
+                    len(batch),
+                    error,
+                )
+                for renewal in batch:
+                    if not renewal._cron_isolated(renewal._send_queued, self.env._("Sending"), today):
+                        failed.add(renewal.id)
             if not cron._commit_progress(len(batch)):
-                return
+                return len(failed)
+
+    def _send_queued(self):
+        """Send these queued notices; those that cannot be sent any more
+        (answered, approved meanwhile) leave the queue too."""
+        self.action_send()
+        self.filtered("send_requested").send_requested = False
+
+    def _cron_isolated(self, method, what, today):
+        """Run ``method`` for this notice in its own savepoint. If it fails,
+        record why on the notice: out of the send queue, and an open notice
+        goes to 'intervention required' with the error as reason (an
+        officer's queue), so that the next runs neither retry it in a loop
+        nor record the failure twice. Returns True when ``method`` went
+        through."""
+        self.ensure_one()
+        try:
+            with self.env.cr.savepoint():
+                method()
+            return True
+        except Exception as error:  # noqa: BLE001 - recorded on the notice, the others go on
+            _logger.warning("Membership: %s of renewal notice %s failed: %s", what, self.id, error)
+            reason = self.env._(
+                "%(what)s failed on %(date)s: %(error)s",
+                what=what,
+                date=format_date(self.env, today),
+                error=str(error.args[0]) if isinstance(error, UserError) and error.args else str(error),
+            )
+        try:
+            with self.env.cr.savepoint():
+                values = {"send_requested": False, "intervention_reason": reason}
+                if self.state in ("draft", "sent", "change_requested"):
+                    values.update(state_before_intervention=self.state, state="intervention")
+                self.write(values)
+        except Exception:
+            _logger.exception("Membership: could not record the failure on renewal notice %s", self.id)
+        return False

@@ -2,7 +2,7 @@ import logging
 from datetime import timedelta
 
 from odoo import api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import UserError, ValidationError
 from odoo.fields import Domain
 from odoo.tools import format_date
 
@@ -99,6 +99,18 @@ class MembershipRenewalCampaign(models.Model):
                     self.env._("Campaign %(name)s: the days before launch cannot be negative.", name=campaign.name)
                 )
 
+    @api.constrains("plan_ids", "company_id")  # company_id: always given at creation, plan_ids not
+    def _check_plans(self):
+        for campaign in self:
+            if not campaign.plan_ids:
+                raise ValidationError(
+                    self.env._(
+                        "Campaign %(name)s: choose the plans it renews (Plans); a campaign without a plan renews "
+                        "nobody.",
+                        name=campaign.name,
+                    )
+                )
+
     # ------------------------------------------------------------------
     # Who renews
     # ------------------------------------------------------------------
@@ -184,16 +196,20 @@ class MembershipRenewalCampaign(models.Model):
             campaign.write({"state": "running", "launched_on": fields.Datetime.now(), "done_on": False})
             campaign.message_post(body=self.env._("Campaign launched."))
         self.env.ref("membership_dues.ir_cron_membership_campaigns")._trigger()
+        return True
 
     def action_retry_failed(self):
         self.failure_ids.unlink()
         self.filtered(lambda c: c.state == "done").action_launch()
+        return True
 
     def action_cancel(self):
         self.write({"state": "cancelled"})
+        return True
 
     def action_draft(self):
         self.filtered(lambda c: c.state == "cancelled").write({"state": "draft"})
+        return True
 
     @api.model
     def _cron_run_campaigns(self, batch_size=200, today=None):
@@ -246,12 +262,23 @@ class MembershipRenewalCampaign(models.Model):
         prepared = []
         for (plan, start), subs in subscriptions.grouped(lambda s: (s.plan_id, s.date_end + timedelta(days=1))).items():
             try:
-                quotes = plan._compute_period_fees(subs.partner_id, start)
+                with self.env.cr.savepoint():
+                    quotes = plan._compute_period_fees(subs.partner_id, start)
             except UserError as error:
                 self._record_failures(subs, str(error.args[0]))
                 continue
+            except Exception:  # noqa: BLE001 - a member's data broke the batch: member by member
+                quotes = {}
+                for sub in subs:
+                    try:
+                        with self.env.cr.savepoint():
+                            quotes.update(plan._compute_period_fees(sub.partner_id, start))
+                    except Exception as error:  # noqa: BLE001 - recorded, the others go on
+                        self._record_failures(sub, str(error.args[0]) if error.args else repr(error))
             for sub in subs:
-                quote = quotes[sub.partner_id.id]
+                quote = quotes.get(sub.partner_id.id)
+                if quote is None:
+                    continue
                 if quote.error:
                     self._record_failures(sub, str(quote.error))
                 else:

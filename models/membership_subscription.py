@@ -620,9 +620,11 @@ class MembershipSubscription(models.Model):
             )
         self.invoice_id.filtered(lambda m: m.state == "draft").button_cancel()
         self.is_cancelled = True
+        return True
 
     def action_reset_cancelled(self):
         self.filtered("is_cancelled").is_cancelled = False
+        return True
 
     # ------------------------------------------------------------------
     # Fees recomputed on new figures, and their regularisation

@@ -271,6 +271,7 @@ class MembershipTariffVersion(models.Model):
                     "adopted_by_id": self.env.uid,
                 }
             )
+        return True
 
     def action_draft(self):
         used = self.filtered("subscription_count")
@@ -282,6 +283,7 @@ class MembershipTariffVersion(models.Model):
                 )
             )
         self.write({"state": "draft"})
+        return True
 
     def action_copy_version(self):
         """A new draft version, valid from the day after this one ends (or a

@@ -22,5 +22,7 @@ from . import test_member_portal
 from . import test_formula_bounds
 from . import test_neighbour_users
 from . import test_multi_company
+from . import test_rpc_hostile
+from . import test_cron_isolation
 from . import test_portal_fields
 from . import test_portal_hostile

@@ -1,5 +1,7 @@
 from odoo import api, fields, models
+from odoo.exceptions import UserError
 from odoo.fields import Command
+from odoo.tools import format_date
 
 
 class MembershipFollowupWizard(models.TransientModel):
@@ -46,7 +48,19 @@ class MembershipFollowupWizard(models.TransientModel):
         return values
 
     def action_send(self):
+        """Send what the preview shows, dated today or a past day (catching
+        up a day without a run); a future date is for the preview only."""
         self.ensure_one()
+        today = fields.Date.context_today(self)
+        if self.date > today:
+            raise UserError(
+                self.env._(
+                    "Date %(date)s is in the future: a future date only previews what would be sent. To send, "
+                    "set the date to today (%(today)s) or to a past day to catch up.",
+                    date=format_date(self.env, self.date),
+                    today=format_date(self.env, today),
+                )
+            )
         if not self.line_ids:
             self._onchange_preview()
         members = self.line_ids.filtered(lambda line: line.send and line.to_send).partner_id
