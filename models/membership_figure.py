@@ -1,4 +1,5 @@
 import keyword
+import math
 
 from odoo import api, fields, models, tools
 from odoo.exceptions import ValidationError
@@ -102,6 +103,19 @@ class MembershipFigure(models.Model):
         or above the plausibility limit."""
         self.ensure_one()
         where = self.env._("%(member)s, %(year)s: ", member=member.display_name, year=year) if member else ""
+        try:
+            finite = not isinstance(value, bool) and math.isfinite(value)
+        except (TypeError, ValueError):
+            finite = False
+        if not finite:
+            raise ValidationError(
+                self.env._(
+                    "%(where)s%(figure)s is %(value)s; a declared figure must be a number.",
+                    where=where,
+                    figure=self.name,
+                    value=value,
+                )
+            )
         if value < 0:
             raise ValidationError(
                 self.env._(
