@@ -234,6 +234,7 @@ class MembershipPortal(CustomerPortal):
             renewal = self._renewal_check_access(renewal_id, access_token)
         except Forbidden:
             return self._renewal_denied()
+        self._use_member_lang(renewal.partner_id)
         lang_renewal = renewal.with_context(lang=renewal.partner_id.lang or request.env.lang)
         values = {
             "renewal": lang_renewal,
@@ -245,6 +246,19 @@ class MembershipPortal(CustomerPortal):
             "page_name": "renewal",
         }
         return request.render("membership_dues.portal_renewal_page", values)
+
+    def _use_member_lang(self, member):
+        """A visitor who is not logged in (the member following the link of
+        an email) reads the whole page in the member's language, not in the
+        browser's or the website's: the page's frame as well as the notice."""
+        lang = member.lang
+        if not request.env.user._is_public() or not lang or lang == request.env.lang:
+            return
+        lang_data = request.env["res.lang"]._get_data(code=lang)
+        if not lang_data.code:  # not an active language
+            return
+        request.lang = lang_data
+        request.update_context(lang=lang)
 
     def _renewal_redirect(self, renewal, access_token, message):
         query = f"?message={message}" + (f"&access_token={access_token}" if access_token else "")

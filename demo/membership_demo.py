@@ -127,6 +127,29 @@ PERSONS = [
 ]
 
 # What happens to each member, cycling through the list: the demo covers every
+# French and Dutch names of the demo's records that members read (plans,
+# tariff and its components, categories, products), set in every installed
+# French and Dutch language (fr_FR and fr_BE, nl_NL and nl_BE...).
+DEMO_TRANSLATIONS = {
+    "Company member": ("Membre entreprise", "Bedrijfslid"),
+    "Individual member": ("Membre individuel", "Individueel lid"),
+    "Associate member": ("Membre associé", "Buitengewoon lid"),
+    "Student (season)": ("Étudiant (saison)", "Student (seizoen)"),
+    "Company members' tariff": ("Barème des membres entreprises", "Tarief voor bedrijfsleden"),
+    "Base fee": ("Cotisation de base", "Basisbijdrage"),
+    "Payroll contribution": ("Contribution sur la masse salariale", "Bijdrage op de loonmassa"),
+    "Per employee": ("Par salarié", "Per werknemer"),
+    "Joinery": ("Menuiserie", "Schrijnwerkerij"),
+    "Cabinet-making": ("Ébénisterie", "Meubelmakerij"),
+    "Restoration": ("Restauration", "Restauratie"),
+    "Brussels": ("Bruxelles", "Brussel"),
+    "Wallonia": ("Wallonie", "Wallonië"),
+    "Flanders": ("Flandre", "Vlaanderen"),
+    "France": ("France", "Frankrijk"),
+    "Membership dues": ("Cotisation de membre", "Lidmaatschapsbijdrage"),
+    "Late payment fee": ("Frais de retard de paiement", "Kosten voor laattijdige betaling"),
+}
+
 # situation an officer meets (paid, unpaid, partly paid, lapsed, new joiner).
 SCENARIOS = ["paid", "paid", "paid", "unpaid", "paid", "partial", "paid", "lapsed", "paid", "joined"]
 
@@ -142,6 +165,7 @@ class MembershipDemo(models.AbstractModel):
         company = self._demo_company()
         self = self.with_company(company)  # noqa: PLW0642
         self._demo_activate_languages()
+        self._demo_load_translations()
         plans = self._demo_plans(company)
         members = self._demo_members()
         categories = self._demo_categories(members)
@@ -169,6 +193,25 @@ class MembershipDemo(models.AbstractModel):
     def _demo_activate_languages(self):
         for code in ("fr_BE", "nl_BE", "fr_FR"):
             self.env["res.lang"]._activate_lang(code)
+
+    def _demo_load_translations(self):
+        """The module's own data (figures, follow-up levels, refusal reasons)
+        in French and Dutch before the demo writes its invoices and letters:
+        Odoo loads a module's translations only after its demo data."""
+        self.env["ir.module.module"]._get("membership_dues")._update_translations()
+
+    def _demo_translate(self, records, field="name"):
+        """Give ``records``' ``field`` its French and Dutch names
+        (DEMO_TRANSLATIONS) in every installed French and Dutch language."""
+        langs = [code for code, _name in self.env["res.lang"].get_installed()]
+        for record in records:
+            names = DEMO_TRANSLATIONS.get(record.with_context(lang="en_US")[field])
+            if not names:
+                continue
+            by_language = dict(zip(("fr", "nl"), names, strict=True))
+            translations = {lang: by_language[lang[:2]] for lang in langs if lang[:2] in by_language}
+            if translations:
+                record.update_field_translations(field, translations)
 
     def _demo_company(self):
         """The federation: a Belgian non-profit in Brussels, in EUR.
@@ -216,6 +259,7 @@ class MembershipDemo(models.AbstractModel):
             {"name": "Membership dues", "type": "service", "company_id": company.id, "taxes_id": False}
         )
         self._demo_xmlid("demo_product_dues", product)
+        self._demo_translate(product.product_tmpl_id)
         Plan = self.env["membership.plan"]
         specs = [
             (
@@ -274,6 +318,7 @@ class MembershipDemo(models.AbstractModel):
         for xmlid, values in specs:
             plan = Plan.create({**values, "product_id": product.id, "company_id": company.id})
             plans[xmlid] = self._demo_xmlid(xmlid, plan)
+            self._demo_translate(plan)
         return plans
 
     def _demo_members(self):
@@ -390,6 +435,7 @@ class MembershipDemo(models.AbstractModel):
             xmlid: self._demo_xmlid(xmlid, Category.create({"name": name, "dimension": dimension}))
             for xmlid, name, dimension in specs
         }
+        self._demo_translate(self.env["membership.category"].union(*categories.values()))
         sectors = [
             categories[key] for key in ("demo_category_joinery", "demo_category_cabinet", "demo_category_restoration")
         ]
@@ -419,6 +465,7 @@ class MembershipDemo(models.AbstractModel):
             "demo_tariff_company",
             self.env["membership.tariff"].create({"name": "Company members' tariff", "company_id": company.id}),
         )
+        self._demo_translate(tariff)
 
         def version(xmlid, name, year, base, per_employee, adopt):
             record = self.env["membership.tariff.version"].create(
@@ -477,6 +524,7 @@ class MembershipDemo(models.AbstractModel):
                     ],
                 }
             )
+            self._demo_translate(record.component_ids)
             base_component = record.component_ids.filtered(lambda c: c.name == "Base fee")
             record.coefficient_ids = [
                 Command.create({"category_id": categories["demo_category_france"].id, "factor": 0.8}),
@@ -589,6 +637,7 @@ class MembershipDemo(models.AbstractModel):
             {"name": "Late payment fee", "type": "service", "list_price": 15.0, "company_id": company.id}
         )
         self._demo_xmlid("demo_product_late_fee", fee_product)
+        self._demo_translate(fee_product.product_tmpl_id)
         second = policy.level_ids.filtered(lambda level: level.delay_days == 30)
         second.write({"late_fee_type": "fixed", "late_fee_amount": 15.0, "late_fee_product_id": fee_product.id})
         today = fields.Date.context_today(self)

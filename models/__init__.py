@@ -4,6 +4,7 @@ from . import ir_http
 from . import ir_module_module
 from . import res_company
 from . import res_config_settings
+from . import res_currency
 from . import membership_figure
 from . import membership_category
 from . import membership_tariff

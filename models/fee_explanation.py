@@ -8,7 +8,7 @@ member's for documents and the portal), so that the notice, the invoice and
 the portal always say the same thing.
 """
 
-from odoo.tools import format_amount, formatLang
+from odoo.tools import SQL, format_amount, formatLang
 
 from ..engine import to_decimal
 
@@ -45,7 +45,8 @@ def explain_fee(env, data, currency):
 
     if "flat" in data:
         return [env._("Fee of the plan for a full period: %(amount)s.", amount=money(data["flat"]))]
-    lines = [env._("Tariff %(version)s, figures of %(year)s:", version=data["version"]["name"], year=data["year"])]
+    grid_names = _grid_names(env, data)
+    lines = [env._("Tariff %(version)s, figures of %(year)s:", version=grid_names["version"], year=data["year"])]
     labels = _figure_labels(env, data)
     names = {code: name for code, (name, _unit) in labels.items()}
     units = {code: unit for code, (_name, unit) in labels.items()}
@@ -77,11 +78,16 @@ def explain_fee(env, data, currency):
         )
         return lines
     result = data.get("result") or {}
+    components = grid_names["components"]
     for component in result.get("components", []):
+        component = dict(component, name=components.get(component["name"], component["name"]))
         lines.append(_explain_component(env, component, names, units, money))
     coefficient = to_decimal(result.get("coefficient", "1"))
     if coefficient != 1:
-        labels = ", ".join(c["label"] for c in data.get("coefficients", []) if not c["component"])
+        categories = grid_names["categories"]
+        labels = ", ".join(
+            categories.get(c["label"], c["label"]) for c in data.get("coefficients", []) if not c["component"]
+        )
         lines.append(
             env._(
                 "Whole fee %(subtotal)s times %(factor)s (%(categories)s): %(adjustment)s.",
@@ -107,6 +113,44 @@ def explain_fee(env, data, currency):
         lines.append(env._("Limited to the tariff's ceiling: %(amount)s.", amount=money(result["amount"])))
     lines.append(env._("Fee for a full period: %(amount)s.", amount=money(data["amount"])))
     return lines
+
+
+def _grid_names(env, data):
+    """The names the stored explanation quotes, in the reader's language:
+    ``{"version": name, "components": {stored name: name}, "categories":
+    {stored name: name}}``. The explanation stores the tariff version's,
+    components' and categories' names in the language the fee was computed
+    in; each stored name (in whichever language) maps to the current name
+    of the same record in the reader's language. A version since removed
+    keeps its stored names."""
+    version_data = data.get("version") or {}
+    names = {"version": version_data.get("name", ""), "components": {}, "categories": {}}
+    version = env["membership.tariff.version"].sudo().browse(version_data.get("id") or ()).exists()
+    if not version:
+        return names
+    lang = env.lang or "en_US"
+    names["version"] = f"{version.tariff_id.with_context(lang=lang).name or ''} {version.name or ''}".strip()
+    env["membership.tariff.component"].flush_model(["name", "version_id"])
+    env["membership.tariff.coefficient"].flush_model(["category_id", "version_id"])
+    env["membership.category"].flush_model(["name"])
+    rows = env.execute_query(
+        SQL(
+            """SELECT 'components', name FROM membership_tariff_component WHERE version_id = %(version)s
+               UNION ALL
+               SELECT 'categories', category.name
+                 FROM membership_tariff_coefficient coefficient
+                 JOIN membership_category category ON category.id = coefficient.category_id
+                WHERE coefficient.version_id = %(version)s""",
+            version=version.id,
+        )
+    )
+    for kind, translations in rows:
+        if not translations:
+            continue
+        name = translations.get(lang) or translations.get("en_US")
+        for stored in translations.values():
+            names[kind].setdefault(stored, name)
+    return names
 
 
 def _figure_labels(env, data):

@@ -225,6 +225,7 @@ class MembershipRenewal(models.Model):
             renewal.category_id = categories.filtered(lambda c: c.dimension == "sector")[:1] or categories[:1]
 
     @api.depends("fee_data", "currency_id")
+    @api.depends_context("lang")
     def _compute_fee_explanation(self):
         for renewal in self:
             renewal.fee_explanation = "\n".join(explain_fee(self.env, renewal.fee_data, renewal.currency_id))

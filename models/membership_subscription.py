@@ -262,6 +262,7 @@ class MembershipSubscription(models.Model):
         "proration_denominator",
         "cutoff_applied",
     )
+    @api.depends_context("lang")
     def _compute_fee_explanation(self):
         for sub in self:
             sub.fee_explanation = "\n".join(sub._fee_explanation_lines())
@@ -478,6 +479,17 @@ class MembershipSubscription(models.Model):
         the member (invoice lines, documents) use it."""
         return self.with_context(lang=self.partner_id.lang or self.env.lang)
 
+    def _origin_text(self):
+        """ "Full member, 01/01/2027 - 12/31/2027" in the context's language
+        (the display name, whose cache does not follow the language)."""
+        self.ensure_one()
+        return self.env._(
+            "%(plan)s, %(start)s - %(end)s",
+            plan=self.plan_id.name,
+            start=format_date(self.env, self.date_start),
+            end=format_date(self.env, self.date_end),
+        )
+
     def _period_text(self):
         """ "01/01/2027 to 12/31/2027", in the context's language."""
         self.ensure_one()
@@ -531,7 +543,8 @@ class MembershipSubscription(models.Model):
             "partner_id": self.partner_id.id,
             "company_id": self.company_id.id,
             "currency_id": self.currency_id.id,
-            "invoice_origin": self.display_name,
+            # the invoice's Source, printed on it: in the member's language
+            "invoice_origin": self._in_member_lang()._origin_text(),
             "invoice_line_ids": self._prepare_invoice_line_vals(),
         }
         if self.plan_id.journal_id:

@@ -1,5 +1,6 @@
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
+from odoo.tools import format_date
 
 
 class MembershipJoinWizard(models.TransientModel):
@@ -107,7 +108,7 @@ class MembershipJoinWizard(models.TransientModel):
             body=self.env._(
                 "Joined %(plan)s on %(date)s.",
                 plan=self.plan_id.name,
-                date=fields.Date.to_string(self.join_date),
+                date=format_date(self.env, self.join_date),
             )
         )
         return {

@@ -3,6 +3,7 @@ from datetime import date
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
+from odoo.tools import format_date
 
 from ..engine import to_decimal
 from ..models.fee_explanation import explain_fee
@@ -136,8 +137,8 @@ class MembershipTariffSimulation(models.TransientModel):
                 self.env._(
                     "No subscription of these plans starts between %(start)s and %(end)s: choose another "
                     "reference period.",
-                    start=self.date_from,
-                    end=self.date_to,
+                    start=format_date(self.env, self.date_from),
+                    end=format_date(self.env, self.date_to),
                 )
             )
         self.line_ids.unlink()
