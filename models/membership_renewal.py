@@ -236,7 +236,8 @@ class MembershipRenewal(models.Model):
             renewal.display_name = self.env._(
                 "Renewal of %(member)s, %(plan)s from %(start)s",
                 member=renewal.partner_id.display_name or "",
-                plan=renewal.plan_id.name or "",
+                # the member reads its notice's name too, not the plan behind it
+                plan=renewal.plan_id.sudo().name or "",
                 start=format_date(self.env, renewal.date_start) if renewal.date_start else "",
             )
 

@@ -8,6 +8,7 @@ import logging
 
 from odoo.exceptions import AccessError
 from odoo.tests import HttpCase, tagged
+from odoo.tools import mute_logger
 
 from .common import MembershipPortalCommon
 
@@ -102,17 +103,21 @@ class TestPortalFields(MembershipPortalCommon, HttpCase):
     # helpers
     # ------------------------------------------------------------------
     def rpc(self, model, method, *args, **kwargs):
-        """(result, None) or (None, exception name) of a real JSON-RPC call."""
-        response = self.url_open(
-            f"/web/dataset/call_kw/{model}/{method}",
-            json={
-                "jsonrpc": "2.0",
-                "method": "call",
-                "id": 1,
-                "params": {"model": model, "method": method, "args": list(args), "kwargs": kwargs},
-            },
-            timeout=120,
-        )
+        """(result, None) or (None, exception name) of a real JSON-RPC call.
+        Odoo itself fails to serialise some of its own fields for a portal
+        user (dict keys that JSON refuses, logged as an error by odoo.http):
+        such a field counts as not readable, quietly."""
+        with mute_logger("odoo.http"):
+            response = self.url_open(
+                f"/web/dataset/call_kw/{model}/{method}",
+                json={
+                    "jsonrpc": "2.0",
+                    "method": "call",
+                    "id": 1,
+                    "params": {"model": model, "method": method, "args": list(args), "kwargs": kwargs},
+                },
+                timeout=120,
+            )
         self.assertEqual(response.status_code, 200)
         body = response.json()
         if "error" in body:
@@ -207,9 +212,10 @@ class TestPortalFields(MembershipPortalCommon, HttpCase):
                     self.assertEqual(error, ACCESS_ERROR, f"{method} {fname}: {result}")
         # what the member does read: the notice as the portal page shows it
         result, error = self.rpc(
-            "membership.renewal", "read", self.notice.ids, fields=["amount", "state", "fee_explanation"]
+            "membership.renewal", "read", self.notice.ids, fields=["display_name", "amount", "state", "fee_explanation"]
         )
         self.assertIsNone(error)
+        self.assertIn(self.notice.plan_id.name, result[0]["display_name"], "the member reads its notice's name")
         self.assertEqual((result[0]["amount"], result[0]["state"]), (300.0, "sent"))
         self.assertIn("Fee of the plan for a full period", result[0]["fee_explanation"])
 

@@ -71,7 +71,7 @@ def parse_odoo_log(path, modules):
             # the message holds the traceback after its first line
             flavour, _, description = msg.partition(": ")
             sub = SUBTEST.match(description)
-            name = sub["test"] if sub else description.split("\n", 1)[0]
+            name = sub["test"] if sub else description.split("\n", 1)[0].strip()
             failed.setdefault(f"{short}.{name}", f"{flavour}: {description}")
             continue
         summary = ODOO_SUMMARY.search(msg)
