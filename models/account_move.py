@@ -175,6 +175,15 @@ class AccountMove(models.Model):
         preferences) as the current user; the invoice is sent once posted."""
         return {"author_user_id": self.env.user.id, "author_partner_id": self.env.user.partner_id.id}
 
+    @api.depends("amount_total", "currency_id")
+    @api.depends_context("lang")
+    def _compute_amount_total_words(self):
+        """The amount in words in the language the invoice is printed in:
+        a sending or a print of several invoices renders them together, each
+        in its member's language (Odoo's compute gave them all the words of
+        the first one)."""
+        return super()._compute_amount_total_words()
+
     def action_membership_postpone(self, days=15):
         days = check_int(self.env, "days", days, 1, 365)
         today = fields.Date.context_today(self)

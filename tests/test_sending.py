@@ -168,6 +168,8 @@ class TestDuesInvoiceSending(SendingCommon):
                     text = self.pdf_text_of(pdf.raw)
                     self.assert_only_its_own(text, invoice.name, (invoices - invoice).mapped("name"))
                     self.assertRegex(text, amount, "its amount")
+                    words = invoice.with_context(lang=member.lang).amount_total_words
+                    self.assertIn(" ".join(words.split()), text, "in words, in the member's language")
                     self.assertIn(member.name, text, "the member's name")
                     message = invoice.message_ids.filtered(
                         lambda message, member=member: (
