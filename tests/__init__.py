@@ -29,3 +29,4 @@ from . import test_portal_hostile
 from . import test_non_finite_numbers
 from . import test_languages
 from . import test_sending
+from . import test_letterhead
