@@ -314,9 +314,16 @@ class MembershipDemo(models.AbstractModel):
                 },
             ),
         ]
+        # dues payable within 30 days of the invoice (the students' season fee within 15)
+        terms = {
+            "demo_plan_student": self.env.ref("account.account_payment_term_15days", raise_if_not_found=False),
+        }
         plans = {}
         for xmlid, values in specs:
-            plan = Plan.create({**values, "product_id": product.id, "company_id": company.id})
+            term = terms.get(xmlid) or Plan._default_payment_term()
+            plan = Plan.create(
+                {**values, "product_id": product.id, "company_id": company.id, "payment_term_id": term.id}
+            )
             plans[xmlid] = self._demo_xmlid(xmlid, plan)
             self._demo_translate(plan)
         return plans
@@ -652,8 +659,8 @@ class MembershipDemo(models.AbstractModel):
         if not invoice:
             return
         invoice_date = min(invoice_date, fields.Date.context_today(self))
-        # payable within 30 days: unpaid ones are followed up from then on
-        invoice.write({"invoice_date": invoice_date, "invoice_date_due": invoice_date + timedelta(days=30)})
+        # due by the plan's payment term: unpaid ones are followed up from then on
+        invoice.write({"invoice_date": invoice_date})
         invoice.action_post()
         if scenario in ("paid", "partial"):
             amount = invoice.amount_total if scenario == "paid" else round(invoice.amount_total / 3, 2)

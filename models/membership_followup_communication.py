@@ -39,8 +39,22 @@ class MembershipFollowupCommunication(models.Model):
     open_line_ids = fields.Many2many(
         "account.move.line", string="Overdue Instalments", help="All the member's open dues instalments it lists."
     )
-    amount_due = fields.Monetary("Total Due")
-    late_fee_total = fields.Monetary("Late Fees")
+    amount_due = fields.Monetary("Total Due", help="The dues still open it lists, late fees apart.")
+    late_fee_total = fields.Monetary(
+        "Late Fees", help="The late fees it lists: invoiced with it, or earlier and still unpaid when it was sent."
+    )
+    late_fee_move_ids = fields.Many2many(
+        "account.move",
+        "membership_followup_communication_late_fee_rel",
+        "communication_id",
+        "move_id",
+        string="Late Fee Invoices",
+        help="The late-fee invoices it lists: invoiced with it, or earlier and still unpaid when it was sent.",
+    )
+    listed_amounts = fields.Json(
+        help="What it listed as due, per instalment and late-fee invoice, when it was sent: a letter printed "
+        "again later is the same letter."
+    )
     channels = fields.Char()
     letter_id = fields.Many2one("ir.attachment", "Letter", help="The PDF letter to print and post.")
     state = fields.Selection([("sent", "Sent"), ("failed", "Failed")], required=True, default="sent")
@@ -60,12 +74,52 @@ class MembershipFollowupCommunication(models.Model):
     # Helpers for the templates
     # ------------------------------------------------------------------
     def _levels_by_move_line(self):
-        """{instalment: highest level sent so far} for the listed instalments."""
+        """{instalment id: highest level sent up to this communication} for the
+        listed instalments: its own levels and the earlier ones, never those
+        sent after it (a letter printed again later is the same letter)."""
         self.ensure_one()
         levels = {}
-        for line in self.open_line_ids.dues_followup_line_ids.sorted(lambda line: (line.date, line.id)):
+        sent = self.open_line_ids.dues_followup_line_ids.filtered(
+            lambda line: line.communication_id == self or line.date < self.date
+        )
+        for line in sent.sorted(lambda line: (line.date, line.level_id.delay_days, line.id)):
             levels[line.move_line_id.id] = line.level_id
         return levels
+
+    def _listed_amount(self, record):
+        """What this communication listed as due for an instalment (an
+        account.move.line) or a late-fee invoice (an account.move) when it was
+        sent; the current residual for communications sent before it was
+        recorded."""
+        self.ensure_one()
+        if record._name == "account.move":
+            key, current = f"fee:{record.id}", record.amount_residual_signed
+        else:
+            key, current = str(record.id), record.amount_residual
+        return (self.listed_amounts or {}).get(key, current)
+
+    def _record_listed(self):
+        """Fix what each communication lists, at sending: the residual of each
+        instalment, and the late-fee invoices still to pay for them (this
+        communication's and earlier ones) with their residual."""
+        for communication in self:
+            fees = communication.open_line_ids.dues_followup_line_ids.late_fee_move_id.filtered(
+                lambda move: move.state == "posted" and move.payment_state in ("not_paid", "partial")
+            )
+            amounts = {str(line.id): line.amount_residual for line in communication.open_line_ids}
+            amounts.update({f"fee:{move.id}": move.amount_residual_signed for move in fees})
+            communication.write(
+                {
+                    "late_fee_move_ids": [Command.set(fees.ids)],
+                    "late_fee_total": communication.currency_id.round(sum(fees.mapped("amount_residual_signed"))),
+                    "listed_amounts": amounts,
+                }
+            )
+
+    def _total_to_pay(self):
+        """The one total the member is asked to pay: the dues still open and the late fees."""
+        self.ensure_one()
+        return self.currency_id.round(self.amount_due + self.late_fee_total)
 
     def _format_amount(self, amount):
         return format_amount(self.env, amount, self.currency_id)
@@ -97,10 +151,10 @@ class MembershipFollowupCommunication(models.Model):
         )
 
     def _late_fee_sentence(self):
-        self.ensure_one()
-        return self.env._(
-            "Late fees invoiced with this reminder: %(amount)s.", amount=self._format_amount(self.late_fee_total)
-        )
+        """Nothing: the late fees are rows of the invoice table and a part of
+        the total to pay (_total_due_sentence). Kept for the email templates
+        of existing databases that still call it."""
+        return ""
 
     def _payment_instructions(self):
         """Where to pay: the company's first bank account, if any."""
@@ -118,13 +172,24 @@ class MembershipFollowupCommunication(models.Model):
         return self.company_id._membership_dateline(self.date, lang_code=self.partner_id.lang)
 
     def _total_due_sentence(self):
-        """ "Total due: X, to pay before D.", amounts and date in bold."""
+        """The one total to pay, "Total due: X, to pay before D.", with its
+        parts (dues still open, late fees) when there are late fees; the
+        total and the date in bold."""
         self.ensure_one()
-        sentence = escape(self.env._("Total due: %(amount)s, to pay before %(date)s."))
         bold = Markup("<strong>%s</strong>")
-        return Markup(sentence) % {
-            "amount": bold % self._format_amount(self.amount_due),
+        values = {
+            "amount": bold % self._format_amount(self._total_to_pay()),
             "date": bold % format_date(self.env, self._deadline(), lang_code=self.partner_id.lang),
+        }
+        if not self.late_fee_total:
+            return Markup(escape(self.env._("Total due: %(amount)s, to pay before %(date)s."))) % values
+        sentence = self.env._(
+            "Total due: %(amount)s (dues still open: %(dues)s; late fees: %(fees)s), to pay before %(date)s."
+        )
+        return Markup(escape(sentence)) % {
+            **values,
+            "dues": self._format_amount(self.amount_due),
+            "fees": self._format_amount(self.late_fee_total),
         }
 
     # ------------------------------------------------------------------
@@ -153,7 +218,12 @@ class MembershipFollowupCommunication(models.Model):
         second level the same day.
         """
         AML = self.env["account.move.line"]
-        domain = self._open_dues_domain() & Domain("move_id.payment_state", "in", ("not_paid", "partial"))
+        # never reminded before it was issued: an invoice dated after ``today`` waits
+        domain = (
+            self._open_dues_domain()
+            & Domain("move_id.payment_state", "in", ("not_paid", "partial"))
+            & Domain("move_id.invoice_date", "<=", today)
+        )
         if company:
             domain &= Domain("company_id", "=", company.id)
         if partner_ids:
@@ -474,6 +544,7 @@ class MembershipFollowupCommunication(models.Model):
         with_fees = records.filtered(lambda record: record.level_id.late_fee_type != "none")
         for communication, fee_records in with_fees.grouped("communication_id").items():
             communication._invoice_late_fees(fee_records)
+        communications._record_listed()
         # what the emails and letters list, read for the whole batch at once
         open_lines = communications.open_line_ids
         open_lines.fetch(["move_id", "date_maturity", "amount_residual", "company_currency_id"])
@@ -571,7 +642,6 @@ class MembershipFollowupCommunication(models.Model):
             )
             move.action_post()
             record.late_fee_move_id = move
-        self.late_fee_total = sum(records.late_fee_move_id.mapped("amount_total"))
 
     def _deliver_all(self, plans):
         """Deliver the communications of ``plans`` ([(communication, channels,

@@ -113,6 +113,16 @@ class MembershipPlan(models.Model):
         domain="[('type', '=', 'sale')]",
         help="Sales journal of the dues invoices; the company's default sales journal when empty.",
     )
+    payment_term_id = fields.Many2one(
+        "account.payment.term",
+        "Dues Payment Term",
+        check_company=True,
+        default=lambda self: self._default_payment_term(),
+        tracking=True,
+        help="When its dues invoices (joining, renewals, regularisations) fall due, counted from the invoice "
+        "date; the follow-up counts from that due date. A member's own customer payment term comes first. "
+        "Empty: due on the invoice date.",
+    )
 
     # Period rule
     period_rule = fields.Selection(
@@ -217,6 +227,44 @@ class MembershipPlan(models.Model):
     )
     subscription_ids = fields.One2many("membership.subscription", "plan_id", "Subscriptions")
     subscription_count = fields.Integer(compute="_compute_subscription_count")
+
+    @api.model
+    def _default_payment_term(self):
+        """Odoo's 30 days, when it exists and is active; else none (due on the invoice date)."""
+        term = self.env.ref("account.account_payment_term_30days", raise_if_not_found=False)
+        return term if term and term.active and not term.company_id else self.env["account.payment.term"]
+
+    def _dues_payment_term(self, partner):
+        """The payment term of this plan's dues invoices for ``partner``: the
+        member's own customer payment term if it has one, else the plan's."""
+        self.ensure_one()
+        member_term = partner.commercial_partner_id.with_company(self.company_id).property_payment_term_id
+        return member_term or self.payment_term_id
+
+    def _dues_due_text(self, partner, invoice=None):
+        """When the dues invoice is due, for the member: the posted invoice's
+        due date, else the payment term that will apply to it."""
+        self.ensure_one()
+        lang = partner.lang or self.env.lang
+        if invoice and invoice.state == "posted" and invoice.invoice_date_due:
+            return self.env._(
+                "Your dues invoice %(invoice)s is due on %(date)s.",
+                invoice=invoice.name,
+                date=format_date(self.env, invoice.invoice_date_due, lang_code=lang),
+            )
+        term = self._dues_payment_term(partner)
+        lines = term.line_ids
+        if not term or (len(lines) == 1 and lines.delay_type == "days_after" and not lines.nb_days):
+            return self.env._("The dues invoice is due on the day it is issued.")
+        if len(lines) == 1 and lines.delay_type == "days_after":
+            return self.env._(
+                "The dues invoice is due %(days)s days after its date.",
+                days=lines.nb_days,
+            )
+        return self.env._(
+            "The dues invoice is due on these payment terms: %(term)s.",
+            term=term.with_context(lang=lang).name,
+        )
 
     @api.depends("subscription_ids")
     def _compute_subscription_count(self):

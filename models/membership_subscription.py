@@ -549,6 +549,7 @@ class MembershipSubscription(models.Model):
         }
         if self.plan_id.journal_id:
             vals["journal_id"] = self.plan_id.journal_id.id
+        vals["invoice_payment_term_id"] = self.plan_id._dues_payment_term(self.partner_id).id
         return vals
 
     def _create_invoices(self, post=False, send=False):
@@ -756,6 +757,12 @@ class MembershipSubscription(models.Model):
                     "journal_id": invoice.journal_id.id,
                     "invoice_origin": invoice.name,
                     "reversed_entry_id": invoice.id if refund else False,
+                    # a complementary invoice falls due like the plan's dues invoices
+                    **(
+                        {}
+                        if refund
+                        else {"invoice_payment_term_id": self.plan_id._dues_payment_term(invoice.partner_id).id}
+                    ),
                     "invoice_line_ids": [
                         Command.create(
                             {

@@ -29,4 +29,5 @@ from . import test_portal_hostile
 from . import test_non_finite_numbers
 from . import test_languages
 from . import test_sending
-from . import test_letterhead
+from . import test_letters
+from . import test_due_dates

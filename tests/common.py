@@ -376,7 +376,10 @@ class MembershipFollowupCommon(MembershipCommon):
         if payment_term:
             invoice.write({"invoice_date": invoice_date or due, "invoice_payment_term_id": payment_term.id})
         else:
-            invoice.write({"invoice_date": invoice_date or due, "invoice_date_due": due})
+            # due on ``due``, whatever the plan's payment term
+            invoice.write(
+                {"invoice_date": invoice_date or due, "invoice_date_due": due, "invoice_payment_term_id": False}
+            )
         invoice.action_post()
         return invoice
 

@@ -22,6 +22,15 @@ class TestDemoData(TransactionCase):
         self.assertTrue({"paid", "not_paid", "partial"} <= payment_states, payment_states)
         last_year = subscriptions.filtered(lambda s: s.date_start.year == s._today().year - 1)
         self.assertTrue(last_year and set(last_year.mapped("payment_state")) == {"paid"})
+        # dues fall due by the plans' payment terms, and no reminder predates its invoice
+        plans = self.env["membership.plan"].search([("company_id", "=", company.id)])
+        self.assertTrue(all(plans.mapped("payment_term_id")), "every demo plan has a payment term")
+        dues_invoices = subscriptions.invoice_id.filtered(lambda move: move.state == "posted")
+        self.assertTrue(all(move.invoice_date_due > move.invoice_date for move in dues_invoices))
+        followup_lines = self.env["membership.followup.line"].search([("company_id", "=", company.id)])
+        self.assertTrue(followup_lines, "the demo's follow-up has run")
+        early = followup_lines.filtered(lambda line: line.date < line.move_id.invoice_date)
+        self.assertFalse(early, [(line.move_id.name, str(line.move_id.invoice_date), str(line.date)) for line in early])
         officer = self.env.ref("membership_dues.demo_user_officer")
         self.assertTrue(officer.has_group("membership_dues.group_membership_user"))
 

@@ -475,7 +475,7 @@ class TestFollowupCommunication(MembershipFollowupCommon):
         )
         self.assertIn("Second reminder: overdue membership dues", html)
         self.assertNotIn("formal notice to pay the total due", html)
-        self.assertIn("Late fees invoiced with this reminder", html)
+        self.assertIn("late fees:", html, "the late fee is a part of the one total to pay")
 
 
 @tagged("post_install", "-at_install")

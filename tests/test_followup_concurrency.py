@@ -72,7 +72,7 @@ class TestFollowupTwoWorkers(BaseCase):
                 ]
             )
             invoices = subscriptions._create_invoices()
-            invoices.write({"invoice_date": RUN_DATE, "invoice_date_due": RUN_DATE})
+            invoices.write({"invoice_date": RUN_DATE, "invoice_date_due": RUN_DATE, "invoice_payment_term_id": False})
             invoices.action_post()
             cls.ids = {
                 "products": (product | fee_product).ids,
