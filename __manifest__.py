@@ -21,6 +21,7 @@
         "data/membership_figure_data.xml",
         "data/membership_refusal_reason_data.xml",
         # reports, before the mail templates that attach them
+        "report/membership_layout_templates.xml",
         "report/membership_renewal_reports.xml",
         "report/membership_renewal_templates.xml",
         "report/membership_followup_reports.xml",

@@ -32,6 +32,38 @@ def _printed_record(body):
     return (nodes[0].get("data-oe-model"), int(res_id)) if res_id.isdigit() else None
 
 
+# Page margins (mm) of a document whose letterhead is printed in its body:
+# the paper format's own leave room for a header and footer printed apart.
+LETTERHEAD_IN_BODY_MARGIN = 11
+# Fonts installed with the system: Qt without wkhtmltopdf's patches draws the
+# report's web fonts (@font-face: Lato, the company's font) as vector outlines,
+# so the PDF would have no text to copy (the payment reference, the amount).
+LETTERHEAD_LOCAL_FONTS = """
+.o_membership_local_fonts, .o_membership_local_fonts *:not(.fa):not(.oi) {
+    font-family: "Liberation Sans", "DejaVu Sans", Arial, Helvetica, sans-serif !important;
+}
+"""
+
+
+def _has_class(node, klass):
+    return klass in (node.get("class") or "").split()
+
+
+def _replace_class(node, old, new):
+    node.set("class", " ".join(new if klass == old else klass for klass in node.get("class").split()))
+
+
+def _remove_keeping_tail(node):
+    """Remove ``node`` from its parent, keeping the text that follows it."""
+    parent, previous = node.getparent(), node.getprevious()
+    if node.tail:
+        if previous is not None:
+            previous.tail = (previous.tail or "") + node.tail
+        else:
+            parent.text = (parent.text or "") + node.tail
+    parent.remove(node)
+
+
 class IrActionsReport(models.Model):
     """Every PDF of the database with any wkhtmltopdf build.
 
@@ -118,6 +150,53 @@ class IrActionsReport(models.Model):
         if not report.attachment or self.env.context.get("report_pdf_no_attachment"):
             return None
         return report.retrieve_attachment(self.env[report.model].browse(res_id)) or None
+
+    def _prepare_html(self, html, report_model=False):
+        """Without patched Qt wkhtmltopdf drops the separate header and
+        footer: the letterhead of the module's documents is then printed in
+        the page body, in the system fonts, with page margins of their own."""
+        moved = False
+        if not base_report._wkhtml().is_patched_qt:
+            html, moved = self._membership_letterhead_in_body(html)
+        result = super()._prepare_html(html, report_model=report_model)
+        if moved and result:
+            specific_paperformat_args = result[-1]
+            specific_paperformat_args["data-report-margin-top"] = LETTERHEAD_IN_BODY_MARGIN
+            specific_paperformat_args["data-report-margin-bottom"] = LETTERHEAD_IN_BODY_MARGIN
+        return result
+
+    def _membership_letterhead_in_body(self, html):
+        """(html, moved): each header holding the module's letterhead
+        (membership_dues.external_layout) moved to the top of its document's
+        body and the footer that follows to its end, without the page numbers
+        only a separate footer can fill in."""
+        root = lxml.html.fromstring(html, parser=lxml.html.HTMLParser(encoding="utf-8"))
+        moved = False
+        for marker in root.xpath(
+            "//*[contains(concat(' ', normalize-space(@class), ' '), ' o_membership_letterhead ')]"
+        ):
+            header = next((node for node in marker.iterancestors() if _has_class(node, "header")), None)
+            if header is None:
+                continue
+            article = next((node for node in header.itersiblings() if _has_class(node, "article")), None)
+            if article is None:
+                continue
+            footer = next((node for node in article.itersiblings() if _has_class(node, "footer")), None)
+            _replace_class(header, "header", "o_membership_header")
+            article.insert(0, header)
+            if footer is not None:
+                for number in footer.xpath(".//span[@class='page']"):
+                    _remove_keeping_tail(number.getparent())
+                _replace_class(footer, "footer", "o_membership_footer mt-4")
+                article.append(footer)
+            article.set("class", f"{article.get('class')} o_membership_local_fonts")
+            style = lxml.html.Element("style")
+            style.text = LETTERHEAD_LOCAL_FONTS
+            article.insert(0, style)
+            moved = True
+        if not moved:
+            return html, False
+        return lxml.html.tostring(root, encoding="utf-8"), True
 
     def _membership_merged_pdf(self, report_ref, records, data=None):
         """One PDF holding the report of every record, in order."""

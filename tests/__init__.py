@@ -27,7 +27,8 @@ from . import test_cron_isolation
 from . import test_portal_fields
 from . import test_portal_hostile
 from . import test_non_finite_numbers
-from . import test_languages
-from . import test_sending
 from . import test_letters
 from . import test_due_dates
+from . import test_sending
+from . import test_languages
+from . import test_letterhead

@@ -40,6 +40,9 @@ subscription = env["membership.subscription"].create({
 })
 invoice = subscription._create_invoices(post=True)
 invoice.write({"membership_dispute": True, "membership_followup_postponed_until": "2026-03-01"})
+# queued for sending, while Odoo had deactivated its sending action
+invoice.sending_data = {"author_user_id": env.user.id, "author_partner_id": env.user.partner_id.id}
+env.ref("account.ir_cron_account_move_send").active = False
 env["ir.filters"].create({
     "name": "Leaving members", "model_id": "res.partner",
     "domain": "[('membership_leaving', '=', True), ('membership_state', '!=', 'none')]",
@@ -58,6 +61,7 @@ print("FLAGS", partner.dues_leaving, partner.dues_suspended)
 print("INVOICE", invoice.dues_is_invoice, invoice.dues_dispute, invoice.dues_followup_postponed_until)
 print("LINES", invoice.invoice_line_ids.dues_subscription_id.ids)
 print("OLD FIELDS", [f for f in ("membership_state", "membership_category_ids", "member_number") if f in fields_of])
+print("SENDING ACTION", env.ref("account.ir_cron_account_move_send").active)
 print("FILTER", env["ir.filters"].search([("name", "=", "Leaving members")]).domain)
 import re
 views = env["ir.ui.view"].browse(
@@ -131,6 +135,7 @@ def test_upgrade_renames_fields_and_keeps_data(old_addons):
         assert "INVOICE True True 2026-03-01" in checked, checked
         assert "LINES [" in checked and "LINES []" not in checked, checked
         assert "OLD FIELDS []" in checked, checked
+        assert "SENDING ACTION True" in checked, checked
         assert "VIEWS True []" in checked, checked
         assert "PARTNER FORM True" in checked, checked
         assert "FILTER [('dues_leaving', '=', True), ('dues_member_state', '!=', 'none')]" in checked, checked
