@@ -21,7 +21,9 @@ class AccountMove(models.Model):
     dues_subscription_ids = fields.One2many(
         "membership.subscription", "invoice_id", "Membership Subscriptions", readonly=True, groups=MEMBERSHIP_USER
     )
-    dues_subscription_count = fields.Integer(compute="_compute_membership_subscription_count", groups=MEMBERSHIP_USER)
+    dues_subscription_count = fields.Integer(
+        "Membership Subscription Count", compute="_compute_membership_subscription_count", groups=MEMBERSHIP_USER
+    )
     dues_is_invoice = fields.Boolean(
         "Dues Invoice",
         compute="_compute_is_membership_dues",

@@ -56,6 +56,7 @@ class ResPartner(models.Model):
         "membership.declaration", "partner_id", "Declarations", groups=MEMBERSHIP_USER
     )
     dues_member_number = fields.Char(
+        "Member Number",
         company_dependent=True,
         copy=False,
         tracking=True,
