@@ -46,7 +46,9 @@ def explain_fee(env, data, currency):
     if "flat" in data:
         return [env._("Fee of the plan for a full period: %(amount)s.", amount=money(data["flat"]))]
     grid_names = _grid_names(env, data)
-    lines = [env._("Tariff %(version)s, figures of %(year)s:", version=grid_names["version"], year=data["year"])]
+    # the tariff's name already says it is one ("Company members tariff"):
+    # not "Tariff Company members tariff 2027"
+    lines = [env._("%(version)s, figures of %(year)s:", version=grid_names["version"], year=data["year"])]
     labels = _figure_labels(env, data)
     names = {code: name for code, (name, _unit) in labels.items()}
     units = {code: unit for code, (_name, unit) in labels.items()}

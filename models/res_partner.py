@@ -1,7 +1,7 @@
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.fields import Domain
-from odoo.tools import SQL
+from odoo.tools import SQL, format_date
 
 from .membership_subscription import PAID_STATES
 
@@ -331,6 +331,22 @@ class ResPartner(models.Model):
             upcoming = member_moves.filtered("dues_followup_next_date").sorted("dues_followup_next_date")
             partner.dues_followup_next_level_id = upcoming[:1].dues_followup_next_level_id
             partner.dues_followup_next_date = upcoming[:1].dues_followup_next_date
+
+    def _membership_document_filename(self, kind, on=None):
+        """The name of a document's PDF as the member receives it, in the
+        member's language (the reports' ``print_report_name``): ``kind`` is
+        'renewal', 'letter', 'card' or 'certificate'; ``on``, its date."""
+        self.ensure_one()
+        lang = self.lang or self.env.lang
+        env = self.with_context(lang=lang).env
+        date = format_date(env, on, lang_code=lang) if on else ""
+        if kind == "renewal":
+            return env._("Renewal notice - %(member)s - %(date)s", member=self.name, date=date)
+        if kind == "letter":
+            return env._("Dues letter - %(member)s - %(date)s", member=self.name, date=date)
+        if kind == "card":
+            return env._("Membership card - %(member)s", member=self.name)
+        return env._("Payment certificate - %(member)s", member=self.name)
 
     def _membership_salutation(self):
         """ "Dear <name>," in the reader's language, for letters and emails."""

@@ -4,6 +4,7 @@ from datetime import date, datetime, timedelta
 from lxml import html as lxml_html
 
 from odoo.tests import HttpCase, tagged
+from odoo.tools.safe_eval import safe_eval, time
 
 from .common import MembershipDocumentsCommon, MembershipTariffCommon
 
@@ -247,6 +248,29 @@ class TestMemberLanguages(MemberLanguagesCommon):
         body = text_of(subscription.message_ids[:1].body)
         self.assertNotIn(f"{self.today.year}-03-15", body)
         self.assertIn(f"03/15/{self.today.year}", body)
+
+    def test_pdf_file_names_in_the_members_language(self):
+        """The name of each PDF a member receives (email attachment, download)
+        is in the member's language, its date in the member's format."""
+        names = {
+            "fr_FR": ("Avis de renouvellement", "Lettre de relance", "Carte de membre", "Attestation de paiement"),
+            "nl_NL": ("Hernieuwingsbericht", "Herinneringsbrief", "Lidkaart", "Betalingsattest"),
+            "en_US": ("Renewal notice", "Dues letter", "Membership card", "Payment certificate"),
+        }
+        level = self.env["membership.followup.policy"]._for_company(self.company).level_ids[:1]
+        for member in self.members:
+            documents = (
+                ("membership_dues.action_report_renewal_notice", self.notices[member]),
+                ("membership_dues.action_report_followup_letter", self.communication(member, level)),
+                ("membership_dues.action_report_membership_card", member),
+                ("membership_dues.action_report_payment_certificate", member),
+            )
+            for (xmlid, record), expected in zip(documents, names[member.lang], strict=True):
+                with self.subTest(lang=member.lang, report=xmlid):
+                    report = self.env.ref(xmlid)
+                    name = safe_eval(report.print_report_name, {"object": record, "time": time})
+                    self.assertTrue(name.startswith(f"{expected} - {member.name}"), name)
+                    self.assert_members_text(name, member.lang, xmlid)
 
 
 @tagged("post_install", "-at_install")

@@ -106,6 +106,8 @@ class TestLetterhead(MembershipDocumentsCommon, HttpCase):
                 with self.subTest(document=name, lang=member.lang):
                     html = self.render_html(report, records, data=data)
                     self.assert_letterhead(html, "HTML")
+                    label = self.company.partner_id.with_context(lang=member.lang).company_registry_label
+                    self.assertIn(f"{label}: {REGISTRY}", html, "the letterhead's labels in the member's language")
                     self.assertIn('alt="Logo"', html, "the company logo")
                     pdf, text = self.render_pdf(report, records, data=data)
                     self.assert_letterhead(text, "PDF text")

@@ -22,7 +22,7 @@ class TestTariffGrid(MembershipTariffCommon):
         self.assertEqual(subscription.fee_data["figures"][0]["source"], "declaration")
         explanation = subscription.fee_explanation
         for text in (
-            "Tariff Company tariff 2027",
+            "Company tariff 2027, figures of 2027:",
             "Turnover: 1,500,000 EUR (declared)",
             "Base fee",
             "Payroll",
