@@ -698,6 +698,8 @@ class MembershipDemo(models.AbstractModel):
             {"name": f"Contact of {member.name}", "parent_id": member.id}
         )
         contact.email = contact.email or "member@example.com"
+        # the member's contact speaks its language: the portal opens in it
+        contact.lang = member.lang
         user = self.env["res.users"].create(
             {
                 "login": "member",

@@ -33,6 +33,10 @@ class TestDemoData(TransactionCase):
         self.assertFalse(early, [(line.move_id.name, str(line.move_id.invoice_date), str(line.date)) for line in early])
         officer = self.env.ref("membership_dues.demo_user_officer")
         self.assertTrue(officer.has_group("membership_dues.group_membership_user"))
+        portal_user = self.env.ref("membership_dues.demo_user_member")
+        self.assertEqual(
+            portal_user.lang, portal_user.commercial_partner_id.lang, "the portal in the member's language"
+        )
 
         counts = (Subscription.search_count([]), self.env["res.partner"].search_count([]))
         self.env["membership.demo"]._load_demo_data()
