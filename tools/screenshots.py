@@ -59,7 +59,10 @@ class Chrome:
         self.ws = websocket.create_connection(target["webSocketDebuggerUrl"], suppress_origin=True, timeout=60)
         self.counter = 0
         self.send("Page.enable")
-        self.send("Emulation.setDeviceMetricsOverride", width=width, height=height, deviceScaleFactor=1, mobile=False)
+        # a phone width is a phone: overlay scrollbars, the page laid out at
+        # the full width (a desktop scrollbar would crop full-page shots)
+        mobile = width < 768
+        self.send("Emulation.setDeviceMetricsOverride", width=width, height=height, deviceScaleFactor=1, mobile=mobile)
 
     def send(self, method, **params):
         self.counter += 1
