@@ -167,6 +167,11 @@ class MembershipFollowupCommunication(models.Model):
             account=bank.display_name,
         )
 
+    def _membership_pdf_name(self):
+        """The letter's PDF name, in the member's language (print_report_name)."""
+        self.ensure_one()
+        return self.partner_id._membership_document_filename("letter", self.date)
+
     def _letter_place_and_date(self):
         self.ensure_one()
         return self.company_id._membership_dateline(self.date, lang_code=self.partner_id.lang)

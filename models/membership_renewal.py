@@ -241,6 +241,11 @@ class MembershipRenewal(models.Model):
                 start=format_date(self.env, renewal.date_start) if renewal.date_start else "",
             )
 
+    def _membership_pdf_name(self):
+        """The notice's PDF name, in the member's language (print_report_name)."""
+        self.ensure_one()
+        return self.partner_id._membership_document_filename("renewal", self.date_start)
+
     def preview_renewal(self):
         """Open the member's page, as the member sees it."""
         self.ensure_one()

@@ -463,6 +463,21 @@ class MembershipDocumentsCommon(MembershipCommon):
         invoice.action_post()
         return invoice
 
+    def followup_letter(self, member, level, invoice):
+        """The follow-up communication of ``level`` sent today to ``member``
+        on the open instalments of ``invoice`` (what its letter prints)."""
+        instalments = invoice.line_ids.filtered(lambda line: line.display_type == "payment_term")
+        return self.env["membership.followup.communication"].create(
+            {
+                "partner_id": member.id,
+                "company_id": self.company.id,
+                "date": self.today,
+                "level_id": level.id,
+                "open_line_ids": [Command.set(instalments.ids)],
+                "amount_due": invoice.amount_residual,
+            }
+        )
+
     def render_html(self, report, records, data=None):
         """The report's HTML with whitespace collapsed."""
         html = self.env["ir.actions.report"]._render_qweb_html(report, records.ids, data=data)[0].decode()

@@ -135,18 +135,7 @@ class MemberLanguagesCommon(MembershipDocumentsCommon, MembershipTariffCommon):
 
     def communication(self, member, level):
         """A follow-up communication of ``level`` on the member's invoice."""
-        invoice = self.invoices[member]
-        instalments = invoice.line_ids.filtered(lambda line: line.display_type == "payment_term")
-        return self.env["membership.followup.communication"].create(
-            {
-                "partner_id": member.id,
-                "company_id": self.company.id,
-                "date": self.today,
-                "level_id": level.id,
-                "open_line_ids": [(6, 0, instalments.ids)],
-                "amount_due": invoice.amount_residual,
-            }
-        )
+        return self.followup_letter(member, level, self.invoices[member])
 
 
 @tagged("post_install", "-at_install")

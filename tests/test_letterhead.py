@@ -60,18 +60,7 @@ class TestLetterhead(MembershipDocumentsCommon, HttpCase):
         cls.members.action_print_membership_card()
 
     def letter(self, member, level, year):
-        invoice = self.eur_dues_invoice(member, year=year)
-        instalment = invoice.line_ids.filtered(lambda line: line.display_type == "payment_term")
-        return self.env["membership.followup.communication"].create(
-            {
-                "partner_id": member.id,
-                "company_id": self.company.id,
-                "date": self.today,
-                "level_id": level.id,
-                "open_line_ids": [(6, 0, instalment.ids)],
-                "amount_due": invoice.amount_residual,
-            }
-        )
+        return self.followup_letter(member, level, self.eur_dues_invoice(member, year=year))
 
     def documents(self, member):
         """(name, report, records, data) of every document of ``member``."""

@@ -102,17 +102,7 @@ class SendingCommon(MembershipDocumentsCommon):
         invoices = self.env["account.move"]
         for member in self.members:
             invoice = self.eur_dues_invoice(member)
-            instalment = invoice.line_ids.filtered(lambda line: line.display_type == "payment_term")
-            letters |= letters.create(
-                {
-                    "partner_id": member.id,
-                    "company_id": self.company.id,
-                    "date": self.today,
-                    "level_id": level.id,
-                    "open_line_ids": [(6, 0, instalment.ids)],
-                    "amount_due": invoice.amount_residual,
-                }
-            )
+            letters |= self.followup_letter(member, level, invoice)
             invoices |= invoice
         return letters, invoices
 
