@@ -170,6 +170,31 @@ class AccountMove(models.Model):
             )
         return result
 
+    def _post(self, soft=True):
+        """A paid dues invoice credited in full: its renewal notice requires
+        an intervention (the subscription itself still counts as paid).
+        Nothing more for ordinary invoices: only credit notes are looked at."""
+        posted = super()._post(soft=soft)
+        refunds = posted.filtered(lambda m: m.move_type == "out_refund" and m.reversed_entry_id)
+        if refunds:
+            paid = {
+                refund.reversed_entry_id: refund
+                for refund in refunds.sudo()
+                if refund.reversed_entry_id.dues_is_invoice
+                and refund.reversed_entry_id.payment_state in ("paid", "in_payment")
+                and refund.currency_id.compare_amounts(refund.amount_total, refund.reversed_entry_id.amount_total) >= 0
+            }
+            if paid:
+                subscriptions = (
+                    self.env["membership.subscription"]
+                    .sudo()
+                    .search([("invoice_id", "in", [invoice.id for invoice in paid]), ("is_cancelled", "=", False)])
+                )
+                self.env["membership.renewal"].sudo()._on_invoice_events(
+                    {subscription: "refunded" for subscription in subscriptions}
+                )
+        return posted
+
     @api.model
     def _membership_sending_data(self):
         """The ``sending_data`` that queues an invoice for Odoo's own

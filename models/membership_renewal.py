@@ -622,7 +622,7 @@ class MembershipRenewal(models.Model):
         self._lock_for_change()
         to_reset = self.filtered(lambda r: r.state != "draft")
         for renewal in to_reset:
-            if renewal.state == "approved":
+            if renewal.state == "approved" or renewal.subscription_id:
                 renewal._undo_approval()
             renewal.write(
                 {
@@ -695,7 +695,13 @@ class MembershipRenewal(models.Model):
         self.ensure_one()
         subscription = self.subscription_id
         invoice = subscription.invoice_id
-        if invoice and invoice.state == "posted":
+        if subscription:
+            # cancelled first: crediting the invoice below is no accounting
+            # event for the notice (see _on_invoice_events)
+            subscription.is_cancelled = True
+        if invoice and invoice.state == "posted" and invoice.payment_state == "reversed":
+            pass  # already credited in full from Accounting
+        elif invoice and invoice.state == "posted":
             if invoice.payment_state != "not_paid":
                 raise UserError(
                     self.env._(
@@ -726,9 +732,83 @@ class MembershipRenewal(models.Model):
                 body=self.env._("Approval undone: draft invoice %(invoice)s cancelled.", invoice=invoice.display_name)
             )
         if subscription:
-            subscription.is_cancelled = True
             subscription.message_post(body=self.env._("Cancelled: its renewal notice was reset."))
         self.subscription_id = False
+
+    def _invoice_event_reason(self, event, invoice):
+        """What happened to the invoice of this approved notice, and what the
+        officer does about it (the intervention reason and the chatter line)."""
+        if event == "credited":
+            return self.env._(
+                "Invoice %(invoice)s was credited in full in Accounting: the member is neither renewed nor "
+                "refused. Reset this notice to draft to propose the renewal again, or refuse it.",
+                invoice=invoice.display_name,
+            )
+        if event == "cancelled":
+            return self.env._(
+                "Invoice %(invoice)s was cancelled in Accounting: the member is neither renewed nor refused. "
+                "Reset this notice to draft to propose the renewal again, or refuse it.",
+                invoice=invoice.display_name,
+            )
+        if event == "refunded":
+            return self.env._(
+                "Invoice %(invoice)s was paid, then credited in full by %(credit)s in Accounting: the member is "
+                "still shown as renewed. If the dues are refunded, refuse this notice and have the subscription "
+                "cancelled; otherwise mark this intervention as done.",
+                invoice=invoice.display_name,
+                credit=invoice.reversal_move_ids.filtered(lambda m: m.state == "posted")[-1:].display_name,
+            )
+        if event == "draft":
+            return self.env._(
+                "Invoice %(invoice)s was reset to draft in Accounting: the member is not billed. Post the "
+                "invoice again and mark this intervention as done, or reset this notice to draft.",
+                invoice=invoice.display_name,
+            )
+        return self.env._(
+            "The payment of invoice %(invoice)s was taken back in Accounting (refunded or unreconciled): the "
+            "renewal is unpaid again. Check with the member, then mark this intervention as done to wait for "
+            "the payment, or reset this notice to draft (which credits the invoice).",
+            invoice=invoice.display_name,
+        )
+
+    def _on_invoice_events(self, events):
+        """The accounting side changed the invoices of these subscriptions
+        (``events``: {subscription: event}, see the subscription's
+        _invoice_events): their approved notices require an intervention,
+        with the reason in their chatter (a later event on the same invoice,
+        e.g. reset to draft then cancelled, says so too). One search and one batch of notes
+        (events are rare: a normal posting or payment never gets here); a notice already in intervention is left
+        as it is, so a second identical event writes nothing."""
+        subscriptions = self.env["membership.subscription"].union(*events)
+        renewals = self.search(
+            Domain("subscription_id", "in", subscriptions.ids)
+            & (
+                Domain("state", "=", "approved")
+                | (Domain("state", "=", "intervention") & Domain("state_before_intervention", "=", "approved"))
+            )
+        )
+        event_of = {sub.id: event for sub, event in events.items()}
+        reasons = {
+            renewal.id: renewal._invoice_event_reason(
+                event_of[renewal.subscription_id.id], renewal.subscription_id.invoice_id
+            )
+            for renewal in renewals
+        }
+        renewals = renewals.filtered(lambda r: r.intervention_reason != reasons[r.id])
+        if not renewals:
+            return
+        reasons = {renewal.id: reasons[renewal.id] for renewal in renewals}
+        quiet = renewals.with_context(mail_notrack=True)
+        for reason, group in quiet.grouped(lambda r: reasons[r.id]).items():
+            group.write(
+                {
+                    "state": "intervention",
+                    "state_before_intervention": "approved",
+                    "intervention_reason": reason,
+                    "send_requested": False,
+                }
+            )
+        renewals._message_log_batch(bodies=reasons)
 
     # ------------------------------------------------------------------
     # Scheduled actions

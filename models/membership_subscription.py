@@ -190,8 +190,44 @@ class MembershipSubscription(models.Model):
     )
     def _compute_state(self):
         today = self._today()
-        for sub in self:
-            sub.state = sub._state_on(today)
+        states = {sub: sub._state_on(today) for sub in self}
+        events = self._invoice_events(states)
+        for sub, state in states.items():
+            sub.state = state
+        if events:
+            self.env["membership.renewal"].sudo()._on_invoice_events(events)
+
+    def _invoice_events(self, states):
+        """What the accounting side did to these subscriptions' invoices, for
+        their approved renewal notices: {subscription: event} with event in
+        "cancelled", "credited", "draft" (reset after posting) or "unpaid"
+        (paid, then its payment taken back). ``states`` are the new states;
+        a normal posting or payment is no event and costs no query."""
+        events = {}
+        unpaid = []
+        for sub, state in states.items():
+            invoice = sub.invoice_id
+            if not invoice or sub.is_cancelled or not isinstance(sub.id, int):
+                continue
+            if state == "cancelled":
+                events[sub] = "cancelled" if invoice.state == "cancel" else "credited"
+            elif state == "draft" and invoice.posted_before:
+                events[sub] = "draft"
+            elif state == "waiting_payment" and invoice.payment_state in ("not_paid", "partial"):
+                unpaid.append(sub)
+        if unpaid:
+            # the stored state before this change: in cache after a normal
+            # posting of this transaction; none for a subscription created in
+            # this transaction (a campaign's); else read in one query
+            cache = self._fields["state"]._get_cache(self.env)
+            before = {sub.id: cache[sub.id] for sub in unpaid if sub.id in cache}
+            now = self.env.cr.now()
+            missing = tuple(sub.id for sub in unpaid if sub.id not in before and sub.create_date != now)
+            if missing:
+                self.env.cr.execute(SQL("SELECT id, state FROM membership_subscription WHERE id IN %s", missing))
+                before.update(self.env.cr.fetchall())
+            events.update((sub, "unpaid") for sub in unpaid if before.get(sub.id) in PAID_STATES)
+        return events
 
     def _state_on(self, today):
         """The state this subscription has on ``today``: the accounting
@@ -632,8 +668,10 @@ class MembershipSubscription(models.Model):
                     subscription=posted[0].display_name,
                 )
             )
-        self.invoice_id.filtered(lambda m: m.state == "draft").button_cancel()
+        # cancelled first: the invoice's cancellation is then no accounting
+        # event for a renewal notice (see _invoice_events)
         self.is_cancelled = True
+        self.invoice_id.filtered(lambda m: m.state == "draft").button_cancel()
         return True
 
     def action_reset_cancelled(self):

@@ -14,6 +14,7 @@ from . import test_simulation
 from . import test_campaign
 from . import test_renewal
 from . import test_work_queues
+from . import test_renewal_accounting
 from . import test_renewal_portal
 from . import test_followup
 from . import test_followup_concurrency

@@ -78,3 +78,81 @@ class TestWorkQueues(MembershipRenewalCommon):
                     [a for a in actions if f"search_default_{name}" in (a.context or "")],
                     f"an action (menu) opens the {name} queue",
                 )
+
+    def queue_names(self):
+        """The queues as the module's menus open them (search_default_queue_*)."""
+        actions = self.env["ir.actions.act_window"].search([("res_model", "=", "membership.renewal")])
+        names = set()
+        for action in actions:
+            context = safe_eval(action.context or "{}", {"uid": self.env.uid, "allowed_company_ids": []})
+            names.update(key[len("search_default_") :] for key in context if key.startswith("search_default_queue_"))
+        return sorted(names)
+
+    def test_no_notice_lost(self):
+        """Every notice of a running campaign is in a work queue, or finished
+        (renewed and paid, refused, or cancelled by an officer), never both,
+        whatever happened to it or to its invoice."""
+        extra = self.env["res.partner"].create([{"name": f"Member {i}"} for i in range(10)])
+        for partner in extra:
+            self.subscriptions |= self.paid_subscription(partner, self.plan_year, "2026-01-01", "2026-12-31")
+        members = self.members | extra
+        receivable = "asset_receivable"
+        draft = self.notice(members[0], state="draft")
+        sent = self.notice(members[1], date_sent="2026-11-16")
+        no_reply = self.notice(members[2], date_sent="2026-04-01", reminder_count=3)
+        change = self.notice(members[3], date_sent="2026-11-01")
+        change.action_request_change("Associate plan, please.")
+        refused = self.notice(members[4])
+        refused.action_refuse(self.refuse_reason.id)
+        cancelled = self.notice(members[5])
+        cancelled.action_cancel()
+        events = {
+            "unpaid": lambda inv: None,
+            "paid": self.pay,
+            "credited": self.credit,
+            "cancelled": lambda inv: inv.button_cancel(),
+            "draft": lambda inv: inv.button_draft(),
+            "unreconciled": lambda inv: (
+                self.pay(inv),
+                self.env.flush_all(),
+                inv.line_ids.filtered(lambda l: l.account_id.account_type == receivable).remove_move_reconcile(),
+            ),
+            "partly paid": lambda inv: self.pay(inv, amount=10.0),
+            "paid then refunded": lambda inv: (
+                self.pay(inv),
+                self.env.flush_all(),
+                self.env["account.move"]
+                .browse(
+                    self.env["account.move.reversal"]
+                    .with_context(active_model="account.move", active_ids=inv.ids)
+                    .create({"journal_id": inv.journal_id.id, "reason": "refund"})
+                    .refund_moves()["res_id"]
+                )
+                .action_post(),
+            ),
+        }
+        approved = self.env["membership.renewal"]
+        for member, (_name, event) in zip(members[6:], events.items(), strict=True):
+            renewal = self.notice(member, mode="auto")
+            renewal.action_approve()
+            self.env.flush_all()
+            event(renewal.subscription_id.invoice_id)
+            approved |= renewal
+        self.env.flush_all()
+        self.notices = draft | sent | no_reply | change | refused | cancelled | approved
+        self.notices.invalidate_recordset()
+        names = self.queue_names()
+        self.assertIn("queue_intervention", names)
+        today = date(2026, 11, 21)
+        in_queue = {name: self.queue(name, today) for name in names}
+        for renewal in self.notices:
+            finished = (renewal.state == "approved" and renewal.is_paid) or renewal.state in ("refused", "cancelled")
+            queues = [name for name, found in in_queue.items() if renewal in found]
+            with self.subTest(notice=renewal.partner_id.name, state=renewal.state):
+                self.assertNotEqual(finished, bool(queues), f"finished or in a queue, not both: {queues}")
+                if renewal.state == "approved" and renewal.is_paid:
+                    self.assertEqual(renewal.payment_state in ("paid", "in_payment"), True)
+        # every accounting event left its notice in the intervention queue
+        lost = approved.filtered(lambda r: r.state == "approved" and not r.is_paid)
+        self.assertEqual(len(lost), 2, "the unpaid and partly paid notices wait for their payment")
+        self.assertEqual(len(approved.filtered(lambda r: r.state == "intervention")), 5)
