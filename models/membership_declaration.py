@@ -45,6 +45,7 @@ class MembershipDeclaration(models.Model):
     company_id = fields.Many2one("res.company", required=True, index=True, default=lambda self: self.env.company)
     year = fields.Integer(
         required=True,
+        aggregator=None,
         tracking=True,
         default=lambda self: fields.Date.context_today(self).year,
         help="Membership year: these figures set the fees of the periods starting in this year.",

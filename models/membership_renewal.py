@@ -85,7 +85,7 @@ class MembershipRenewal(models.Model):
         check_company=True,
         groups="membership_dues.group_membership_user",
     )
-    fee_year = fields.Integer("Figures of", groups="membership_dues.group_membership_user")
+    fee_year = fields.Integer("Figures of", aggregator=None, groups="membership_dues.group_membership_user")
     fee_data = fields.Json("Fee Computation", groups="membership_dues.group_membership_user")
     fee_fallback = fields.Boolean("Fallback Used", groups="membership_dues.group_membership_user")
     # the member's reading of fee_data, computed as superuser

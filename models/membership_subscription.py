@@ -81,7 +81,9 @@ class MembershipSubscription(models.Model):
         copy=False,
         help="The tariff grid version that computed the fee.",
     )
-    fee_year = fields.Integer("Figures of", copy=False, help="Year of the declared figures the fee was computed on.")
+    fee_year = fields.Integer(
+        "Figures of", copy=False, aggregator=None, help="Year of the declared figures the fee was computed on."
+    )
     fee_data = fields.Json("Fee Computation", copy=False, help="How the fee was computed, as stored when it was.")
     fee_fallback = fields.Boolean(
         "Fallback Used", copy=False, help="A figure was missing: the plan's fallback rule set the fee."

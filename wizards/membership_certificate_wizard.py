@@ -10,7 +10,7 @@ class MembershipCertificateWizard(models.TransientModel):
     _description = "Print Payment Certificates"
 
     partner_ids = fields.Many2many("res.partner", string="Members", required=True)
-    year = fields.Integer(required=True, default=lambda self: self._default_year())
+    year = fields.Integer(required=True, aggregator=None, default=lambda self: self._default_year())
 
     @api.model
     def _default_year(self):
