@@ -56,6 +56,9 @@
         "demo/membership_dues_demo.xml",
     ],
     "assets": {
+        "web.assets_backend": [
+            "membership_dues/static/src/fields/*",
+        ],
         "web.assets_tests": [
             "membership_dues/static/tests/tours/*.js",
         ],
