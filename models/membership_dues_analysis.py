@@ -37,6 +37,23 @@ class MembershipDuesAnalysis(models.Model):
     ageing = fields.Selection(AGEING, readonly=True)
     followup_level_id = fields.Many2one("membership.followup.level", "Follow-up Level", readonly=True)
 
+    def _read_group_orderby(self, order, groupby_terms, query):
+        # Ageing groups come in the order of the buckets (paid, not due, 1-30
+        # ... over 90), not in the alphabetical order of their keys.
+        ageing = groupby_terms.get("ageing")
+        if ageing is None:
+            return super()._read_group_orderby(order, groupby_terms, query)
+        rank = SQL(
+            "CASE %s %s END",
+            ageing,
+            SQL(" ").join(SQL("WHEN %s THEN %s", key, index) for index, (key, __) in enumerate(AGEING)),
+        )
+        groupby_terms["ageing"] = rank
+        try:
+            return super()._read_group_orderby(order, groupby_terms, query)
+        finally:
+            groupby_terms["ageing"] = ageing
+
     def _query(self):
         return SQL(
             """
