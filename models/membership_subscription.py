@@ -118,6 +118,7 @@ class MembershipSubscription(models.Model):
             ("cancelled", "Cancelled"),
         ],
         compute="_compute_state",
+        group_expand=True,
         store=True,
         index=True,
         tracking=True,
