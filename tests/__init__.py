@@ -32,4 +32,5 @@ from . import test_letters
 from . import test_due_dates
 from . import test_sending
 from . import test_languages
+from . import test_screen_details
 from . import test_letterhead
