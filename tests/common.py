@@ -463,6 +463,26 @@ class MembershipDocumentsCommon(MembershipCommon):
         invoice.action_post()
         return invoice
 
+    def notices_for(self, members, year=None):
+        """Renewal notices of ``members`` on the yearly plan (240) for
+        ``year``, next year by default, with their access token."""
+        year = year or self.today.year + 1
+        notices = self.env["membership.renewal"].create(
+            [
+                {
+                    "partner_id": member.id,
+                    "plan_id": self.plan_year.id,
+                    "date_start": date(year, 1, 1),
+                    "date_end": date(year, 12, 31),
+                    "amount": 240.0,
+                }
+                for member in members
+            ]
+        )
+        for notice in notices:
+            notice._portal_ensure_token()
+        return notices
+
     def followup_letter(self, member, level, invoice):
         """The follow-up communication of ``level`` sent today to ``member``
         on the open instalments of ``invoice`` (what its letter prints)."""

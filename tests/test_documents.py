@@ -158,21 +158,8 @@ class TestFormalNoticeDocument(MembershipDocumentsCommon):
 @tagged("post_install", "-at_install")
 class TestRenewalNoticeDocument(MembershipDocumentsCommon):
     def test_notice_in_three_languages(self):
-        Renewal = self.env["membership.renewal"]
-        notices = Renewal
         year = self.today.year + 1
-        for member in self.members:
-            notice = Renewal.create(
-                {
-                    "partner_id": member.id,
-                    "plan_id": self.plan_year.id,
-                    "date_start": date(year, 1, 1),
-                    "date_end": date(year, 12, 31),
-                    "amount": 240.0,
-                }
-            )
-            notice._portal_ensure_token()
-            notices |= notice
+        notices = self.notices_for(self.members, year)
         for member, notice in zip(self.members, notices, strict=True):
             with self.subTest(lang=member.lang):
                 html = self.render_html(NOTICE, notice)

@@ -133,15 +133,7 @@ class TestDueDateOnDocuments(MembershipDocumentsCommon):
         year = self.today.year + 1
         for member in self.members:
             with self.subTest(lang=member.lang):
-                notice = self.env["membership.renewal"].create(
-                    {
-                        "partner_id": member.id,
-                        "plan_id": self.plan_year.id,
-                        "date_start": date(year, 1, 1),
-                        "date_end": date(year, 12, 31),
-                        "amount": 240.0,
-                    }
-                )
+                notice = self.notices_for(member, year)
                 plan = self.plan_year.with_context(lang=member.lang)
                 html = self.render_html(NOTICE, notice)
                 before = plan._dues_due_text(member)

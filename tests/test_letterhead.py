@@ -1,4 +1,3 @@
-from datetime import date
 from unittest.mock import patch
 
 from odoo.tests import HttpCase, tagged
@@ -65,16 +64,7 @@ class TestLetterhead(MembershipDocumentsCommon, HttpCase):
     def documents(self, member):
         """(name, report, records, data) of every document of ``member``."""
         year = self.today.year + 1
-        notice = self.env["membership.renewal"].create(
-            {
-                "partner_id": member.id,
-                "plan_id": self.plan_year.id,
-                "date_start": date(year, 1, 1),
-                "date_end": date(year, 12, 31),
-                "amount": 240.0,
-            }
-        )
-        notice._portal_ensure_token()
+        notice = self.notices_for(member, year)
         return (
             ("dues invoice", INVOICE, self.eur_dues_invoice(member), None),
             ("renewal notice", NOTICE, notice, None),

@@ -107,18 +107,7 @@ class SendingCommon(MembershipDocumentsCommon):
         return letters, invoices
 
     def new_notices(self, year):
-        return self.env["membership.renewal"].create(
-            [
-                {
-                    "partner_id": member.id,
-                    "plan_id": self.plan_year.id,
-                    "date_start": date(year, 1, 1),
-                    "date_end": date(year, 12, 31),
-                    "amount": 240.0,
-                }
-                for member in self.members
-            ]
-        )
+        return self.notices_for(self.members, year)
 
 
 @tagged("post_install", "-at_install")
