@@ -170,6 +170,9 @@ class IrActionsReport(models.Model):
         (membership_dues.external_layout) moved to the top of its document's
         body and the footer that follows to its end, without the page numbers
         only a separate footer can fill in."""
+        marker = "o_membership_letterhead"
+        if (marker.encode() if isinstance(html, bytes) else marker) not in html:
+            return html, False  # not one of ours: no second parse of Odoo's reports
         root = lxml.html.fromstring(html, parser=lxml.html.HTMLParser(encoding="utf-8"))
         moved = False
         for marker in root.xpath(
