@@ -37,6 +37,7 @@
         "views/membership_tariff_views.xml",
         "views/membership_plan_views.xml",
         "views/membership_declaration_views.xml",
+        "views/membership_declaration_campaign_views.xml",
         "wizards/membership_renewal_refuse_wizard_views.xml",
         "views/membership_renewal_views.xml",
         "views/membership_renewal_campaign_views.xml",

@@ -5,6 +5,7 @@ from werkzeug.exceptions import Forbidden, NotFound
 from odoo import fields, http
 from odoo.exceptions import AccessError, MissingError, UserError
 from odoo.http import request
+from odoo.tools import consteq
 
 from odoo.addons.portal.controllers.portal import CustomerPortal
 from odoo.addons.portal.controllers.portal import pager as portal_pager
@@ -130,20 +131,67 @@ class MembershipPortal(CustomerPortal):
             },
         )
 
-    def _declaration_check_access(self, declaration_id):
+    def _declaration_check_access(self, declaration_id, access_token=None):
+        """The declaration, as superuser, if the user may see it: the member's
+        own (a logged-in contact of the member), or anyone with its valid,
+        unexpired token (the link of the campaign's email). Raises NotFound
+        (no such declaration, or another member's) or Forbidden (a token
+        that is wrong or expired)."""
         if not 0 < declaration_id <= MAX_RECORD_ID:
             raise NotFound
         declaration = request.env["membership.declaration"].sudo().browse(declaration_id).exists()
-        if not declaration or declaration.partner_id != self._member() or declaration.company_id != request.env.company:
+        if not declaration:
             raise NotFound
+        if not request.env.user._is_public() and (
+            declaration.partner_id == self._member() and declaration.company_id == request.env.company
+        ):
+            return declaration
+        access_token = clean_token(access_token)
+        if not access_token:
+            raise NotFound
+        today = fields.Date.context_today(declaration)
+        if (
+            not declaration.access_token
+            or not consteq(declaration.access_token, access_token)
+            or not declaration.token_expires_on
+            or declaration.token_expires_on < today
+        ):
+            raise Forbidden
         return declaration
 
-    @http.route("/my/declarations/<membership_id:declaration_id>", type="http", auth="user", website=True)
-    def portal_declaration_page(self, declaration_id, message=None, **kw):
-        declaration = self._declaration_check_access(declaration_id)
-        return self._render_declaration(declaration, message=message)
+    def _declaration_url(self, declaration, access_token, message=None):
+        """The declaration's page, with the token when the visitor came by it."""
+        query = [f"message={message}"] if message else []
+        if access_token:
+            query.append(f"access_token={access_token}")
+        return f"/my/declarations/{declaration.id}" + (f"?{'&'.join(query)}" if query else "")
 
-    def _render_declaration(self, declaration, values=None, errors=None, message=None, status=200):
+    def _declaration_or_refusal(self, declaration_id, access_token):
+        """(declaration, None), or (None, the response to give): the login
+        page for a visitor without a link, the refusal page for a wrong or
+        expired link."""
+        try:
+            return self._declaration_check_access(declaration_id, access_token), None
+        except Forbidden:
+            return None, request.render("membership_dues.portal_declaration_denied", status=403)
+        except NotFound:
+            if request.env.user._is_public() and not clean_token(access_token):
+                return None, request.redirect(f"/web/login?redirect=/my/declarations/{declaration_id}")
+            raise
+
+    @http.route("/my/declarations/<membership_id:declaration_id>", type="http", auth="public", website=True)
+    def portal_declaration_page(self, declaration_id, access_token=None, message=None, **kw):
+        declaration, refusal = self._declaration_or_refusal(declaration_id, access_token)
+        if refusal:
+            return refusal
+        self._use_member_lang(declaration.partner_id)
+        if not request.env.user._is_internal():
+            declaration._mark_opened()
+        return self._render_declaration(declaration, message=message, access_token=clean_token(access_token))
+
+    def _render_declaration(
+        self, declaration, values=None, errors=None, message=None, status=200, access_token=None
+    ):
         declaration = declaration.with_context(lang=request.env.lang)
         rows = declaration._portal_rows(values)
         return request.render(
@@ -156,6 +204,7 @@ class MembershipPortal(CustomerPortal):
                 "can_edit": declaration.state != "validated",
                 "has_last_year": any(row["last_year"] is not None for row in rows),
                 "page_name": "declaration",
+                "access_token": access_token,
             },
             status=status,
         )
@@ -163,16 +212,20 @@ class MembershipPortal(CustomerPortal):
     @http.route(
         "/my/declarations/<membership_id:declaration_id>/submit",
         type="http",
-        auth="user",
+        auth="public",
         methods=["POST"],
         website=True,
     )
-    def portal_declaration_submit(self, declaration_id, **post):
-        declaration = self._declaration_check_access(declaration_id)
+    def portal_declaration_submit(self, declaration_id, access_token=None, **post):
+        declaration, refusal = self._declaration_or_refusal(declaration_id, access_token)
+        if refusal:
+            return refusal
+        access_token = clean_token(access_token)
+        self._use_member_lang(declaration.partner_id)
         # only text fields: an uploaded file in place of a figure is no figure
         post = {key: value for key, value in post.items() if isinstance(value, str)}
         if declaration.state == "validated":
-            return request.redirect(f"/my/declarations/{declaration.id}?message=validated")
+            return request.redirect(self._declaration_url(declaration, access_token, "validated"))
         if post.get("unchanged"):
             values, errors = declaration._portal_last_year_values(), {}
             if not values:
@@ -180,9 +233,11 @@ class MembershipPortal(CustomerPortal):
         else:
             values, errors = declaration._portal_parse(post)
         if errors:
-            return self._render_declaration(declaration, values=post, errors=errors, status=400)
+            return self._render_declaration(
+                declaration, values=post, errors=errors, status=400, access_token=access_token
+            )
         declaration._portal_declare(values)
-        return request.redirect(f"/my/declarations/{declaration.id}?message=declared")
+        return request.redirect(self._declaration_url(declaration, access_token, "declared"))
 
     def _renewal_domain(self):
         partner = request.env.user.partner_id

@@ -18,6 +18,8 @@ from . import membership_plan
 from . import membership_subscription
 from . import membership_declaration
 from . import membership_declaration_line
+from . import membership_declaration_campaign
+from . import membership_declaration_reminder
 from . import membership_refusal_reason
 from . import membership_renewal_campaign
 from . import membership_renewal_campaign_failure
@@ -34,3 +36,5 @@ from . import account_move_line
 from . import membership_dues_analysis
 from . import membership_followup_analysis
 from . import membership_dues_collection
+from . import membership_declaration_analysis
+from . import membership_declaration_figure_analysis

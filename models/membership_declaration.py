@@ -1,11 +1,17 @@
+import logging
 import math
 import re
+from datetime import timedelta
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
+from odoo.fields import Domain
 from odoo.tools import format_date
 
 from ..engine import to_decimal
+from .orm_batch import post_template
+
+_logger = logging.getLogger(__name__)
 
 # A number once spaces and separators are read: ASCII digits, one decimal
 # point, a sign. No exponent (1e999), no "nan" or "inf", no underscores.
@@ -28,7 +34,7 @@ class MembershipDeclaration(models.Model):
 
     _name = "membership.declaration"
     _description = "Declaration of Figures"
-    _inherit = ["mail.thread", "mail.activity.mixin"]
+    _inherit = ["portal.mixin", "mail.thread", "mail.activity.mixin"]
     _order = "year desc, partner_id, id"
     _check_company_auto = True
     _rec_names_search = ["partner_id"]
@@ -64,9 +70,91 @@ class MembershipDeclaration(models.Model):
     line_ids = fields.One2many("membership.declaration.line", "declaration_id", "Figures", copy=True)
     note = fields.Text()
 
+    # asked by a declaration campaign
+    campaign_id = fields.Many2one(
+        "membership.declaration.campaign",
+        "Campaign",
+        index="btree_not_null",
+        copy=False,
+        tracking=True,
+        check_company=True,
+        ondelete="set null",
+    )
+    plan_id = fields.Many2one(
+        "membership.plan",
+        compute="_compute_plan_id",
+        store=True,
+        help="The member's plan among the campaign's, for the campaign's figures.",
+    )
+    category_id = fields.Many2one(
+        "membership.category",
+        "Category",
+        compute="_compute_plan_id",
+        store=True,
+        help="The member's sector (or first category), for the campaign's figures.",
+    )
+    date_sent = fields.Date("Asked On", copy=False, tracking=True)
+    date_opened = fields.Date(
+        "Opened On", copy=False, help="When the member first opened the form from the email or the portal."
+    )
+    reminder_ids = fields.One2many("membership.declaration.reminder", "declaration_id", "Reminders", copy=False)
+    next_reminder_date = fields.Date(
+        compute="_compute_next_reminder_date",
+        store=True,
+        index="btree_not_null",
+        help="When the member is reminded next, if the declaration is still not made.",
+    )
+    # portal.mixin's token, the key of the member's link: never read back by a member
+    access_token = fields.Char(groups="base.group_user")
+    token_expires_on = fields.Date("Link Valid Until", copy=False)
+
     _member_year_unique = models.UniqueIndex(
         "(partner_id, company_id, year)", "A member has one declaration per year and company."
     )
+
+    @api.depends("campaign_id", "partner_id.dues_category_ids")
+    def _compute_plan_id(self):
+        for declaration in self:
+            subscriptions = declaration.partner_id.dues_subscription_ids.filtered(
+                lambda s, d=declaration: s.company_id == d.company_id and s.state != "cancelled"
+            )
+            if declaration.campaign_id:
+                subscriptions = subscriptions.filtered(lambda s, d=declaration: s.plan_id in d.campaign_id.plan_ids)
+            latest = subscriptions.sorted(lambda s: (s.date_start or fields.Date.today(), s.id))[-1:]
+            declaration.plan_id = latest.plan_id
+            categories = declaration.partner_id.dues_category_ids
+            declaration.category_id = categories.filtered(lambda c: c.dimension == "sector")[:1] or categories[:1]
+
+    @api.depends(
+        "state",
+        "date_sent",
+        "deadline",
+        "reminder_ids.step",
+        "campaign_id.reminder_days_before",
+        "campaign_id.reminder_days_after",
+        "campaign_id.state",
+    )
+    def _compute_next_reminder_date(self):
+        for declaration in self:
+            declaration.next_reminder_date = declaration._next_reminder()[1]
+
+    def _next_reminder(self):
+        """(step index, date) of the next reminder due to this declaration, or
+        (None, False): a step comes after the last reminder sent and after
+        the day the member was asked."""
+        self.ensure_one()
+        campaign = self.campaign_id
+        if self.state != "to_declare" or not self.date_sent or not campaign or campaign.state not in ("open",):
+            return None, False
+        try:
+            dates = campaign._reminder_dates()
+        except ValidationError:
+            return None, False
+        done = max(self.reminder_ids.mapped("step"), default=-1)
+        for step, day in enumerate(dates):
+            if step > done and day > self.date_sent:
+                return step, day
+        return None, False
 
     @api.depends("date_declared", "deadline")
     def _compute_is_late(self):
@@ -106,6 +194,141 @@ class MembershipDeclaration(models.Model):
             values["source"] = source
         for declaration in self:
             declaration.write({**values, "date_declared": declaration.date_declared or fields.Date.context_today(self)})
+
+    def _compute_access_url(self):  # pylint: disable=missing-return
+        super()._compute_access_url()
+        for declaration in self:
+            declaration.access_url = f"/my/declarations/{declaration.id}"
+
+    # ------------------------------------------------------------------
+    # Asking the member (declaration campaigns)
+    # ------------------------------------------------------------------
+    def _token_validity_days(self):
+        return self.company_id.dues_link_validity_days or 120
+
+    def _extend_link(self):
+        """A token for the member's link, valid from today (and at least
+        until a week after the deadline)."""
+        today = fields.Date.context_today(self)
+        for declaration in self:
+            declaration._portal_ensure_token()
+            until = today + timedelta(days=declaration._token_validity_days())
+            if declaration.deadline:
+                until = max(until, declaration.deadline + timedelta(days=7))
+            declaration.token_expires_on = until
+
+    def _send_declaration_requests(self):
+        """Email the members the link to their form (first request)."""
+        if not self:
+            return
+        self._extend_link()
+        self.write({"date_sent": fields.Date.context_today(self)})
+        if not self.env.context.get("membership_skip_emails"):  # demo data
+            post_template(
+                self,
+                self.env.ref("membership_dues.mail_template_declaration_request"),
+                subtype_id=self.env.ref("mail.mt_comment").id,
+            )
+
+    @api.model
+    def _get_declaration_reminder_domain(self, today):
+        return Domain("next_reminder_date", "<=", today) & Domain("state", "=", "to_declare")
+
+    @api.model
+    def _cron_send_declaration_reminders(self, batch_size=200, today=None):
+        """Remind the members who have not answered, one email per due step.
+        Idempotent: each reminder is a record (one per declaration and step,
+        unique index), and a day missed sends the latest step due only. A
+        declaration whose reminder fails gets a failed reminder with the
+        error (shown on its form) and the others go on. Returns the number
+        of failures."""
+        today = today or fields.Date.context_today(self)
+        cron = self.env["ir.cron"]
+        domain = self._get_declaration_reminder_domain(today)
+        cron._commit_progress(remaining=self.search_count(domain))
+        failed = set()
+        while True:
+            batch = self.search(domain & Domain("id", "not in", list(failed)), limit=batch_size, order="id")
+            if not batch:
+                cron._commit_progress(remaining=0)
+                return len(failed)
+            for declaration in batch:
+                if not declaration._remind(today):
+                    failed.add(declaration.id)
+            if not cron._commit_progress(len(batch)):
+                return len(failed)
+
+    def _due_reminder_step(self, today):
+        """The latest reminder step due today (a missed day sends only the
+        latest), or None."""
+        self.ensure_one()
+        step, day = self._next_reminder()
+        if step is None or day > today:
+            return None
+        dates = self.campaign_id._reminder_dates()
+        while step + 1 < len(dates) and dates[step + 1] <= today:
+            step += 1
+        return step
+
+    def _remind(self, today):
+        """Send this declaration's due reminder in its own savepoint. Returns
+        False when it failed (recorded as a failed reminder)."""
+        self.ensure_one()
+        step = self._due_reminder_step(today)
+        if step is None:
+            return True
+        Reminder = self.env["membership.declaration.reminder"]
+        try:
+            with self.env.cr.savepoint():
+                Reminder.create({"declaration_id": self.id, "step": step, "date": today})
+                self._extend_link()
+                if not self.env.context.get("membership_skip_emails"):
+                    post_template(
+                        self,
+                        self.env.ref("membership_dues.mail_template_declaration_reminder"),
+                        subtype_id=self.env.ref("mail.mt_comment").id,
+                    )
+            return True
+        except Exception as error:  # noqa: BLE001 - recorded on the declaration, the others go on
+            _logger.warning("Membership: reminder of declaration %s failed: %s", self.id, error)
+            message = str(error.args[0]) if isinstance(error, UserError) and error.args else str(error)
+        try:
+            with self.env.cr.savepoint():
+                Reminder.create({"declaration_id": self.id, "step": step, "date": today, "error": message})
+        except Exception:
+            _logger.exception("Membership: could not record the failed reminder of declaration %s", self.id)
+        return False
+
+    def _mark_opened(self):
+        """The member opened the form (from the email or the portal)."""
+        self.filtered(lambda d: not d.date_opened).date_opened = fields.Date.context_today(self)
+
+    def _mail_request_text(self):
+        """The request's paragraph, in the member's language."""
+        self.ensure_one()
+        return self.env._(
+            "To compute your membership dues for %(year)s, we ask you for your figures of %(year)s. The form "
+            "shows last year's figures: correct what has changed, or confirm them as they are. Please answer by "
+            "%(deadline)s.",
+            year=self.year,
+            deadline=format_date(self.env, self.deadline) if self.deadline else "-",
+        )
+
+    def _mail_reminder_text(self):
+        self.ensure_one()
+        today = fields.Date.context_today(self)
+        if self.deadline and self.deadline < today:
+            return self.env._(
+                "We have not yet received your figures of %(year)s, which were due on %(deadline)s. Without them, "
+                "your dues are computed from last year's figures as our rules provide. Please declare them now.",
+                year=self.year,
+                deadline=format_date(self.env, self.deadline),
+            )
+        return self.env._(
+            "A reminder: we are waiting for your figures of %(year)s, due by %(deadline)s.",
+            year=self.year,
+            deadline=format_date(self.env, self.deadline) if self.deadline else "-",
+        )
 
     # ------------------------------------------------------------------
     # Figures as the fee computation reads them
@@ -154,6 +377,45 @@ class MembershipDeclaration(models.Model):
         todo.state = "validated"
         todo._regularise_fees()
         return True
+
+    def action_validate_selected(self):
+        """Validate, in bulk, the selected declarations that are declared;
+        says what was validated and what was left, and why."""
+        declared = self.filtered(lambda d: d.state == "declared" and d.line_ids)
+        declared.action_validate()
+        skipped = self - declared
+        lines = [self.env._("Validated: %(count)s.", count=len(declared))]
+        if skipped:
+            lines.append(
+                self.env._(
+                    "Left as they are, not declared yet or already validated: %(members)s.",
+                    members=", ".join(d.display_name for d in skipped[:10]) + (", ..." if len(skipped) > 10 else ""),
+                )
+            )
+        return self._notify(self.env._("Declarations"), lines, warning=bool(skipped))
+
+    def action_send_request(self):
+        """Email the form's link again to the selected members who have not
+        declared (it extends the link)."""
+        todo = self.filtered(lambda d: d.state == "to_declare")
+        todo._send_declaration_requests()
+        lines = [self.env._("Sent: %(count)s.", count=len(todo))]
+        if self - todo:
+            lines.append(self.env._("Skipped %(count)s already declared.", count=len(self - todo)))
+        return self._notify(self.env._("Declarations"), lines, warning=bool(self - todo))
+
+    def _notify(self, title, lines, warning=False):
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "type": "warning" if warning else "success",
+                "title": title,
+                "message": "\n".join(lines),
+                "sticky": warning,
+                "next": {"type": "ir.actions.client", "tag": "soft_reload"},
+            },
+        }
 
     def action_reset(self):
         self.write({"state": "to_declare"})

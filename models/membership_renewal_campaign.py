@@ -80,6 +80,10 @@ class MembershipRenewalCampaign(models.Model):
     amount_called = fields.Monetary("Amount Called", compute="_compute_figures")
     amount_invoiced = fields.Monetary("Amount Invoiced", compute="_compute_figures")
     amount_paid = fields.Monetary("Amount Paid", compute="_compute_figures")
+    declaration_warning = fields.Text(
+        compute="_compute_declaration_warning",
+        help="A declaration campaign for the figures these renewals read is still collecting them.",
+    )
 
     @api.constrains("date_from", "date_to", "launch_days_before")
     def _check_dates(self):
@@ -184,6 +188,48 @@ class MembershipRenewalCampaign(models.Model):
             campaign.amount_invoiced = sum(invoiced for _c, _a, invoiced, _p in counts.values())
             campaign.amount_paid = sum(paid for *_rest, paid in counts.values())
 
+    @api.depends("date_from", "date_to", "plan_ids", "company_id", "state")
+    def _compute_declaration_warning(self):
+        for campaign in self:
+            campaign.declaration_warning = campaign._declaration_warning()
+
+    def _declaration_campaigns_collecting(self):
+        """Declaration campaigns still before their deadline, asking for the
+        figures of a year these renewals start in, on one of their plans."""
+        self.ensure_one()
+        if not (self.date_from and self.date_to and self.plan_ids):
+            return self.env["membership.declaration.campaign"]
+        years = list(range((self.date_from + timedelta(days=1)).year, (self.date_to + timedelta(days=1)).year + 1))
+        return self.env["membership.declaration.campaign"].search(
+            [
+                ("company_id", "=", self.company_id.id),
+                ("state", "in", ("running", "open")),
+                ("year", "in", years),
+                ("plan_ids", "in", self.plan_ids.ids),
+                ("deadline", ">=", fields.Date.context_today(self)),
+            ]
+        )
+
+    def _declaration_warning(self):
+        self.ensure_one()
+        if self.state not in ("draft", "running"):
+            return False
+        collecting = self._declaration_campaigns_collecting()
+        if not collecting:
+            return False
+        first = collecting.sorted("deadline")[0]
+        return self.env._(
+            "The declaration campaign %(campaign)s collects the figures of %(year)s until %(deadline)s "
+            "(%(declared)s of %(asked)s members have declared). Renewing before then computes the fees of the "
+            "members who have not declared with the plan's fallback rule; their fees are recomputed when they "
+            "declare, as long as their notice is not approved.",
+            campaign=first.name,
+            year=first.year,
+            deadline=format_date(self.env, first.deadline),
+            declared=first.declared_count,
+            asked=first.asked_count,
+        )
+
     # ------------------------------------------------------------------
     # Running
     # ------------------------------------------------------------------
@@ -193,8 +239,11 @@ class MembershipRenewalCampaign(models.Model):
         for campaign in self:
             if campaign.state not in ("draft", "done"):
                 continue
+            warning = campaign._declaration_warning()
             campaign.write({"state": "running", "launched_on": fields.Datetime.now(), "done_on": False})
             campaign.message_post(body=self.env._("Campaign launched."))
+            if warning:
+                campaign.message_post(body=warning)
         self.env.ref("membership_dues.ir_cron_membership_campaigns")._trigger()
         return True
 

@@ -1,0 +1,61 @@
+from odoo import fields, models
+from odoo.tools import SQL
+
+
+class MembershipDeclarationAnalysis(models.Model):
+    """One row per declaration a campaign asked for: asked, opened, declared,
+    validated, late. Grouped by plan and category it is the campaign's
+    progress."""
+
+    _name = "membership.declaration.analysis"
+    _description = "Declaration Campaign Progress"
+    _auto = False
+    _order = "campaign_id desc, partner_id"
+
+    declaration_id = fields.Many2one("membership.declaration", "Declaration", readonly=True)
+    campaign_id = fields.Many2one("membership.declaration.campaign", "Campaign", readonly=True)
+    company_id = fields.Many2one("res.company", readonly=True)
+    partner_id = fields.Many2one("res.partner", "Member", readonly=True)
+    plan_id = fields.Many2one("membership.plan", "Plan", readonly=True)
+    category_id = fields.Many2one("membership.category", "Category", readonly=True)
+    year = fields.Integer(readonly=True, aggregator=None)
+    state = fields.Selection(
+        [("to_declare", "To Declare"), ("declared", "Declared"), ("validated", "Validated")], readonly=True
+    )
+    asked_count = fields.Integer("Asked", readonly=True)
+    opened_count = fields.Integer("Opened", readonly=True)
+    declared_count = fields.Integer("Declared", readonly=True)
+    validated_count = fields.Integer("Validated", readonly=True)
+    unanswered_count = fields.Integer("Not Answered", readonly=True)
+    late_count = fields.Integer("Late", readonly=True, help="Not answered after the deadline.")
+    declared_late_count = fields.Integer("Declared Late", readonly=True)
+    reminder_count = fields.Integer("Reminders", readonly=True)
+
+    @property
+    def _table_query(self):
+        return SQL(
+            """
+            SELECT d.id AS id,
+                   d.id AS declaration_id,
+                   d.campaign_id,
+                   d.company_id,
+                   d.partner_id,
+                   d.plan_id,
+                   d.category_id,
+                   d.year,
+                   d.state,
+                   1 AS asked_count,
+                   CASE WHEN d.date_opened IS NOT NULL THEN 1 ELSE 0 END AS opened_count,
+                   CASE WHEN d.state IN ('declared', 'validated') THEN 1 ELSE 0 END AS declared_count,
+                   CASE WHEN d.state = 'validated' THEN 1 ELSE 0 END AS validated_count,
+                   CASE WHEN d.state = 'to_declare' THEN 1 ELSE 0 END AS unanswered_count,
+                   CASE WHEN d.state = 'to_declare' AND d.deadline < %(today)s THEN 1 ELSE 0 END AS late_count,
+                   CASE WHEN d.is_late THEN 1 ELSE 0 END AS declared_late_count,
+                   (SELECT COUNT(*) FROM membership_declaration_reminder r
+                     WHERE r.declaration_id = d.id AND r.error IS NULL) AS reminder_count
+              FROM membership_declaration d
+             WHERE d.campaign_id IS NOT NULL
+            """,
+            today=fields.Date.context_today(self),
+        )
+
