@@ -189,9 +189,7 @@ class MembershipPortal(CustomerPortal):
             declaration._mark_opened()
         return self._render_declaration(declaration, message=message, access_token=clean_token(access_token))
 
-    def _render_declaration(
-        self, declaration, values=None, errors=None, message=None, status=200, access_token=None
-    ):
+    def _render_declaration(self, declaration, values=None, errors=None, message=None, status=200, access_token=None):
         declaration = declaration.with_context(lang=request.env.lang)
         rows = declaration._portal_rows(values)
         return request.render(

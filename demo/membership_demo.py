@@ -172,6 +172,7 @@ class MembershipDemo(models.AbstractModel):
         self._demo_tariff(company, plans["demo_plan_company"], categories)
         self._demo_declarations(company, members.filtered("is_company"))
         self._demo_subscriptions(members, plans)
+        self._demo_declaration_campaign(company, plans)
         self._demo_campaign(company, plans)
         self._demo_followup(company)
         self._demo_officer(company)
@@ -595,6 +596,80 @@ class MembershipDemo(models.AbstractModel):
                     }
                 )
         self.env["membership.declaration"].create(values)
+
+    def _demo_declaration_campaign(self, company, plans):
+        """Next year's declaration campaign, asked six weeks ago, its deadline
+        passed five days ago: most members declared (some late, some already
+        validated), some opened the form without answering, the others have
+        not answered and were reminded."""
+        today = fields.Date.context_today(self)
+        asked_on = today - timedelta(days=40)
+        campaign = self.env["membership.declaration.campaign"].create(
+            {
+                "name": f"Figures {today.year + 1}",
+                "company_id": company.id,
+                "year": today.year + 1,
+                "plan_ids": [Command.set(plans["demo_plan_company"].ids)],
+                "deadline": today - timedelta(days=5),
+                "user_id": self.env.ref("base.user_admin").id,
+            }
+        )
+        self._demo_xmlid("demo_declaration_campaign_next_year", campaign)
+        Partner = self.env["res.partner"]
+        members = Partner.search(campaign._get_todo_domain(), order="id")
+        campaign.with_context(membership_skip_emails=True)._ask(members)
+        campaign.write({"state": "open", "launched_on": fields.Datetime.now() - timedelta(days=40)})
+        declarations = campaign.declaration_ids.sorted("id")
+        declarations.write({"date_sent": asked_on})
+        last_year = {
+            declaration.partner_id.id: declaration
+            for declaration in self.env["membership.declaration"].search(
+                [("partner_id", "in", declarations.partner_id.ids), ("year", "=", today.year)]
+            )
+        }
+        for index, declaration in enumerate(declarations):
+            previous = last_year.get(declaration.partner_id.id)
+            match index % 10:
+                case 0 | 1 | 2 | 3 | 4 if previous:  # declared on time, some already validated
+                    day = asked_on + timedelta(days=2 + index % 30)
+                    declaration.write(
+                        {
+                            "date_opened": day,
+                            "line_ids": [
+                                Command.create(
+                                    {
+                                        "figure_id": line.figure_id.id,
+                                        "value": line.value
+                                        if line.figure_id.value_type == "integer"
+                                        else round(line.value * 1.03, -2),
+                                    }
+                                )
+                                for line in previous.line_ids
+                            ],
+                        }
+                    )
+                    declaration.write({"state": "declared", "source": "portal", "date_declared": day})
+                    if index % 10 < 2:
+                        declaration.write({"state": "validated"})
+                case 5 if previous:  # declared after the deadline
+                    day = today - timedelta(days=2)
+                    declaration.write(
+                        {
+                            "date_opened": day,
+                            "line_ids": [
+                                Command.create({"figure_id": line.figure_id.id, "value": line.value})
+                                for line in previous.line_ids
+                            ],
+                        }
+                    )
+                    declaration.write({"state": "declared", "source": "portal", "date_declared": day})
+                case 6:  # opened the form, did not answer
+                    declaration.date_opened = asked_on + timedelta(days=10)
+        unanswered = declarations.filtered(lambda d: d.state == "to_declare")
+        self.env["membership.declaration.reminder"].create(
+            [{"declaration_id": d.id, "step": 0, "date": campaign.deadline - timedelta(days=7)} for d in unanswered]
+        )
+        return campaign
 
     def _demo_campaign(self, company, plans):
         """Next year's renewal campaign, under way: notices sent over the last

@@ -316,7 +316,8 @@ class MembershipDeclaration(models.Model):
 
     def _mail_reminder_text(self):
         self.ensure_one()
-        today = fields.Date.context_today(self)
+        # the day of the reminder being sent (the scheduled action's day)
+        today = max(self.reminder_ids.mapped("date"), default=fields.Date.context_today(self))
         if self.deadline and self.deadline < today:
             return self.env._(
                 "We have not yet received your figures of %(year)s, which were due on %(deadline)s. Without them, "

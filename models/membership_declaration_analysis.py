@@ -58,4 +58,3 @@ class MembershipDeclarationAnalysis(models.Model):
             """,
             today=fields.Date.context_today(self),
         )
-

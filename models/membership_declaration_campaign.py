@@ -6,8 +6,6 @@ from odoo.exceptions import UserError, ValidationError
 from odoo.fields import Domain
 from odoo.tools import format_date
 
-from .orm_batch import post_template
-
 _logger = logging.getLogger(__name__)
 
 # Subscriptions whose members are asked for their figures.
@@ -293,11 +291,15 @@ class MembershipDeclarationCampaign(models.Model):
                 ("fee_year", "=", campaign.year),
                 ("fee_fallback", "=", True),
             ]
-            notices = self.env["membership.renewal"].sudo()._read_group(
-                domain + [("state", "!=", "cancelled")], ["partner_id"]
+            notices = (
+                self.env["membership.renewal"]
+                .sudo()
+                ._read_group(domain + [("state", "!=", "cancelled")], ["partner_id"])
             )
-            subscriptions = self.env["membership.subscription"].sudo()._read_group(
-                domain + [("state", "!=", "cancelled")], ["partner_id"]
+            subscriptions = (
+                self.env["membership.subscription"]
+                .sudo()
+                ._read_group(domain + [("state", "!=", "cancelled")], ["partner_id"])
             )
             result[campaign.id] = len({partner for (partner,) in notices} | {partner for (partner,) in subscriptions})
         return result

@@ -127,9 +127,12 @@ class TestDeclarationCampaign(FailOneRecord, DeclarationCampaignCommon):
             ({"reminder_days_after": "-3"}, "between 0 and 366"),
         ]
         for values, message in cases:
-            with self.subTest(values=values), self.assertRaisesRegex(ValidationError, message):
-                with self.env.cr.savepoint():
-                    self.make_campaign(**values)
+            with (
+                self.subTest(values=values),
+                self.assertRaisesRegex(ValidationError, message),
+                self.env.cr.savepoint(),
+            ):
+                self.make_campaign(**values)
         late = self.make_campaign(deadline=self.today - timedelta(days=1))
         with self.assertRaisesRegex(UserError, "the deadline .* has passed"):
             late.action_launch()
@@ -139,9 +142,7 @@ class TestDeclarationCampaign(FailOneRecord, DeclarationCampaignCommon):
         declarations = self.launch(campaign)
         alpha = declarations.filtered(lambda d: d.partner_id == self.alpha)
         beta = declarations.filtered(lambda d: d.partner_id == self.beta)
-        beta.write(
-            {"line_ids": [Command.create({"figure_id": self.turnover.id, "value": 1_600_000})]}
-        )
+        beta.write({"line_ids": [Command.create({"figure_id": self.turnover.id, "value": 1_600_000})]})
         beta.action_declare()
         Declaration = self.env["membership.declaration"]
         self.assertEqual(alpha.next_reminder_date, self.deadline - timedelta(days=7))
@@ -183,7 +184,9 @@ class TestDeclarationCampaign(FailOneRecord, DeclarationCampaignCommon):
         self.alpha.dues_category_ids = [Command.link(sector.id)]
         campaign = self.make_campaign()
         declarations = self.launch(campaign)
-        alpha, beta, gamma = (declarations.filtered(lambda d, m=m: d.partner_id == m) for m in (self.alpha, self.beta, self.gamma))
+        alpha, beta, gamma = (
+            declarations.filtered(lambda d, m=m: d.partner_id == m) for m in (self.alpha, self.beta, self.gamma)
+        )
         alpha._mark_opened()
         alpha.action_prefill_from_last_year()
         alpha.action_declare()
@@ -226,13 +229,13 @@ class TestDeclarationCampaign(FailOneRecord, DeclarationCampaignCommon):
         self.assertEqual(figures["payroll"], (318_600, 318_600))
         # the queues: not answered (gamma); late once the deadline has passed
         Declaration = self.env["membership.declaration"]
-        self.assertEqual(
-            Declaration.search([("campaign_id", "=", campaign.id), ("state", "=", "to_declare")]), gamma
-        )
+        self.assertEqual(Declaration.search([("campaign_id", "=", campaign.id), ("state", "=", "to_declare")]), gamma)
         gamma.deadline = self.today - timedelta(days=1)
         campaign.invalidate_recordset()
         self.assertEqual(campaign.late_count, 1)
-        self.assertEqual(Analysis.search([("campaign_id", "=", campaign.id), ("late_count", "=", 1)]).partner_id, self.gamma)
+        self.assertEqual(
+            Analysis.search([("campaign_id", "=", campaign.id), ("late_count", "=", 1)]).partner_id, self.gamma
+        )
         for action in (
             campaign.action_view_unanswered(),
             campaign.action_view_late(),
@@ -273,7 +276,12 @@ class TestDeclarationCampaign(FailOneRecord, DeclarationCampaignCommon):
         alpha.line_ids.filtered(lambda line: line.figure_id == self.turnover).value = 1_500_000
         alpha.action_declare()
         subscription = self.make_subscription(
-            self.alpha, self.plan_company, date(2027, 1, 1), date(2027, 12, 31), amount=300.0, fee_year=2027,
+            self.alpha,
+            self.plan_company,
+            date(2027, 1, 1),
+            date(2027, 12, 31),
+            amount=300.0,
+            fee_year=2027,
             tariff_version_id=self.version_2027.id,
         )
         result = declarations.action_validate_selected()

@@ -38,6 +38,19 @@ class TestDemoData(TransactionCase):
             portal_user.lang, portal_user.commercial_partner_id.lang, "the portal in the member's language"
         )
 
+        # next year's declaration campaign is under way: answered, late and missing members
+        declaration_campaign = self.env.ref("membership_dues.demo_declaration_campaign_next_year")
+        self.assertEqual(declaration_campaign.state, "open")
+        self.assertGreaterEqual(declaration_campaign.asked_count, 20)
+        self.assertGreater(declaration_campaign.declared_count, declaration_campaign.asked_count / 2)
+        self.assertTrue(declaration_campaign.validated_count)
+        self.assertTrue(declaration_campaign.declared_late_count, "some declared after the deadline")
+        self.assertTrue(declaration_campaign.late_count, "some have not answered after the deadline")
+        self.assertGreater(declaration_campaign.opened_count, declaration_campaign.declared_count)
+        renewals = self.env.ref("membership_dues.demo_campaign_next_year").renewal_ids
+        declared = declaration_campaign.declaration_ids.filtered(lambda d: d.state != "to_declare").partner_id
+        self.assertTrue(renewals.filtered(lambda r: r.partner_id in declared and not r.fee_fallback))
+
         counts = (Subscription.search_count([]), self.env["res.partner"].search_count([]))
         self.env["membership.demo"]._load_demo_data()
         self.assertEqual(

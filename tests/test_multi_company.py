@@ -117,6 +117,20 @@ class TestMultiCompany(MembershipCommon):
                 "line_ids": [Command.create({"figure_id": cls.turnover.id, "value": 500})],
             }
         )
+        r["tariff_plan"] = plan.copy({"name": f"Grid plan {company.name}", "tariff_id": r["tariff"].id})
+        r["declaration_campaign"] = env["membership.declaration.campaign"].create(
+            {
+                "name": f"Figures {company.name}",
+                "company_id": company.id,
+                "year": 2027,
+                "plan_ids": [Command.set(r["tariff_plan"].ids)],
+                "deadline": "2027-01-31",
+            }
+        )
+        r["declaration"].write({"campaign_id": r["declaration_campaign"].id, "state": "declared"})
+        r["declaration_reminder"] = env["membership.declaration.reminder"].create(
+            {"declaration_id": r["declaration"].id, "step": 0, "date": "2027-01-24"}
+        )
         r["campaign"] = env["membership.renewal.campaign"].create(
             {
                 "name": f"Renewals {company.name}",
@@ -297,6 +311,11 @@ class TestMultiCompany(MembershipCommon):
             ("membership.declaration.line", {
                 "declaration_id": b["declaration"].id, "figure_id": self.payroll.id, "value": 10,
             }),
+            ("membership.declaration.campaign", {
+                "name": "D", "company_id": self.company_b.id, "year": 2031, "deadline": "2031-01-31",
+                "plan_ids": [Command.set(b["tariff_plan"].ids)],
+            }),
+            ("membership.declaration.reminder", {"declaration_id": b["declaration"].id, "step": 5}),
             ("membership.renewal.campaign", {
                 "name": "C", "company_id": self.company_b.id, "plan_ids": [Command.set(b["plan"].ids)],
                 "date_from": "2031-12-31", "date_to": "2031-12-31",
@@ -344,6 +363,8 @@ class TestMultiCompany(MembershipCommon):
                 "membership.dues.analysis",
                 "membership.dues.collection",
                 "membership.followup.analysis",
+                "membership.declaration.analysis",
+                "membership.declaration.figure.analysis",
             },
             set(),
             "a company-bound model without a cross-company creation case",
@@ -365,6 +386,7 @@ class TestMultiCompany(MembershipCommon):
             (a["component"], {"version_id": b["version"].id}),
             (a["version"], {"tariff_id": b["tariff"].id}),
             (a["declaration"].line_ids, {"declaration_id": b["declaration"].id}),
+            (a["declaration_reminder"], {"declaration_id": b["declaration"].id}),
             (a["level"], {"policy_id": b["policy"].id}),
             (line_a, {"move_line_id": b["instalment"][:1].id}),
             (a["campaign"].failure_ids, {"campaign_id": b["campaign"].id}),
@@ -411,6 +433,14 @@ class TestMultiCompany(MembershipCommon):
             ("membership.declaration", {
                 "partner_id": b["own_partner"].id, "year": 2031, "company_id": self.company_a.id,
             }, crossover("partner_id")),
+            ("membership.declaration", {
+                "partner_id": a["member"].id, "year": 2032, "company_id": self.company_a.id,
+                "campaign_id": b["declaration_campaign"].id,
+            }, crossover("campaign_id")),
+            ("membership.declaration.campaign", {
+                "name": "D", "company_id": self.company_a.id, "year": 2031, "deadline": "2031-01-31",
+                "plan_ids": [Command.set(b["tariff_plan"].ids)],
+            }, crossover("plan_ids")),
             ("membership.renewal.campaign", {
                 "name": "C", "company_id": self.company_a.id, "plan_ids": [Command.set(b["plan"].ids)],
                 "date_from": "2031-12-31", "date_to": "2031-12-31",
