@@ -25,9 +25,11 @@ the last is open-ended.
 Per component: the figure can be capped, the amount multiplied by the
 member's category coefficients for that component, then held between the
 component's minimum and maximum, then rounded to the currency. The grid sums
-the components, multiplies by the whole-fee coefficients (rounded to the
-currency), rounds with its own rule (currency, or to 1, 5, 10... units, up,
-down or half-up), then holds the result between its floor and ceiling.
+the components, multiplies by the whole-fee coefficients, rounds that exact
+result once with its own rule (currency, or to 1, 5, 10... units, up, down or
+half-up), then holds it between its floor and ceiling. The floor and the
+ceiling are amounts in the currency: one that applies is the fee, to the
+currency's cent (60 is 60.00), and the rounding step does not apply to it.
 
 Every step is kept in the result (:class:`FeeResult`): its ``parts`` add up to
 the fee exactly, so the explanation printed to a member always sums up.
@@ -174,10 +176,11 @@ class FeeResult(NamedTuple):
     components: tuple
     subtotal: Decimal
     coefficient: Decimal
-    coefficient_adjustment: Decimal
+    exact: Decimal  # subtotal x whole-fee coefficients, before any rounding
+    coefficient_adjustment: Decimal  # exact, to the cent, minus the subtotal
     rounding_step: Decimal
     rounding_mode: str
-    rounding_adjustment: Decimal
+    rounding_adjustment: Decimal  # the rounded fee minus exact to the cent
     bound: str | None  # "floor", "ceiling" or None
     bound_adjustment: Decimal
     amount: Decimal
@@ -228,6 +231,7 @@ class FeeResult(NamedTuple):
             ],
             "subtotal": _str(self.subtotal),
             "coefficient": _str(self.coefficient),
+            "exact": _str(self.exact),
             "coefficient_adjustment": _str(self.coefficient_adjustment),
             "rounding_step": _str(self.rounding_step),
             "rounding_mode": self.rounding_mode,
@@ -1077,12 +1081,16 @@ class CompiledGrid:
     work is looked up once, not at every fee (campaigns evaluate the same
     grid for thousands of members)."""
 
-    __slots__ = ("_components", "_quantum", "_round_currency", "grid", "rounding")
+    __slots__ = ("_ceiling", "_components", "_floor", "_quantum", "_round_currency", "grid", "rounding")
 
     def __init__(self, grid, currency_rounding=CENT):
         self.grid = grid
         self.rounding = currency_rounding
         self._round_currency = _rounder(currency_rounding)
+        # the floor and the ceiling are amounts in the currency: to its cent,
+        # never to the version's rounding step
+        self._floor = None if grid.floor is None else self._round_currency(grid.floor)
+        self._ceiling = None if grid.ceiling is None else self._round_currency(grid.ceiling)
         # rounding to 0.01 (or 1, 10...) is a single quantize
         normal = currency_rounding.normalize().as_tuple()
         self._quantum = Decimal(1).scaleb(normal.exponent) if normal.digits == (1,) else None
@@ -1152,35 +1160,41 @@ class CompiledGrid:
                     amount,
                 )
             )
+        step = grid.rounding_step or rounding
+        mode = grid.rounding_mode
+        exact = subtotal if whole == ONE else subtotal * whole
         try:
-            amount = subtotal if whole == ONE else round_currency(subtotal * whole)
-            coefficient_adjustment = amount - subtotal
-            step = grid.rounding_step or rounding
-            before = amount
-            if step != rounding or grid.rounding_mode != HALF_UP:
-                amount = (amount / step).quantize(ONE, rounding=ROUNDING_MODES[grid.rounding_mode]) * step
-                amount = round_currency(amount)
+            # One rounding, of the exact result, by the version's rule. The
+            # whole-fee coefficients' effect is shown to the cent (display
+            # only): the rounding part carries the rest, so the parts add up.
+            shown = round_currency(exact)
+            if step == rounding and mode == HALF_UP:
+                amount = shown
+            else:
+                amount = round_currency((exact / step).quantize(ONE, rounding=ROUNDING_MODES[mode]) * step)
         except InvalidOperation as error:  # more digits than the decimal context holds
             raise TariffError(
                 _lt("The fee (%(value)s) is too large to be rounded."),
                 None,
                 "amount",
-                value=_fmt_large(subtotal * whole),
+                value=_fmt_large(exact),
             ) from error
-        rounding_adjustment = amount - before
+        coefficient_adjustment = shown - subtotal
+        rounding_adjustment = amount - shown
         bound = None
         before = amount
-        if grid.floor is not None and amount < grid.floor:
-            amount, bound = grid.floor, "floor"
-        elif grid.ceiling is not None and amount > grid.ceiling:
-            amount, bound = grid.ceiling, "ceiling"
+        if self._floor is not None and amount < self._floor:
+            amount, bound = self._floor, "floor"
+        elif self._ceiling is not None and amount > self._ceiling:
+            amount, bound = self._ceiling, "ceiling"
         return FeeResult(
             tuple(results),
             subtotal,
             whole,
+            exact,
             coefficient_adjustment,
             step,
-            grid.rounding_mode,
+            mode,
             rounding_adjustment,
             bound,
             amount - before,

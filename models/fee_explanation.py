@@ -28,6 +28,19 @@ def _rate(env, value):
     return f"{formatLang(env, float(value), digits=min(digits, 6))} %"
 
 
+def _exact_amount(env, value, currency):
+    """An amount before rounding, with its decimals beyond the currency's
+    (up to 6): 1,052.499 EUR, where a rounded amount would read 1,052.50."""
+    value = to_decimal(value).normalize()
+    exponent = value.as_tuple().exponent
+    digits = max(currency.decimal_places, min(6, -exponent if exponent < 0 else 0))
+    text = formatLang(env, float(value), digits=digits).replace(" ", "\N{NO-BREAK SPACE}")
+    symbol = currency.symbol or ""
+    if currency.position == "before":
+        return f"{symbol}\N{NO-BREAK SPACE}{text}"
+    return f"{text}\N{NO-BREAK SPACE}{symbol}"
+
+
 def _bracket(env, detail, unit=""):
     lower = _number(env, detail["lower"], unit)
     if detail["upper"] is None:
@@ -52,6 +65,7 @@ def explain_fee(env, data, currency):
     labels = _figure_labels(env, data)
     names = {code: name for code, (name, _unit) in labels.items()}
     units = {code: unit for code, (_name, unit) in labels.items()}
+    origins = {origin["code"]: origin for origin in data.get("figures", [])}
     for origin in data.get("figures", []):
         name, unit = labels[origin["code"]]
         value = _number(env, origin["value"], unit)
@@ -83,19 +97,23 @@ def explain_fee(env, data, currency):
     components = grid_names["components"]
     for component in result.get("components", []):
         component = dict(component, name=components.get(component["name"], component["name"]))
-        lines.append(_explain_component(env, component, names, units, money))
+        lines.append(_explain_component(env, component, names, units, origins, money))
     coefficient = to_decimal(result.get("coefficient", "1"))
     if coefficient != 1:
         categories = grid_names["categories"]
         labels = ", ".join(
             categories.get(c["label"], c["label"]) for c in data.get("coefficients", []) if not c["component"]
         )
+        # the exact product, which the version's rule rounds once (fees
+        # stored before it was kept: it was rounded to the cent)
+        exact = result.get("exact") or to_decimal(result["subtotal"]) + to_decimal(result["coefficient_adjustment"])
         lines.append(
             env._(
-                "Whole fee %(subtotal)s times %(factor)s (%(categories)s): %(adjustment)s.",
+                "Whole fee %(subtotal)s times %(factor)s (%(categories)s) = %(result)s: %(adjustment)s.",
                 subtotal=money(result["subtotal"]),
                 factor=_number(env, coefficient),
                 categories=labels,
+                result=_exact_amount(env, exact, currency),
                 adjustment=money(result["coefficient_adjustment"]),
             )
         )
@@ -109,10 +127,22 @@ def explain_fee(env, data, currency):
                 adjustment=money(result["rounding_adjustment"]),
             )
         )
+    # the floor and the ceiling are amounts in the currency: the rounding
+    # step does not apply to them
     if result.get("bound") == "floor":
-        lines.append(env._("Raised to the tariff's floor: %(amount)s.", amount=money(result["amount"])))
+        lines.append(
+            env._(
+                "Raised to the tariff's floor, which the rounding does not change: %(amount)s.",
+                amount=money(result["amount"]),
+            )
+        )
     elif result.get("bound") == "ceiling":
-        lines.append(env._("Limited to the tariff's ceiling: %(amount)s.", amount=money(result["amount"])))
+        lines.append(
+            env._(
+                "Limited to the tariff's ceiling, which the rounding does not change: %(amount)s.",
+                amount=money(result["amount"]),
+            )
+        )
     lines.append(env._("Fee for a full period: %(amount)s.", amount=money(data["amount"])))
     return lines
 
@@ -165,7 +195,7 @@ def _figure_labels(env, data):
     }
 
 
-def _explain_component(env, component, names, units, money):
+def _explain_component(env, component, names, units, origins, money):
     kind = component["kind"]
     figure = names.get(component["figure"], component["figure"] or "")
     unit = units.get(component["figure"], "")
@@ -212,10 +242,10 @@ def _explain_component(env, component, names, units, money):
     if component["capped"]:
         notes.append(
             env._(
-                "%(figure)s counted up to %(cap)s (declared %(value)s)",
+                "%(figure)s counted up to %(cap)s (%(origin)s)",
                 figure=figure,
                 cap=_number(env, component["figure_used"], unit),
-                value=_number(env, component["figure_value"], unit),
+                origin=_figure_origin(env, origins.get(component["figure"]), component["figure_value"], unit),
             )
         )
     if to_decimal(component["coefficient"]) != 1:
@@ -232,6 +262,26 @@ def _explain_component(env, component, names, units, money):
         notes=note,
         amount=money(component["amount"]),
     )
+
+
+def _figure_origin(env, origin, value, unit):
+    """Where a figure's value came from, in a few words: declared only when
+    the member declared it, else the plan's fallback that gave it."""
+    value = _number(env, value, unit)
+    source = (origin or {}).get("source")
+    if source == "declaration":
+        return env._("declared %(value)s", value=value)
+    if source == "last_year":
+        return env._(
+            "not declared: %(year)s value %(declared)s plus %(uplift)s, %(value)s",
+            year=origin["year"],
+            declared=_number(env, origin["declared"], unit),
+            uplift=_rate(env, origin["uplift"]),
+            value=value,
+        )
+    if source == "default":
+        return env._("not declared: default value %(value)s", value=value)
+    return env._("figure %(value)s", value=value)
 
 
 def _unit_price(detail):

@@ -35,3 +35,4 @@ from . import test_languages
 from . import test_screen_details
 from . import test_letterhead
 from . import test_declaration_campaign
+from . import test_fee_sources

@@ -1,7 +1,7 @@
 """Tariff grids: every component kind at and around every bracket bound,
 validation messages, and properties (hypothesis)."""
 
-from decimal import Decimal
+from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal
 
 import pytest
 from hypothesis import assume, given
@@ -28,6 +28,7 @@ from engine import (
 from engine.tariff import check_formula, decimal_formula, plain_formula_evaluator
 
 D = Decimal
+CENT = D("0.01")
 
 
 def B(lower, upper=None, amount=0, rate=0, rate_to=None):
@@ -158,6 +159,84 @@ def test_floor_and_ceiling_hold_after_rounding():
     assert fee(WHOLE_C, 10**9, ceiling=D("2500.25"), rounding_step=D(10), rounding_mode="up").amount == D("2500.25")
 
 
+def flat_fee(subtotal, factors=(), currency_rounding=CENT, **grid):
+    """The fee of a one-component grid worth ``subtotal``, times the
+    whole-fee coefficients ``factors``."""
+    g = validate_grid(Grid((Component("Base", FLAT, amount=D(subtotal)),), **grid))
+    coefficients = tuple(Coefficient(f"k{index}", D(factor)) for index, factor in enumerate(factors))
+    return evaluate(g, {}, coefficients, currency_rounding=currency_rounding)
+
+
+@pytest.mark.parametrize(
+    ("subtotal", "factors", "step", "mode", "expected", "coefficient_part", "rounding_part"),
+    [
+        # 1,002.38 x 1.05 = 1,052.499: to the nearest 1 is 1,052 (rounding to
+        # the cent first, 1,052.50, would give 1,053)
+        ("1002.38", ("1.05",), D(1), "half_up", "1052.00", "50.12", "-0.50"),
+        ("1002.38", ("1.05",), None, "half_up", "1052.50", "50.12", "0.00"),
+        # 1,000 x 1.175004 = 1,175.004: up to 5 is 1,180 (not 1,175.00 -> 1,175)
+        ("1000", ("1.175004",), D(5), "up", "1180.00", "175.00", "5.00"),
+        # 1,000 x 1.0599999 = 1,059.9999: down to 10 is 1,050 (not 1,060.00 -> 1,060)
+        ("1000", ("1.0599999",), D(10), "down", "1050.00", "60.00", "-10.00"),
+        # to the currency, up or down: the cent is the step, one rounding still
+        ("100", ("1.00004",), None, "up", "100.01", "0.00", "0.01"),
+        ("100", ("0.99996",), None, "down", "99.99", "0.00", "-0.01"),
+        # several whole-fee coefficients multiply before the one rounding:
+        # 1,000 x 1.05 x 1.002376 = 1,052.4948
+        ("1000", ("1.05", "1.002376"), D(1), "half_up", "1052.00", "52.49", "-0.49"),
+        # a tie rounds half up
+        ("1000", ("1.0525",), D(1), "half_up", "1053.00", "52.50", "0.50"),
+        # no coefficient: the subtotal, rounded once
+        ("1177.50", (), D(5), "down", "1175.00", "0.00", "-2.50"),
+    ],
+)
+def test_whole_fee_coefficient_result_is_rounded_once(
+    subtotal, factors, step, mode, expected, coefficient_part, rounding_part
+):
+    result = flat_fee(subtotal, factors, rounding_step=step, rounding_mode=mode)
+    assert str(result.amount) == expected
+    assert result.coefficient_adjustment == D(coefficient_part)
+    assert result.rounding_adjustment == D(rounding_part)
+    parts = dict(result.parts())
+    assert parts.get("coefficient", D(0)) + parts.get("rounding", D(0)) == result.amount - result.subtotal
+    assert sum(amount for _label, amount in result.parts()) == result.amount
+
+
+@pytest.mark.parametrize(
+    ("subtotal", "grid", "currency_rounding", "expected", "bound"),
+    [
+        # a floor that applies is the fee, to the cent, off the rounding step
+        ("40.30", {"floor": D(62), "rounding_step": D(5)}, "0.01", "62.00", "floor"),
+        ("40.30", {"floor": D(60)}, "0.01", "60.00", "floor"),
+        ("40.30", {"floor": D(62), "rounding_step": D(10), "rounding_mode": "up"}, "0.01", "62.00", "floor"),
+        # rounded up to 65 first: above the floor, the step applies
+        ("62.10", {"floor": D(62), "rounding_step": D(5), "rounding_mode": "up"}, "0.01", "65.00", None),
+        # rounded down to 60, below the floor of 62: the floor
+        ("64.90", {"floor": D(62), "rounding_step": D(5), "rounding_mode": "down"}, "0.01", "62.00", "floor"),
+        # a ceiling that applies is the fee, not rounded to the step
+        ("1177.50", {"ceiling": D(1177), "rounding_step": D(5)}, "0.01", "1177.00", "ceiling"),
+        (
+            "9999",
+            {"ceiling": D("2500.25"), "rounding_step": D(10), "rounding_mode": "up"},
+            "0.01",
+            "2500.25",
+            "ceiling",
+        ),
+        # a bound with more decimals than the currency: to its cent (half up)
+        ("10", {"floor": D("62.005")}, "0.01", "62.01", "floor"),
+        # a currency rounded to 0.05 (cash) or to 1 (no cents)
+        ("10", {"floor": D("62.02"), "rounding_step": D(5)}, "0.05", "62.00", "floor"),
+        ("10", {"floor": D("62.4"), "rounding_step": D(5)}, "1", "62", "floor"),
+    ],
+)
+def test_floor_and_ceiling_are_amounts_in_the_currency(subtotal, grid, currency_rounding, expected, bound):
+    result = flat_fee(subtotal, currency_rounding=D(currency_rounding), **grid)
+    assert str(result.amount) == expected
+    assert result.bound == bound
+    assert sum(amount for _label, amount in result.parts()) == result.amount
+    assert result.to_dict()["amount"] == expected
+
+
 def test_coefficients_on_a_component_and_on_the_whole_fee():
     grid = validate_grid(Grid((STEP_C, UNIT_C)))
     figures = {"turnover": D(1_500_000), "headcount": D(10)}
@@ -285,6 +364,7 @@ def test_explanation_serialises():
 amounts = st.decimals(min_value=0, max_value=10**6, places=2, allow_nan=False, allow_infinity=False)
 rates = st.decimals(min_value=0, max_value=50, places=3, allow_nan=False, allow_infinity=False)
 figures = st.decimals(min_value=0, max_value=10**8, places=2, allow_nan=False, allow_infinity=False)
+whole_amounts = st.integers(0, 10**6).map(D)
 
 
 @st.composite
@@ -358,8 +438,9 @@ def grids(draw):
                 maximum=maximum,
             )
         )
-    floor = draw(st.none() | amounts)
-    ceiling = draw(st.none() | amounts)
+    # bounds in cents or in whole units (60, not 60.00)
+    floor = draw(st.none() | amounts | whole_amounts)
+    ceiling = draw(st.none() | amounts | whole_amounts)
     if floor is not None and ceiling is not None and floor > ceiling:
         floor, ceiling = ceiling, floor
     return Grid(
@@ -398,6 +479,65 @@ def test_parts_add_up_and_bounds_always_hold(grid, values, coefficients):
         if component.figure_cap is not None and part.figure_used is not None:
             assert part.figure_used <= component.figure_cap
     assert evaluate(grid, dict(values), coefficients) == result, "same inputs, same fee"
+
+
+def _one_rounding(exact, grid):
+    """``exact`` rounded once by the grid's rule, then held between its
+    floor and ceiling."""
+    step = grid.rounding_step or D("0.01")
+    mode = {"half_up": ROUND_HALF_UP, "up": ROUND_CEILING, "down": ROUND_FLOOR}[grid.rounding_mode]
+    rounded = (exact / step).quantize(D(1), rounding=mode) * step
+    if grid.floor is not None and rounded < grid.floor:
+        return grid.floor
+    if grid.ceiling is not None and rounded > grid.ceiling:
+        return grid.ceiling
+    return rounded
+
+
+@st.composite
+def near_a_rounding_bound(draw):
+    """A one-component grid and a whole-fee coefficient whose exact result
+    lies within a cent of a rounding bound (a multiple of the step, or half
+    of one), where rounding to the cent first would change the fee."""
+    step = draw(st.sampled_from([D("0.01"), D(1), D(5), D(10)]))
+    subtotal = draw(st.decimals(min_value=1, max_value=10**5, places=2))
+    target = draw(st.integers(1, 10**5)) * step + draw(st.sampled_from([0, step / 2]))
+    target += draw(st.decimals(min_value="-0.01", max_value="0.01", places=4))
+    factor = (target / subtotal).quantize(D("1E-9"))
+    assume(factor > 0)
+    grid = Grid(
+        (Component("Base", FLAT, amount=subtotal),),
+        floor=draw(st.none() | whole_amounts),
+        rounding_step=None if step == D("0.01") else step,
+        rounding_mode=draw(st.sampled_from(["half_up", "up", "down"])),
+    )
+    return grid, (Coefficient("k", factor),)
+
+
+@given(grid=grids(), values=member_figures, coefficients=coefficient_lists)
+def test_fee_is_one_rounding_of_the_exact_result_then_bounded(grid, values, coefficients):
+    """The components' sum times the whole-fee coefficients, unrounded,
+    rounded once by the version's step and mode, then held between the
+    floor and the ceiling (amounts to the cent)."""
+    grid = validate_grid(grid)
+    result = evaluate(grid, values, coefficients)
+    exact = sum(c.amount for c in result.components)
+    for coefficient in coefficients:
+        if coefficient.component is None:
+            exact *= coefficient.factor
+    assert result.exact == exact
+    assert result.amount == _one_rounding(exact, grid)
+    assert result.amount.as_tuple().exponent == -2, "an amount to the cent, 60.00 not 60"
+
+
+@given(case=near_a_rounding_bound())
+def test_fee_is_one_rounding_near_rounding_bounds(case):
+    grid, coefficients = case
+    result = evaluate(validate_grid(grid), {}, coefficients)
+    exact = grid.components[0].amount * coefficients[0].factor
+    assert result.amount == _one_rounding(exact, grid)
+    assert result.amount.as_tuple().exponent == -2
+    assert sum(amount for _label, amount in result.parts()) == result.amount
 
 
 @given(grid=grids(), values=member_figures)
