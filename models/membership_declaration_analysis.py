@@ -30,6 +30,11 @@ class MembershipDeclarationAnalysis(models.Model):
     late_count = fields.Integer("Late", readonly=True, help="Not answered after the deadline.")
     declared_late_count = fields.Integer("Declared Late", readonly=True)
     reminder_count = fields.Integer("Reminders", readonly=True)
+    fallback_count = fields.Integer(
+        "Fallback Used",
+        readonly=True,
+        help="The member's fee of the year was computed by the plan's fallback rule, without declared figures.",
+    )
 
     @property
     def _table_query(self):
@@ -52,7 +57,16 @@ class MembershipDeclarationAnalysis(models.Model):
                    CASE WHEN d.state = 'to_declare' AND d.deadline < %(today)s THEN 1 ELSE 0 END AS late_count,
                    CASE WHEN d.is_late THEN 1 ELSE 0 END AS declared_late_count,
                    (SELECT COUNT(*) FROM membership_declaration_reminder r
-                     WHERE r.declaration_id = d.id AND r.error IS NULL) AS reminder_count
+                     WHERE r.declaration_id = d.id AND r.error IS NULL) AS reminder_count,
+                   CASE WHEN EXISTS (
+                            SELECT 1 FROM membership_renewal n
+                             WHERE n.partner_id = d.partner_id AND n.company_id = d.company_id
+                               AND n.fee_year = d.year AND n.fee_fallback AND n.state != 'cancelled'
+                        ) OR EXISTS (
+                            SELECT 1 FROM membership_subscription s
+                             WHERE s.partner_id = d.partner_id AND s.company_id = d.company_id
+                               AND s.fee_year = d.year AND s.fee_fallback AND s.state != 'cancelled'
+                        ) THEN 1 ELSE 0 END AS fallback_count
               FROM membership_declaration d
              WHERE d.campaign_id IS NOT NULL
             """,

@@ -267,6 +267,11 @@ class TestDeclarationCampaign(FailOneRecord, DeclarationCampaignCommon):
         self.assertTrue(renewal)
         campaign.invalidate_recordset()
         self.assertEqual(campaign.fallback_count, 1)
+        self.env.flush_all()
+        by_plan = self.env["membership.declaration.analysis"]._read_group(
+            [("campaign_id", "=", campaign.id)], ["plan_id"], ["fallback_count:sum", "asked_count:sum"]
+        )
+        self.assertEqual(by_plan, [(self.plan_company, 1, 3)])
 
     def test_bulk_validation_validates_the_declared_and_regularises(self):
         campaign = self.make_campaign()
