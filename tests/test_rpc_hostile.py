@@ -6,7 +6,7 @@ writes nothing; every public method returns something XML-RPC can carry."""
 import xmlrpc.client
 from datetime import date, timedelta
 
-from odoo import Command
+from odoo import Command, fields
 from odoo.tests import HttpCase, tagged
 
 from .common import MembershipFollowupCommon, MembershipRenewalCommon
@@ -123,6 +123,18 @@ class TestRpcHostile(MembershipRenewalCommon, MembershipFollowupCommon, HttpCase
         card = self.env["membership.card"].create({"partner_id": self.person.id})
         subscription = self.make_subscription(self.person, self.plan_anniversary, "2030-01-01", "2030-12-31")
         intervention = self.notice(self.members[2], intervention_reason="Check the member's address")
+        tariff_plan = self.plan_year.copy(
+            {"name": "Grid plan", "tariff_id": self.env["membership.tariff"].create({"name": "Grid"}).id}
+        )
+        declaration_campaign = self.env["membership.declaration.campaign"].create(
+            {
+                "name": "Figures",
+                "year": 2031,
+                "plan_ids": [Command.set(tariff_plan.ids)],
+                "deadline": fields.Date.today() + timedelta(days=30),
+            }
+        )
+        to_declare = self.env["membership.declaration"].create({"partner_id": self.person.id, "year": 2029})
         calls = [
             ("membership.renewal", "action_recompute_fee", self.bob_notice.ids),
             ("membership.renewal", "action_send", self.bob_notice.ids),
@@ -142,6 +154,19 @@ class TestRpcHostile(MembershipRenewalCommon, MembershipFollowupCommon, HttpCase
             ("membership.declaration", "action_validate", declaration.ids),
             ("membership.declaration", "action_reset", declaration.ids),
             ("membership.declaration", "action_prefill_from_last_year", empty_declaration.ids),
+            ("membership.declaration", "action_validate_selected", (declaration | empty_declaration).ids),
+            ("membership.declaration", "action_send_request", to_declare.ids),
+            ("membership.declaration.campaign", "action_launch", declaration_campaign.ids),
+            ("membership.declaration.campaign", "action_retry_failed", declaration_campaign.ids),
+            ("membership.declaration.campaign", "action_view_declarations", declaration_campaign.ids),
+            ("membership.declaration.campaign", "action_view_unanswered", declaration_campaign.ids),
+            ("membership.declaration.campaign", "action_view_late", declaration_campaign.ids),
+            ("membership.declaration.campaign", "action_view_to_validate", declaration_campaign.ids),
+            ("membership.declaration.campaign", "action_view_progress", declaration_campaign.ids),
+            ("membership.declaration.campaign", "action_view_figures", declaration_campaign.ids),
+            ("membership.declaration.campaign", "action_view_failed", declaration_campaign.ids),
+            ("membership.declaration.campaign", "action_close", declaration_campaign.ids),
+            ("membership.declaration.campaign", "action_reopen", declaration_campaign.ids),
             ("membership.card", "action_revoke", card.ids),
             ("membership.subscription", "action_cancel", subscription.ids),
             ("membership.subscription", "action_reset_cancelled", subscription.ids),
