@@ -1,5 +1,5 @@
 """Pure-Python maths of membership dues: periods, proration, money rounding,
-tariffs and the follow-up calendar.
+tariffs, the follow-up calendar and numbers as members type them.
 
 Nothing in this package imports Odoo: it takes plain values (``datetime.date``,
 ``decimal.Decimal``, ``int``) and returns plain values, so it is tested with
@@ -8,6 +8,18 @@ pytest and hypothesis outside Odoo (``tests/pure``) and reused by the models.
 
 from .followup import Step, next_step
 from .money import joining_fee, round_money, to_decimal
+from .numbers import (
+    AmbiguousNumber,
+    EmptyNumber,
+    InvalidNumber,
+    NumberError,
+    NumberTooLarge,
+    OtherConvention,
+    OtherScriptDigits,
+    format_for_typing,
+    format_number,
+    parse_number,
+)
 from .periods import (
     ANNIVERSARY,
     CALENDAR,
@@ -49,6 +61,16 @@ from .proration import (
 )
 
 __all__ = [
+    "AmbiguousNumber",
+    "EmptyNumber",
+    "InvalidNumber",
+    "NumberError",
+    "NumberTooLarge",
+    "OtherConvention",
+    "OtherScriptDigits",
+    "format_for_typing",
+    "format_number",
+    "parse_number",
     "ANNIVERSARY",
     "CALENDAR",
     "FLAT",
