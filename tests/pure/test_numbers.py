@@ -219,7 +219,7 @@ def test_swiss_apostrophes():
         (2.5, "fr_BE", "2,5"),
         (0.1 + 0.2, "en_US", "0.3"),
         (1e24, "en_US", "1,000,000,000,000,000,000,000,000"),
-        (Decimal("100000000000"), "fr_FR", f"100{NNBSP}000{NNBSP}000{NNBSP}000"),
+        (Decimal(100000000000), "fr_FR", f"100{NNBSP}000{NNBSP}000{NNBSP}000"),
     ],
 )
 def test_format_number(value, lang, shown):
