@@ -27,6 +27,7 @@ class ResCompany(models.Model):
         "Large Change Ratio",
         default=5.0,
         digits=(16, 1),
+        groups="base.group_user",  # members need not know where the check starts
         help="A figure declared on the portal more than this many times larger or smaller than last year's "
         "is confirmed by the member and flagged for an officer's check. 0: no check.",
     )
