@@ -189,15 +189,30 @@ class MembershipPortal(CustomerPortal):
             declaration._mark_opened()
         return self._render_declaration(declaration, message=message, access_token=clean_token(access_token))
 
-    def _render_declaration(self, declaration, values=None, errors=None, message=None, status=200, access_token=None):
+    def _render_declaration(
+        self, declaration, values=None, errors=None, message=None, status=200, changes=None, access_token=None
+    ):
+        """The declaration's form; ``changes`` (large changes, see
+        membership.declaration._portal_large_changes) asks the member to
+        confirm each of them, with a warning and a checkbox."""
         declaration = declaration.with_context(lang=request.env.lang)
         rows = declaration._portal_rows(values)
+        lang = declaration._portal_lang()
+        warnings = {
+            figure_id: {
+                "message": declaration._portal_large_change_text(change, lang),
+                "token": change["token"],
+                "confirmed": (values or {}).get(f"confirm_figure_{figure_id}") == change["token"],
+            }
+            for figure_id, change in (changes or {}).items()
+        }
         return request.render(
             "membership_dues.portal_declaration_page",
             {
                 "declaration": declaration,
                 "rows": rows,
                 "errors": errors or {},
+                "warnings": warnings,
                 "message": message,
                 "can_edit": declaration.state != "validated",
                 "has_last_year": any(row["last_year"] is not None for row in rows),
@@ -234,7 +249,11 @@ class MembershipPortal(CustomerPortal):
             return self._render_declaration(
                 declaration, values=post, errors=errors, status=400, access_token=access_token
             )
-        declaration._portal_declare(values)
+        # figures far from last year's: saved once the member ticked each one (for the value shown)
+        changes = {} if post.get("unchanged") else declaration._portal_large_changes(values)
+        if any(post.get(f"confirm_figure_{figure_id}") != change["token"] for figure_id, change in changes.items()):
+            return self._render_declaration(declaration, values=post, changes=changes, access_token=access_token)
+        declaration._portal_declare(values, large_changes=changes)
         return request.redirect(self._declaration_url(declaration, access_token, "declared"))
 
     def _renewal_domain(self):

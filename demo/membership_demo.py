@@ -665,6 +665,18 @@ class MembershipDemo(models.AbstractModel):
                     declaration.write({"state": "declared", "source": "portal", "date_declared": day})
                 case 6:  # opened the form, did not answer
                     declaration.date_opened = asked_on + timedelta(days=10)
+        # a member confirmed a payroll far above last year's: flagged for the officer's check
+        large = declarations.filtered(lambda d: d.state == "declared" and not d.is_late)[-1:]
+        payroll = large.line_ids.filtered(lambda line: line.figure_id.code == "payroll")
+        if payroll:
+            previous = payroll.value
+            payroll.value = previous * 8
+            large.write(
+                {
+                    "large_change": True,
+                    "large_change_note": f"Payroll: {payroll.value:,.0f} is 8 times last year's {previous / 1.03:,.0f}",
+                }
+            )
         unanswered = declarations.filtered(lambda d: d.state == "to_declare")
         self.env["membership.declaration.reminder"].create(
             [{"declaration_id": d.id, "step": 0, "date": campaign.deadline - timedelta(days=7)} for d in unanswered]

@@ -1,5 +1,5 @@
 """Pure-Python maths of membership dues: periods, proration, money rounding,
-tariffs and the follow-up calendar.
+tariffs, the follow-up calendar and numbers as members type them.
 
 Nothing in this package imports Odoo: it takes plain values (``datetime.date``,
 ``decimal.Decimal``, ``int``) and returns plain values, so it is tested with
@@ -8,6 +8,18 @@ pytest and hypothesis outside Odoo (``tests/pure``) and reused by the models.
 
 from .followup import Step, next_step
 from .money import joining_fee, round_money, to_decimal
+from .numbers import (
+    AmbiguousNumber,
+    EmptyNumber,
+    InvalidNumber,
+    NumberError,
+    NumberTooLarge,
+    OtherConvention,
+    OtherScriptDigits,
+    format_for_typing,
+    format_number,
+    parse_number,
+)
 from .periods import (
     ANNIVERSARY,
     CALENDAR,
@@ -61,14 +73,21 @@ __all__ = [
     "PRORATE_NONE",
     "STEP",
     "WHOLE_RATE",
+    "AmbiguousNumber",
     "Bracket",
     "Coefficient",
     "Component",
     "Cutoff",
+    "EmptyNumber",
     "FeeResult",
     "Grid",
+    "InvalidNumber",
     "JoinTerms",
     "MissingFigure",
+    "NumberError",
+    "NumberTooLarge",
+    "OtherConvention",
+    "OtherScriptDigits",
     "Period",
     "PeriodError",
     "PeriodRule",
@@ -78,10 +97,13 @@ __all__ = [
     "calendar_period_containing",
     "evaluate",
     "first_period",
+    "format_for_typing",
+    "format_number",
     "grid_figures",
     "joining_fee",
     "next_period",
     "next_step",
+    "parse_number",
     "period_from",
     "prorate",
     "round_money",

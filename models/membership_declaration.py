@@ -1,7 +1,6 @@
 import logging
-import math
-import re
 from datetime import timedelta
+from decimal import Decimal
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
@@ -9,16 +8,22 @@ from odoo.fields import Domain
 from odoo.tools import format_date
 
 from ..engine import to_decimal
+from ..engine.numbers import (
+    MAX_INTEGER_DIGITS,
+    AmbiguousNumber,
+    EmptyNumber,
+    NumberError,
+    NumberTooLarge,
+    OtherConvention,
+    OtherScriptDigits,
+    convention,
+    format_for_typing,
+    format_number,
+    parse_number,
+)
 from .orm_batch import post_template
 
 _logger = logging.getLogger(__name__)
-
-# A number once spaces and separators are read: ASCII digits, one decimal
-# point, a sign. No exponent (1e999), no "nan" or "inf", no underscores.
-PORTAL_NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)")
-# A figure holds at most 13 digits before the decimal point: 15 significant
-# digits with the cents, what a float keeps exactly.
-PORTAL_NUMBER_LIMIT = 10**13
 
 SOURCES = [
     ("portal", "Portal"),
@@ -69,6 +74,18 @@ class MembershipDeclaration(models.Model):
     is_late = fields.Boolean("Late", compute="_compute_is_late", store=True)
     line_ids = fields.One2many("membership.declaration.line", "declaration_id", "Figures", copy=True)
     note = fields.Text()
+    large_change = fields.Boolean(
+        "Large Change to Check",
+        tracking=True,
+        index=True,
+        copy=False,
+        help="The member confirmed on the portal figures far from last year's: check them before validating.",
+    )
+    large_change_note = fields.Text(
+        "Large Changes",
+        copy=False,
+        help="The figures the member confirmed although they are far from last year's, with the ratio.",
+    )
 
     # asked by a declaration campaign
     campaign_id = fields.Many2one(
@@ -375,7 +392,7 @@ class MembershipDeclaration(models.Model):
         if todo.filtered(lambda d: not d.line_ids):
             raise UserError(self.env._("A declaration without figures cannot be validated."))
         todo.filtered(lambda d: not d.date_declared).date_declared = fields.Date.context_today(self)
-        todo.state = "validated"
+        todo.write({"state": "validated", "large_change": False})
         todo._regularise_fees()
         return True
 
@@ -464,10 +481,17 @@ class MembershipDeclaration(models.Model):
         """{figure id: last year's value}."""
         return {line.figure_id.id: line.value for line in self._last_year().line_ids}
 
+    def _portal_lang(self):
+        """The language the member reads and types numbers in: the member's
+        (an installed language), else the page's."""
+        installed = {code for code, _name in self.env["res.lang"].get_installed()}
+        lang = self[:1].partner_id.lang
+        return lang if lang in installed else (self.env.lang or "en_US")
+
     def _portal_rows(self, posted=None):
         """One row per figure for the form: the value shown (what the member
-        just typed, else this year's, else last year's), last year's value,
-        unit and help."""
+        just typed, else this year's, else last year's, as the member types
+        numbers), last year's value, unit and help."""
         self.ensure_one()
         current = {line.figure_id.id: line.value for line in self.line_ids}
         last_year = self._portal_last_year_values()
@@ -477,9 +501,9 @@ class MembershipDeclaration(models.Model):
             if posted is not None:
                 shown = posted.get(key, "")
             elif figure.id in current:
-                shown = self._portal_format(figure, current[figure.id])
+                shown = self._portal_format(figure, current[figure.id], for_typing=True)
             elif figure.id in last_year:
-                shown = self._portal_format(figure, last_year[figure.id])
+                shown = self._portal_format(figure, last_year[figure.id], for_typing=True)
             else:
                 shown = ""
             rows.append(
@@ -492,72 +516,225 @@ class MembershipDeclaration(models.Model):
             )
         return rows
 
-    @api.model
-    def _portal_format(self, figure, value):
-        return str(int(value)) if figure.value_type == "integer" or value == int(value) else f"{value:.2f}"
+    def _portal_format(self, figure, value, for_typing=False):
+        """``value`` of ``figure`` as the member's language writes it
+        (118 600 in French, 118,600 in English), or ``for_typing`` as the
+        member types it back (118 600 in both)."""
+        lang = self._portal_lang()
+        value = to_decimal(value)
+        if figure.value_type == "integer":
+            value = value.to_integral_value()
+        return format_for_typing(value, lang) if for_typing else format_number(value, lang)
 
-    @api.model
-    def _portal_number(self, text):
-        """A number as members type it: spaces as thousands separators,
-        a comma or a dot as decimal separator (1 234 567,89 or 1,234,567.89).
-        Raises ValueError for anything else (letters, "nan", "inf", 1e5,
-        other characters), OverflowError for a number of more than 13
-        digits before the decimal separator."""
-        cleaned = "".join(text.split()).replace("\u00a0", "").replace("'", "")
-        if "," in cleaned and "." in cleaned:
-            decimal = "," if cleaned.rfind(",") > cleaned.rfind(".") else "."
-            thousands = "." if decimal == "," else ","
-            cleaned = cleaned.replace(thousands, "").replace(decimal, ".")
-        elif cleaned.count(",") == 1 and len(cleaned.split(",")[1]) != 3:
-            cleaned = cleaned.replace(",", ".")
-        else:
-            cleaned = cleaned.replace(",", "")
-        if not PORTAL_NUMBER.fullmatch(cleaned):
-            raise ValueError(text)
-        value = float(cleaned)
-        if not math.isfinite(value) or abs(value) >= PORTAL_NUMBER_LIMIT:
-            raise OverflowError(text)
-        return value
+    def _portal_number(self, text, lang=None):
+        """The Decimal a member means by ``text`` in ``lang`` (the member's
+        language by default); raises a NumberError (engine/numbers.py)."""
+        return parse_number(text, lang or self._portal_lang())
+
+    def _portal_digits(self, figure):
+        """Decimals a value of ``figure`` has at most: 0 for a whole number,
+        else what a declared value keeps (2)."""
+        if figure.value_type == "integer":
+            return 0
+        return self.env["membership.declaration.line"]._fields["value"].get_digits(self.env)[1]
+
+    def _portal_fits(self, figure, value):
+        """Whether ``value`` has no more decimals than ``figure`` keeps."""
+        return value == round(value, self._portal_digits(figure))
+
+    def _portal_number_error(self, figure, error, lang):
+        """The member's message for ``error`` (a NumberError) on ``figure``,
+        in ``lang``: the figure, the value as typed, and what is accepted."""
+        env = self.with_context(lang=lang).env
+        name = figure.with_context(lang=lang).name
+        typed = error.text.strip()[:40]
+        comma = convention(lang).decimal == ","
+        example = format_for_typing(Decimal("1250000.50"), lang, group="\u00a0")
+        if isinstance(error, EmptyNumber):
+            return env._("Enter your %(figure)s (0 if you have none).", figure=name)
+        if isinstance(error, OtherScriptDigits):
+            return env._(
+                "%(figure)s: “%(value)s”: type the number with the digits 0 to 9, e.g. %(example)s.",
+                figure=name,
+                value=typed,
+                example=example,
+            )
+        if isinstance(error, NumberTooLarge):
+            return env._(
+                "%(figure)s: “%(value)s” is too large; a figure has at most %(digits)s digits before the decimal mark.",
+                figure=name,
+                value=typed,
+                digits=MAX_INTEGER_DIGITS,
+            )
+        if isinstance(error, AmbiguousNumber):
+            first, second = error.readings
+            fitting = [reading for reading in error.readings if self._portal_fits(figure, reading)]
+            if len(fitting) == 2:
+                return env._(
+                    "%(figure)s: did you mean %(first)s or %(second)s? Type %(first_typed)s or %(second_typed)s.",
+                    figure=name,
+                    first=format_number(first, lang),
+                    second=format_number(second, lang),
+                    first_typed=format_for_typing(first.normalize(), lang, group="\u00a0"),
+                    second_typed=format_for_typing(second.normalize(), lang, group="\u00a0"),
+                )
+            reading = fitting[0] if fitting else second
+            return env._(
+                "%(figure)s: did you mean %(first)s or %(second)s? For %(reading)s, type %(typed)s.",
+                figure=name,
+                first=format_number(first, lang),
+                second=format_number(second, lang),
+                reading=format_number(reading, lang),
+                typed=format_for_typing(reading.normalize(), lang, group="\u00a0"),
+            )
+        if isinstance(error, OtherConvention):
+            reading = error.readings[0]
+            if comma:
+                return env._(
+                    "%(figure)s: “%(value)s” is not written as numbers are in your language: did you mean "
+                    "%(reading)s? Type %(typed)s, with a comma for decimals.",
+                    figure=name,
+                    value=typed,
+                    reading=format_number(reading, lang),
+                    typed=format_for_typing(reading.normalize(), lang, group="\u00a0"),
+                )
+            return env._(
+                "%(figure)s: “%(value)s” is not written as numbers are in your language: did you mean "
+                "%(reading)s? Type %(typed)s, with a dot for decimals.",
+                figure=name,
+                value=typed,
+                reading=format_number(reading, lang),
+                typed=format_for_typing(reading.normalize(), lang, group="\u00a0"),
+            )
+        if comma:
+            return env._(
+                "%(figure)s: “%(value)s” is not a number. Type digits, with a comma for decimals, e.g. %(example)s.",
+                figure=name,
+                value=typed,
+                example=example,
+            )
+        return env._(
+            "%(figure)s: “%(value)s” is not a number. Type digits, with a dot for decimals, e.g. %(example)s.",
+            figure=name,
+            value=typed,
+            example=example,
+        )
 
     def _portal_parse(self, posted):
         """(values {figure id: float}, errors {figure id: message}) of the
-        posted form; every figure must be given (0 when there is none)."""
+        posted form, numbers read in the member's language and messages in
+        the member's words; every figure must be given (0 when there is
+        none)."""
         self.ensure_one()
+        lang = self._portal_lang()
+        declaration = self.with_context(lang=lang)
         values, errors = {}, {}
-        for figure in self._portal_figures():
+        for figure in declaration._portal_figures():
             text = posted.get(f"figure_{figure.id}")
-            text = text.strip() if isinstance(text, str) else ""
-            if not text:
-                errors[figure.id] = self.env._("Enter your %(figure)s (0 if you have none).", figure=figure.name)
+            try:
+                number = parse_number(text if isinstance(text, str) else "", lang)
+            except NumberError as error:
+                errors[figure.id] = declaration._portal_number_error(figure, error, lang)
                 continue
             try:
-                value = self._portal_number(text)
-            except ValueError:
-                errors[figure.id] = self.env._(
-                    "%(figure)s: %(value)s is not a number; type digits only, e.g. 1250000 or 1 250 000,50.",
-                    figure=figure.name,
-                    value=text[:40],
-                )
-                continue
-            except OverflowError:
-                errors[figure.id] = self.env._(
-                    "%(figure)s: %(value)s is too large; a figure has at most 13 digits before the decimal separator.",
-                    figure=figure.name,
-                    value=text[:40],
-                )
-                continue
-            try:
-                figure._check_value(value)
+                figure._check_member_value(number, lang)
             except ValidationError as error:
                 errors[figure.id] = str(error.args[0])
                 continue
-            values[figure.id] = value
+            if not declaration._portal_fits(figure, number):
+                digits = declaration._portal_digits(figure)
+                errors[figure.id] = declaration.env._(
+                    "%(figure)s: %(value)s has more than %(digits)s decimals. Type at most %(digits)s, "
+                    "e.g. %(example)s.",
+                    figure=figure.name,
+                    value=format_number(number, lang),
+                    digits=digits,
+                    example=format_number(round(number, digits), lang),
+                )
+                continue
+            values[figure.id] = float(number)
         return values, errors
 
-    def _portal_declare(self, values):
+    def _portal_large_changes(self, values):
+        """{figure id: change} of the ``values`` ({figure id: value}) more
+        than the company's ratio (``dues_declaration_change_ratio``; 0: no
+        check) times larger or smaller than last year's. 0, this year or last
+        year, is no ratio: a member declares 0 for none. A change is a dict:
+        figure, value, last, factor (Decimals) and token (the value as the
+        confirmation checkbox sends it back)."""
+        self.ensure_one()
+        ratio = to_decimal(self.company_id.dues_declaration_change_ratio or 0)
+        if ratio <= 0:
+            return {}
+        last_year = self._portal_last_year_values()
+        changes = {}
+        for figure in self.env["membership.figure"].browse(list(values)):
+            if figure.id not in last_year:
+                continue
+            value, last = to_decimal(values[figure.id]), to_decimal(last_year[figure.id])
+            if last <= 0 or value <= 0:
+                continue
+            if value > last * ratio:
+                factor = value / last
+            elif value * ratio < last:
+                factor = last / value
+            else:
+                continue
+            changes[figure.id] = {
+                "figure": figure,
+                "value": value,
+                "last": last,
+                "factor": factor,
+                "token": format_for_typing(value, "en_US", group=""),
+            }
+        return changes
+
+    def _portal_large_change_text(self, change, lang, for_member=True):
+        """One large change in ``lang``: the member's warning, or (not
+        ``for_member``) the officer's line of the note."""
+        env = self.with_context(lang=lang).env
+        name = change["figure"].with_context(lang=lang).name
+        value, last, factor = change["value"], change["last"], change["factor"]
+        shown, last_shown = format_number(value, lang), format_number(last, lang)
+        ratio = format_number(round(factor, 1), lang)
+        if not for_member:
+            if value > last:
+                return env._(
+                    "%(figure)s: %(value)s (last year %(last)s, %(ratio)s times more)",
+                    figure=name,
+                    value=shown,
+                    last=last_shown,
+                    ratio=ratio,
+                )
+            return env._(
+                "%(figure)s: %(value)s (last year %(last)s, %(ratio)s times less)",
+                figure=name,
+                value=shown,
+                last=last_shown,
+                ratio=ratio,
+            )
+        if value > last:
+            return env._(
+                "%(figure)s %(value)s is %(ratio)s times last year's %(last)s. Please check; tick to confirm.",
+                figure=name,
+                value=shown,
+                last=last_shown,
+                ratio=ratio,
+            )
+        return env._(
+            "%(figure)s %(value)s is %(ratio)s times less than last year's %(last)s. Please check; tick to confirm.",
+            figure=name,
+            value=shown,
+            last=last_shown,
+            ratio=ratio,
+        )
+
+    def _portal_declare(self, values, large_changes=None):
         """Store the member's figures, mark the declaration declared from the
-        portal (flagged late after its deadline) and recompute the fees of
-        the member's open renewal notices that read them."""
+        portal (flagged late after its deadline, and flagged for the
+        officer's check with ``large_changes`` the member confirmed, see
+        :meth:`_portal_large_changes`) and recompute the fees of the
+        member's open renewal notices that read them."""
         self.ensure_one()
         lines = {line.figure_id.id: line for line in self.line_ids}
         commands = []
@@ -566,7 +743,20 @@ class MembershipDeclaration(models.Model):
                 commands.append(fields.Command.update(lines[figure_id].id, {"value": value}))
             else:
                 commands.append(fields.Command.create({"figure_id": figure_id, "value": value}))
-        self.write({"line_ids": commands, "date_declared": fields.Date.context_today(self)})
+        # the note is for the officers: in the company's language
+        officer_lang = self.company_id.partner_id.lang or self.env.lang or "en_US"
+        note = "\n".join(
+            self._portal_large_change_text(change, officer_lang, for_member=False)
+            for change in (large_changes or {}).values()
+        )
+        self.write(
+            {
+                "line_ids": commands,
+                "date_declared": fields.Date.context_today(self),
+                "large_change": bool(note),
+                "large_change_note": note or False,
+            }
+        )
         self._mark_declared(source="portal")
         if self.is_late:
             self.message_post(
@@ -577,6 +767,13 @@ class MembershipDeclaration(models.Model):
             )
         else:
             self.message_post(body=self.env._("Declared online by the member."))
+        if note:
+            self.message_post(
+                body=self.with_context(lang=officer_lang).env._(
+                    "Large changes to check, confirmed by the member: %(changes)s.",
+                    changes="; ".join(note.split("\n")),
+                )
+            )
         notices = self.env["membership.renewal"].search(
             [
                 ("partner_id", "=", self.partner_id.id),

@@ -30,6 +30,7 @@ class MembershipDeclarationAnalysis(models.Model):
     late_count = fields.Integer("Late", readonly=True, help="Not answered after the deadline.")
     declared_late_count = fields.Integer("Declared Late", readonly=True)
     reminder_count = fields.Integer("Reminders", readonly=True)
+    large_change_count = fields.Integer("Large Changes to Check", readonly=True)
     fallback_count = fields.Integer(
         "Fallback Used",
         readonly=True,
@@ -56,6 +57,7 @@ class MembershipDeclarationAnalysis(models.Model):
                    CASE WHEN d.state = 'to_declare' THEN 1 ELSE 0 END AS unanswered_count,
                    CASE WHEN d.state = 'to_declare' AND d.deadline < %(today)s THEN 1 ELSE 0 END AS late_count,
                    CASE WHEN d.is_late THEN 1 ELSE 0 END AS declared_late_count,
+                   CASE WHEN d.large_change THEN 1 ELSE 0 END AS large_change_count,
                    (SELECT COUNT(*) FROM membership_declaration_reminder r
                      WHERE r.declaration_id = d.id AND r.error IS NULL) AS reminder_count,
                    CASE WHEN EXISTS (

@@ -102,6 +102,7 @@ class MembershipDeclarationCampaign(models.Model):
     unanswered_count = fields.Integer("Not Answered", compute="_compute_figures")
     late_count = fields.Integer("Late", compute="_compute_figures", help="Not answered after the deadline.")
     declared_late_count = fields.Integer("Declared Late", compute="_compute_figures")
+    large_change_count = fields.Integer("Large Changes to Check", compute="_compute_figures")
     fallback_count = fields.Integer(
         "Fallback Used",
         compute="_compute_figures",
@@ -249,6 +250,11 @@ class MembershipDeclarationCampaign(models.Model):
             entry["opened"] += opened
             if is_late:
                 entry["declared_late"] += count
+        large = dict(
+            self.env["membership.declaration"]._read_group(
+                [("campaign_id", "in", self.ids), ("large_change", "=", True)], ["campaign_id"], ["__count"]
+            )
+        )
         late = dict(
             self.env["membership.declaration"]._read_group(
                 [("campaign_id", "in", self.ids), ("state", "=", "to_declare"), ("deadline", "<", today)],
@@ -271,6 +277,7 @@ class MembershipDeclarationCampaign(models.Model):
                     "unanswered_count": states.get("to_declare", 0),
                     "late_count": late.get(campaign, 0),
                     "declared_late_count": entry["declared_late"],
+                    "large_change_count": large.get(campaign, 0),
                     "fallback_count": fallback.get(campaign.id, 0),
                     "failed_count": len(campaign.failed_partner_ids),
                     "response_rate": 100.0 * declared / asked if asked else 0.0,
@@ -480,6 +487,9 @@ class MembershipDeclarationCampaign(models.Model):
 
     def action_view_to_validate(self):
         return self._declarations_action(self.env._("To Validate"), "filter_declared")
+
+    def action_view_large_changes(self):
+        return self._declarations_action(self.env._("Large Changes to Check"), "filter_large_change")
 
     def action_view_progress(self):
         self.ensure_one()

@@ -4,6 +4,7 @@ import math
 from odoo import api, fields, models, tools
 from odoo.exceptions import ValidationError
 
+from ..engine.numbers import format_number
 from ..engine.tariff import FORMULA_FUNCTIONS
 
 
@@ -97,51 +98,108 @@ class MembershipFigure(models.Model):
         """The codes a tariff may read, archived figures included."""
         return set(self.with_context(active_test=False).search([("code", "!=", False)]).mapped("code"))
 
-    def _check_value(self, value, member=None, year=None):
-        """Raise a ValidationError in the member's terms if ``value`` cannot
-        be a value of this figure: negative, not whole for a whole number,
-        or above the plausibility limit."""
+    def _value_fault(self, value):
+        """What is wrong with ``value`` as a value of this figure: None,
+        "number" (not a finite number), "negative", "whole" (a fraction for
+        a whole number) or "limit" (above the plausibility limit)."""
         self.ensure_one()
-        where = self.env._("%(member)s, %(year)s: ", member=member.display_name, year=year) if member else ""
         try:
             finite = not isinstance(value, bool) and math.isfinite(value)
         except (TypeError, ValueError):
             finite = False
         if not finite:
-            raise ValidationError(
-                self.env._(
-                    "%(where)s%(figure)s is %(value)s; a declared figure must be a number.",
-                    where=where,
-                    figure=self.name,
-                    value=value,
-                )
-            )
+            return "number"
         if value < 0:
-            raise ValidationError(
-                self.env._(
-                    "%(where)s%(figure)s is %(value)s; a declared figure cannot be negative.",
-                    where=where,
-                    figure=self.name,
-                    value=value,
-                )
-            )
+            return "negative"
         if self.value_type == "integer" and value != int(value):
-            raise ValidationError(
-                self.env._(
-                    "%(where)s%(figure)s is %(value)s; it must be a whole number.",
-                    where=where,
-                    figure=self.name,
-                    value=value,
-                )
-            )
+            return "whole"
         if self.max_value and value > self.max_value:
-            raise ValidationError(
-                self.env._(
-                    "%(where)s%(figure)s is %(value)s, above the plausibility limit of %(limit)s. Check the "
-                    "value (thousands typed twice?) or raise the limit on the figure.",
-                    where=where,
-                    figure=self.name,
-                    value=value,
-                    limit=self.max_value,
-                )
+            return "limit"
+        return None
+
+    def _format_value(self, value, lang=None):
+        """``value`` as the language writes it (1 250 000,5 in French), never
+        a float's repr (1e+24, -1.0)."""
+        try:
+            return format_number(value, lang or self.env.lang or "en_US")
+        except (TypeError, ValueError, ArithmeticError):
+            return str(value)
+
+    def _check_value(self, value, member=None, year=None):
+        """Raise a ValidationError for the officer (or the import) if
+        ``value`` cannot be a value of this figure: negative, not whole for
+        a whole number, or above the plausibility limit. Members read
+        :meth:`_check_member_value` instead."""
+        self.ensure_one()
+        fault = self._value_fault(value)
+        if not fault:
+            return
+        where = self.env._("%(member)s, %(year)s: ", member=member.display_name, year=year) if member else ""
+        shown = self._format_value(value)
+        if fault == "number":
+            message = self.env._(
+                "%(where)s%(figure)s is %(value)s; a declared figure must be a number.",
+                where=where,
+                figure=self.name,
+                value=shown,
             )
+        elif fault == "negative":
+            message = self.env._(
+                "%(where)s%(figure)s is %(value)s; a declared figure cannot be negative.",
+                where=where,
+                figure=self.name,
+                value=shown,
+            )
+        elif fault == "whole":
+            message = self.env._(
+                "%(where)s%(figure)s is %(value)s; it must be a whole number.",
+                where=where,
+                figure=self.name,
+                value=shown,
+            )
+        else:
+            message = self.env._(
+                "%(where)s%(figure)s is %(value)s, above the plausibility limit of %(limit)s. Check the "
+                "value (thousands typed twice?) or raise the limit on the figure.",
+                where=where,
+                figure=self.name,
+                value=shown,
+                limit=self._format_value(self.max_value),
+            )
+        raise ValidationError(message)
+
+    def _check_member_value(self, value, lang=None):
+        """Raise a ValidationError in the member's words if ``value`` cannot
+        be a value of this figure: the figure, the value as the member's
+        language (``lang``) writes it, and what is accepted; never how an
+        officer raises a limit."""
+        self.ensure_one()
+        fault = self._value_fault(value)
+        if not fault:
+            return
+        lang = lang or self.env.lang or "en_US"
+        shown = self._format_value(value, lang)
+        if fault == "number":
+            message = self.env._("%(figure)s: this is not a number.", figure=self.name)
+        elif fault == "negative":
+            message = self.env._(
+                "%(figure)s: %(value)s is negative; a figure cannot be negative. Type 0 if you have none.",
+                figure=self.name,
+                value=shown,
+            )
+        elif fault == "whole":
+            message = self.env._(
+                "%(figure)s: %(value)s is not a whole number. Type a whole number, e.g. %(example)s.",
+                figure=self.name,
+                value=shown,
+                example=self._format_value(max(int(value), 1), lang),
+            )
+        else:
+            message = self.env._(
+                "%(figure)s: %(value)s is more than we accept for this figure: at most %(limit)s. "
+                "Please check the value (thousands typed twice?).",
+                figure=self.name,
+                value=shown,
+                limit=self._format_value(self.max_value, lang),
+            )
+        raise ValidationError(message)

@@ -1,6 +1,8 @@
+import math
+
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
-from odoo.tools import format_date
+from odoo.tools import format_date, formatLang
 
 
 class ResCompany(models.Model):
@@ -20,6 +22,14 @@ class ResCompany(models.Model):
         "Renewal Link Validity (days)",
         default=120,
         help="The member's link to answer a notice works this many days after each sending.",
+    )
+    dues_declaration_change_ratio = fields.Float(
+        "Large Change Ratio",
+        default=5.0,
+        digits=(16, 1),
+        groups="base.group_user",  # members need not know where the check starts
+        help="A figure declared on the portal more than this many times larger or smaller than last year's "
+        "is confirmed by the member and flagged for an officer's check. 0: no check.",
     )
 
     dues_reference_model = fields.Selection(
@@ -71,6 +81,20 @@ class ResCompany(models.Model):
                     self.env._(
                         "%(company)s: the 'no reply' delay and the link validity must be at least 1.",
                         company=company.name,
+                    )
+                )
+
+    @api.constrains("dues_declaration_change_ratio")
+    def _check_declaration_change_ratio(self):
+        for company in self:
+            ratio = company.dues_declaration_change_ratio
+            if ratio and not 1 < ratio < 1_000_000:
+                raise ValidationError(
+                    self.env._(
+                        "%(company)s: the large change ratio is %(ratio)s; it must be more than 1 (e.g. 5: five "
+                        "times larger or smaller than last year's), or 0 for no check.",
+                        company=company.name,
+                        ratio=formatLang(self.env, ratio, digits=1) if math.isfinite(ratio) else ratio,
                     )
                 )
 

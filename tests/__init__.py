@@ -36,3 +36,4 @@ from . import test_screen_details
 from . import test_letterhead
 from . import test_declaration_campaign
 from . import test_fee_sources
+from . import test_declaration_numbers

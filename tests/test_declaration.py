@@ -14,9 +14,9 @@ from .common import MembershipTariffCommon
 class TestDeclaration(MembershipTariffCommon):
     def test_bad_values_are_refused_in_the_members_terms(self):
         cases = [
-            ({"figure_id": self.turnover.id, "value": -1}, "Turnover is -1.0; a declared figure cannot be negative"),
+            ({"figure_id": self.turnover.id, "value": -1}, "Turnover is -1; a declared figure cannot be negative"),
             ({"figure_id": self.headcount.id, "value": 2.5}, "Headcount is 2.5; it must be a whole number"),
-            ({"figure_id": self.headcount.id, "value": 5_000_000}, "above the plausibility limit of 1000000.0"),
+            ({"figure_id": self.headcount.id, "value": 5_000_000}, "above the plausibility limit of 1,000,000"),
         ]
         for line, message in cases:
             with self.subTest(line=line):

@@ -236,7 +236,15 @@ class TestDeclarationCampaign(FailOneRecord, DeclarationCampaignCommon):
         self.assertEqual(
             Analysis.search([("campaign_id", "=", campaign.id), ("late_count", "=", 1)]).partner_id, self.gamma
         )
+        # a large change the member confirmed waits for the officer's check
+        alpha.write({"large_change": True, "large_change_note": "Payroll: 10 times last year's"})
+        campaign.invalidate_recordset()
+        self.assertEqual(campaign.large_change_count, 1)
+        self.assertEqual(
+            Declaration.search(campaign.action_view_large_changes()["domain"] + [("large_change", "=", True)]), alpha
+        )
         for action in (
+            campaign.action_view_large_changes(),
             campaign.action_view_unanswered(),
             campaign.action_view_late(),
             campaign.action_view_to_validate(),

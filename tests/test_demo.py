@@ -47,6 +47,7 @@ class TestDemoData(TransactionCase):
         self.assertTrue(declaration_campaign.declared_late_count, "some declared after the deadline")
         self.assertTrue(declaration_campaign.late_count, "some have not answered after the deadline")
         self.assertGreater(declaration_campaign.opened_count, declaration_campaign.declared_count)
+        self.assertEqual(declaration_campaign.large_change_count, 1, "one large change to check")
         renewals = self.env.ref("membership_dues.demo_campaign_next_year").renewal_ids
         declared = declaration_campaign.declaration_ids.filtered(lambda d: d.state != "to_declare").partner_id
         self.assertTrue(renewals.filtered(lambda r: r.partner_id in declared and not r.fee_fallback))

@@ -139,7 +139,7 @@ class TestPortalDeclarationForm(MembershipPortalCommon, HttpCase):
 
     def test_bad_values_are_refused_with_the_figure_named(self):
         cases = (
-            ("abc", "Turnover: abc is not a number"),
+            ("abc", "Turnover: “abc” is not a number"),
             ("-5", "cannot be negative"),
             ("", "Enter your Turnover (0 if you have none)."),
         )
@@ -165,10 +165,16 @@ class TestPortalDeclarationForm(MembershipPortalCommon, HttpCase):
         self.assertFalse(self.declaration.line_ids)
 
     def test_numbers_as_members_type_them(self):
+        # in the member's language (tests/test_declaration_numbers.py has the details)
         Declaration = self.env["membership.declaration"]
-        for typed, value in (("1 250 000,50", 1250000.5), ("1,250,000.50", 1250000.5), ("12,5", 12.5), ("1,250", 1250)):
+        for typed, lang, value in (
+            ("1 250 000,50", "fr_FR", 1250000.5),
+            ("1,250,000.50", "en_US", 1250000.5),
+            ("12,5", "fr_FR", 12.5),
+            ("1,250", "en_US", 1250),
+        ):
             with self.subTest(typed=typed):
-                self.assertEqual(Declaration._portal_number(typed), value)
+                self.assertEqual(Declaration._portal_number(typed, lang), value)
 
     def test_nothing_changed_declares_last_years_figures(self):
         response = self.post(unchanged="1")
@@ -195,6 +201,6 @@ class TestPortalDeclarationForm(MembershipPortalCommon, HttpCase):
         self.turnover.help_text = "Your turnover excluding VAT, as in your annual accounts."
         page = " ".join(self.url_open(f"/my/declarations/{self.declaration.id}").text.split())
         self.assertIn("Your turnover excluding VAT", page)
-        self.assertIn("Last year:</span> <span>800000</span>", page)
-        self.assertIn('value="800000"', page, "pre-filled with last year's figure")
+        self.assertIn("Last year:</span> <span>800,000</span>", page)
+        self.assertIn('value="800 000"', page, "pre-filled with last year's figure")
         self.assertIn("01/31/2027", page, "the deadline")

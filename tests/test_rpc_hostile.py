@@ -162,6 +162,7 @@ class TestRpcHostile(MembershipRenewalCommon, MembershipFollowupCommon, HttpCase
             ("membership.declaration.campaign", "action_view_unanswered", declaration_campaign.ids),
             ("membership.declaration.campaign", "action_view_late", declaration_campaign.ids),
             ("membership.declaration.campaign", "action_view_to_validate", declaration_campaign.ids),
+            ("membership.declaration.campaign", "action_view_large_changes", declaration_campaign.ids),
             ("membership.declaration.campaign", "action_view_progress", declaration_campaign.ids),
             ("membership.declaration.campaign", "action_view_figures", declaration_campaign.ids),
             ("membership.declaration.campaign", "action_view_failed", declaration_campaign.ids),
