@@ -669,14 +669,11 @@ class MembershipDemo(models.AbstractModel):
         large = declarations.filtered(lambda d: d.state == "declared" and not d.is_late)[-1:]
         payroll = large.line_ids.filtered(lambda line: line.figure_id.code == "payroll")
         if payroll:
-            previous = payroll.value
-            payroll.value = previous * 8
-            large.write(
-                {
-                    "large_change": True,
-                    "large_change_note": f"Payroll: {payroll.value:,.0f} is 8 times last year's {previous / 1.03:,.0f}",
-                }
-            )
+            payroll.value = payroll.value * 8
+            changes = large._portal_large_changes({payroll.figure_id.id: payroll.value})
+            lang = company.partner_id.lang or "en_US"
+            note = "\n".join(large._portal_large_change_text(c, lang, for_member=False) for c in changes.values())
+            large.write({"large_change": bool(note), "large_change_note": note or False})
         unanswered = declarations.filtered(lambda d: d.state == "to_declare")
         self.env["membership.declaration.reminder"].create(
             [{"declaration_id": d.id, "step": 0, "date": campaign.deadline - timedelta(days=7)} for d in unanswered]
