@@ -34,3 +34,4 @@ from . import test_sending
 from . import test_languages
 from . import test_screen_details
 from . import test_letterhead
+from . import test_no_dead_end
