@@ -385,7 +385,7 @@ class MembershipPlan(models.Model):
             raise UserError(quote.error)
         return quote.amount
 
-    def _compute_period_fees(self, partners, date_start, version=None, year=None):
+    def _compute_period_fees(self, partners, date_start, version=None, year=None, typed_figures=None):
         """{partner_id: FeeQuote}: the untaxed fee of one full period starting
         on ``date_start`` for each of ``partners``, with its explanation.
 
@@ -394,7 +394,9 @@ class MembershipPlan(models.Model):
         one, the version in force on ``date_start`` (or ``version``) applies
         to the figures the members declared for ``year`` (default: the year
         of ``date_start``). Its queries do not depend on the number of
-        partners.
+        partners. ``typed_figures`` ({partner_id: {code: Decimal}}) are
+        figures typed but not declared yet (the join wizard's): they count as
+        declared.
         """
         self.ensure_one()
         year = year or date_start.year
@@ -413,15 +415,17 @@ class MembershipPlan(models.Model):
             amount = round_money(self.fee_amount, self._rounding())
             data = {"flat": str(amount), "amount": str(amount), "year": year}
             return {partner.id: FeeQuote(amount, version, year, data) for partner in partners}
-        return self._compute_tariff_fees(partners, version, year)
+        return self._compute_tariff_fees(partners, version, year, typed_figures)
 
-    def _compute_tariff_fees(self, partners, version, year):
+    def _compute_tariff_fees(self, partners, version, year, typed_figures=None):
         grid = version._compiled_grid()
         codes = grid_figures(grid.grid)
         figures = self.env["membership.figure"].with_context(active_test=False).search([("code", "in", list(codes))])
         Declaration = self.env["membership.declaration"]
         company = version.company_id
         declared = Declaration._figures_by_partner(partners, company, year)
+        for partner_id, typed in (typed_figures or {}).items():
+            declared[partner_id] = {**declared.get(partner_id, {}), **typed}
         last_year = (
             Declaration._figures_by_partner(partners, company, year - 1) if self.fallback_mode == "last_year" else {}
         )
@@ -525,16 +529,21 @@ class MembershipPlan(models.Model):
             origins.append(origin)
         return values, origins
 
-    def _get_join_terms(self, partner, join_date):
+    def _get_join_terms(self, partner, join_date, typed_figures=None):
         """Coverage, prorated fee and joining fee of ``partner`` joining on
-        ``join_date``: ``(JoinTerms, joining_fee, FeeQuote)``, amounts as Decimal."""
+        ``join_date``: ``(JoinTerms, joining_fee, FeeQuote)``, amounts as Decimal.
+        ``typed_figures`` ({code: Decimal}): figures typed but not declared yet."""
         self.ensure_one()
         rule = self._period_rule()
         try:
             # The full fee depends on the period it is set for: compute the
             # period first with a zero fee, then ask for the fee of that period.
             probe = first_period(join_date, rule, Decimal(0), self.proration, self._cutoff())
-            quote = self._compute_period_fees(partner, probe.reference_period.start)[partner.id]
+            quote = self._compute_period_fees(
+                partner,
+                probe.reference_period.start,
+                typed_figures={partner.id: typed_figures} if typed_figures else None,
+            )[partner.id]
             if quote.error:
                 raise UserError(quote.error)
             terms = first_period(join_date, rule, quote.amount, self.proration, self._cutoff(), self._rounding())

@@ -248,8 +248,19 @@ class MembershipRenewalCampaign(models.Model):
         return True
 
     def action_retry_failed(self):
-        self.failure_ids.unlink()
-        self.filtered(lambda c: c.state == "done").action_launch()
+        """Forget the failures and renew those members again: their fees are
+        computed afresh, on the figures declared and the tariffs adopted
+        since."""
+        campaigns = self.filtered(lambda c: c.state in ("running", "done") and c.failure_ids)
+        for campaign in campaigns:
+            campaign.message_post(
+                body=self.env._("Retrying %(count)s failed members.", count=len(campaign.failure_ids))
+            )
+        campaigns.failure_ids.unlink()
+        campaigns.filtered(lambda c: c.state == "done").action_launch()
+        if campaigns:
+            # a running campaign takes them in its next batch: now, not at the next scheduled run
+            self.env.ref("membership_dues.ir_cron_membership_campaigns")._trigger()
         return True
 
     def action_cancel(self):
@@ -329,7 +340,7 @@ class MembershipRenewalCampaign(models.Model):
                 if quote is None:
                     continue
                 if quote.error:
-                    self._record_failures(sub, str(quote.error))
+                    self._record_failures(sub, str(quote.error), self._missing_figures_hint(sub, quote))
                 else:
                     prepared.append((sub, quote))
         if not prepared:
@@ -371,11 +382,14 @@ class MembershipRenewalCampaign(models.Model):
             (renewals - auto).action_send()
         return renewals
 
-    def _record_failures(self, subscriptions, message):
+    def _record_failures(self, subscriptions, message, hint=None):
+        """Record why ``subscriptions`` were not renewed, and what to do
+        (``hint``; by default: fix it, then Retry Failed)."""
         Failure = self.env["membership.renewal.campaign.failure"]
         existing = {f.subscription_id.id: f for f in self.failure_ids}
+        hint = hint or self.env._("Once this is fixed, click Retry Failed on the campaign.")
         for subscription in subscriptions:
-            values = {"error": message, "date": fields.Datetime.now()}
+            values = {"error": f"{message}\n{hint}", "date": fields.Datetime.now()}
             if subscription.id in existing:
                 existing[subscription.id].write(values)
             else:
@@ -387,6 +401,38 @@ class MembershipRenewalCampaign(models.Model):
                         "partner_id": subscription.partner_id.id,
                     }
                 )
+
+    def _missing_figures_hint(self, subscription, quote):
+        """What the officer does about a fee that lacks declared figures
+        (None for another error)."""
+        if not quote.data.get("missing"):
+            return None
+        declaration = self.env["membership.declaration"].search(
+            [
+                ("partner_id", "=", subscription.partner_id.id),
+                ("company_id", "=", subscription.company_id.id),
+                ("year", "=", quote.year),
+            ],
+            limit=1,
+        )
+        if declaration.state == "to_declare" and declaration.line_ids:
+            return self.env._(
+                "Its %(year)s declaration holds figures but is still To Declare, and only declared figures count: "
+                "click Open Declaration on this line, check them and click Mark Declared, then Retry Failed on the "
+                "campaign.",
+                year=quote.year,
+            )
+        if declaration.state in ("declared", "validated"):
+            return self.env._(
+                "Click Open Declaration on this line and add the missing figures to its %(year)s declaration, then "
+                "click Retry Failed on the campaign.",
+                year=quote.year,
+            )
+        return self.env._(
+            "Click Open Declaration on this line, type the member's %(year)s figures and click Mark Declared, then "
+            "click Retry Failed on the campaign.",
+            year=quote.year,
+        )
 
     def _renewal_values(self, subscription, quote):
         plan = subscription.plan_id

@@ -37,3 +37,4 @@ from . import test_letterhead
 from . import test_declaration_campaign
 from . import test_fee_sources
 from . import test_declaration_numbers
+from . import test_no_dead_end

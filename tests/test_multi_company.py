@@ -177,7 +177,13 @@ class TestMultiCompany(MembershipCommon):
         )
         env["membership.card"].create({"partner_id": r["member"].id, "company_id": company.id})
         # wizards
-        env["membership.join.wizard"].create({"partner_id": r["member"].id, "plan_id": plan.id})
+        r["join_wizard"] = env["membership.join.wizard"].create(
+            {
+                "partner_id": r["member"].id,
+                "plan_id": plan.id,
+                "figure_line_ids": [Command.create({"figure_id": cls.turnover.id, "value": "500"})],
+            }
+        )
         r["simulation"] = env["membership.tariff.simulation"].create({"version_id": r["version"].id})
         env["membership.tariff.simulation.line"].create(
             {
@@ -344,6 +350,7 @@ class TestMultiCompany(MembershipCommon):
             }),
             ("membership.card", {"partner_id": a["member"].id, "company_id": self.company_b.id}),
             ("membership.join.wizard", {"partner_id": a["member"].id, "plan_id": b["plan"].id}),
+            ("membership.join.wizard.figure", {"wizard_id": b["join_wizard"].id, "figure_id": self.turnover.id}),
             ("membership.tariff.simulation", {"version_id": b["version"].id}),
             ("membership.tariff.simulation.line", {
                 "simulation_id": b["simulation"].id, "partner_id": b["member"].id, "status": "ok",
@@ -393,6 +400,7 @@ class TestMultiCompany(MembershipCommon):
             (a["simulation"], {"version_id": b["version"].id}),
             (a["simulation"].line_ids, {"simulation_id": b["simulation"].id}),
             (a["followup_wizard"].line_ids, {"wizard_id": b["followup_wizard"].id}),
+            (a["join_wizard"].figure_line_ids, {"wizard_id": b["join_wizard"].id}),
             (A["membership.join.wizard"].search([("company_id", "=", self.company_a.id)], limit=1), {
                 "plan_id": b["plan"].id,
             }),
