@@ -366,7 +366,7 @@ class TestDeclarationLink(MembershipPortalCommon, HttpCase):
         self.assertEqual(response.status_code, 200)
         self.assertIn("Declaration", response.text)
         self.assertIn('name="access_token"', response.text)
-        self.assertIn("800000", response.text, "pre-filled with last year's figures")
+        self.assertIn('value="800 000"', response.text, "pre-filled with last year's figures")
         self.assertEqual(self.declaration.date_opened, fields.Date.context_today(self.declaration))
         response = self.url_open(
             f"/my/declarations/{self.declaration.id}/submit",
@@ -394,7 +394,7 @@ class TestDeclarationLink(MembershipPortalCommon, HttpCase):
             with self.subTest(name):
                 response = self.url_open(url, allow_redirects=False)
                 self.assertEqual(response.status_code, status)
-                self.assertNotIn("800000", response.text)
+                self.assertNotIn("800 000", response.text)
         self.declaration.token_expires_on = date(2020, 1, 1)
         response = self.url_open(self.declaration.get_portal_url(), allow_redirects=False)
         self.assertEqual(response.status_code, 403)

@@ -5,6 +5,7 @@ from odoo.exceptions import UserError, ValidationError
 from odoo.tools import format_date, formatLang
 
 from ..engine import PeriodError, first_period, to_decimal
+from ..engine.numbers import NumberError
 
 FIGURE_MODES = [
     ("enter", "Type the figures now"),
@@ -250,16 +251,11 @@ class MembershipJoinWizard(models.TransientModel):
             if not text:
                 blanks |= line.figure_id
                 continue
+            lang = self.env.lang or "en_US"  # the officer types numbers in the officer's language
             try:
-                value = Declaration._portal_number(text)
-            except (ValueError, OverflowError):
-                raise ValidationError(
-                    self.env._(
-                        "%(figure)s: %(value)s is not a number; type digits only, e.g. 1250000 or 1 250 000,50.",
-                        figure=line.figure_id.name,
-                        value=text[:40],
-                    )
-                ) from None
+                value = float(Declaration._portal_number(text, lang))
+            except NumberError as error:
+                raise ValidationError(Declaration._portal_number_error(line.figure_id, error, lang)) from None
             value = fields.Float.round(value, precision_digits=2)  # what the declaration stores
             line.figure_id._check_value(value)
             values[line.figure_id] = value
