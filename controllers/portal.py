@@ -218,6 +218,9 @@ class MembershipPortal(CustomerPortal):
                 "has_last_year": any(row["last_year"] is not None for row in rows),
                 "page_name": "declaration",
                 "access_token": access_token,
+                "today": fields.Date.context_today(declaration),
+                # the letterhead of the declaration's organisation, also for a visitor without an account
+                "res_company": declaration.company_id.sudo(),
             },
             status=status,
         )
@@ -316,6 +319,8 @@ class MembershipPortal(CustomerPortal):
             "can_answer": renewal.state in ("sent", "change_requested") and renewal.mode == "notice",
             "can_opt_out": renewal.mode == "auto" and renewal.state == "approved",
             "page_name": "renewal",
+            # the letterhead of the notice's organisation, also for a visitor without an account
+            "res_company": renewal.company_id.sudo(),
         }
         return request.render("membership_dues.portal_renewal_page", values)
 

@@ -338,7 +338,7 @@ class MembershipDeclaration(models.Model):
         if self.deadline and self.deadline < today:
             return self.env._(
                 "We have not yet received your figures of %(year)s, which were due on %(deadline)s. Without them, "
-                "your dues are computed from last year's figures as our rules provide. Please declare them now.",
+                "your dues are computed as our rules provide for missing figures. Please declare them now.",
                 year=self.year,
                 deadline=format_date(self.env, self.deadline),
             )

@@ -102,6 +102,7 @@ class MembershipDeclarationCampaign(models.Model):
     unanswered_count = fields.Integer("Not Answered", compute="_compute_figures")
     late_count = fields.Integer("Late", compute="_compute_figures", help="Not answered after the deadline.")
     declared_late_count = fields.Integer("Declared Late", compute="_compute_figures")
+    to_validate_count = fields.Integer("To Validate", compute="_compute_figures")
     large_change_count = fields.Integer("Large Changes to Check", compute="_compute_figures")
     fallback_count = fields.Integer(
         "Fallback Used",
@@ -274,6 +275,7 @@ class MembershipDeclarationCampaign(models.Model):
                     "opened_count": entry["opened"],
                     "declared_count": declared,
                     "validated_count": states.get("validated", 0),
+                    "to_validate_count": states.get("declared", 0),
                     "unanswered_count": states.get("to_declare", 0),
                     "late_count": late.get(campaign, 0),
                     "declared_late_count": entry["declared_late"],

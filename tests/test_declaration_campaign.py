@@ -368,6 +368,7 @@ class TestDeclarationLink(MembershipPortalCommon, HttpCase):
         self.assertIn('name="access_token"', response.text)
         self.assertIn('value="800 000"', response.text, "pre-filled with last year's figures")
         self.assertEqual(self.declaration.date_opened, fields.Date.context_today(self.declaration))
+        self.assertIn(f"/logo.png?company={self.declaration.company_id.id}", response.text, "the letterhead")
         response = self.url_open(
             f"/my/declarations/{self.declaration.id}/submit",
             data={"access_token": self.token, "unchanged": "1", "csrf_token": self.csrf_token()},
