@@ -132,11 +132,11 @@ class TestPortalNumbers(DeclarationNumbersCommon):
         payroll = self.payroll.with_context(lang="fr_FR").name
         self.assertEqual(payroll, "Masse salariale")
         cases = [
-            ("1,234", ("did you mean", "1,234", f"1{NNBSP}234", f"1{NBSP}234")),
-            ("120,000", ("120", f"120{NNBSP}000", f"Type 120 or 120{NBSP}000")),
-            ("1.5", ("“1.5”", "1,5", "with a comma for decimals")),
+            ("1,234", ("vouliez-vous dire", "1,234", f"1{NNBSP}234", f"1{NBSP}234")),
+            ("120,000", ("120", f"120{NNBSP}000", f"Saisissez 120 ou 120{NBSP}000")),
+            ("1.5", ("“1.5”", "1,5")),
             ("1,234.56", ("“1,234.56”", f"1{NNBSP}234,56", f"1{NBSP}234,56")),
-            ("12a", ("“12a”", f"1{NBSP}250{NBSP}000,50", "with a comma for decimals")),
+            ("12a", ("“12a”", f"1{NBSP}250{NBSP}000,50", "avec une virgule pour les décimales")),
             ("1,2345", ("1,2345", "1,23")),
             ("20.000.000.000", (f"20{NNBSP}000{NNBSP}000{NNBSP}000", f"10{NNBSP}000{NNBSP}000{NNBSP}000")),
         ]
@@ -144,7 +144,7 @@ class TestPortalNumbers(DeclarationNumbersCommon):
             with self.subTest(typed=typed):
                 value, error = self.parse("fr_FR", typed)
                 self.assertIsNone(value)
-                self.assertTrue(error.startswith((f"{payroll}:", f"{payroll} ")), error)
+                self.assertTrue(error.startswith((f"{payroll}:", f"{payroll} ", f"{payroll}\xa0:")), error)
                 for fragment in fragments:
                     self.assertIn(fragment, error)
         _value, error = self.parse("nl_BE", "1,234")
@@ -328,7 +328,7 @@ class TestLargeChanges(DeclarationNumbersCommon, HttpCase):
         self.assertEqual(self.declaration.state, "to_declare")
         response = self.post(turnover="800.000", payroll="1.186.000", headcount="4")
         page = " ".join(response.text.split())
-        self.assertIn("Masse salariale 1 186 000 is 23,7 times last year&#39;s 50 000", page)
+        self.assertIn("Masse salariale : 1 186 000, soit 23,7 fois la valeur de l&#39;an dernier (50 000)", page)
         self.post(turnover="800.000", payroll="1.186.000", headcount="4", **{self.confirm(self.payroll): "1186000"})
         self.assertEqual(self.figures(), {"turnover": 800_000, "payroll": 1_186_000, "headcount": 4})
         self.assertTrue(self.declaration.large_change)
