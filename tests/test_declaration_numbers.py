@@ -134,9 +134,9 @@ class TestPortalNumbers(DeclarationNumbersCommon):
         cases = [
             ("1,234", ("vouliez-vous dire", "1,234", f"1{NNBSP}234", f"1{NBSP}234")),
             ("120,000", ("120", f"120{NNBSP}000", f"Saisissez 120 ou 120{NBSP}000")),
-            ("1.5", ("“1.5”", "1,5")),
-            ("1,234.56", ("“1,234.56”", f"1{NNBSP}234,56", f"1{NBSP}234,56")),
-            ("12a", ("“12a”", f"1{NBSP}250{NBSP}000,50", "avec une virgule pour les décimales")),
+            ("1.5", (f"«{NBSP}1.5{NBSP}»", "1,5")),
+            ("1,234.56", (f"«{NBSP}1,234.56{NBSP}»", f"1{NNBSP}234,56", f"1{NBSP}234,56")),
+            ("12a", (f"«{NBSP}12a{NBSP}»", f"1{NBSP}250{NBSP}000,50", "avec une virgule pour les décimales")),
             ("1,2345", ("1,2345", "1,23")),
             ("20.000.000.000", (f"20{NNBSP}000{NNBSP}000{NNBSP}000", f"10{NNBSP}000{NNBSP}000{NNBSP}000")),
         ]
