@@ -35,21 +35,60 @@ class MembershipPortal(CustomerPortal):
     the link in the email, thanks to the notice's token)."""
 
     def _prepare_home_portal_values(self, counters):
+        """The home page's tiles: how many periods, declarations and renewal
+        notices the member has (in the website's company), and how many need
+        the member's action (``*_todo_count``: declarations to declare,
+        notices to answer, dues invoices to pay). One query per model,
+        whatever the number of records."""
         values = super()._prepare_home_portal_values(counters)
-        if "renewal_count" in counters:
-            Renewal = request.env["membership.renewal"]
-            values["renewal_count"] = (
-                Renewal.search_count(self._renewal_domain(), limit=1) if Renewal.has_access("read") else 0
-            )
-        if "membership_count" in counters:
-            values["membership_count"] = (
-                request.env["membership.subscription"].sudo().search_count(self._member_domain(), limit=1)
-            )
-        if "declaration_count" in counters:
-            values["declaration_count"] = (
-                request.env["membership.declaration"].sudo().search_count(self._member_domain())
-            )
+        wanted = set(counters)
+        ours = {}
+        if wanted & {"membership_count", "membership_todo_count"}:
+            ours.update(self._membership_counters())
+        if wanted & {"declaration_count", "declaration_todo_count"}:
+            ours.update(self._declaration_counters())
+        if wanted & {"renewal_count", "renewal_todo_count"}:
+            ours.update(self._renewal_counters())
+        # only the counters asked for: the page fills in each one it receives
+        values.update({key: count for key, count in ours.items() if key in wanted})
         return values
+
+    def _membership_counters(self):
+        """The periods the member's history lists, and the member's dues
+        invoices waiting for payment."""
+        return {
+            "membership_count": request.env["membership.subscription"]
+            .sudo()
+            .search_count(self._member_domain() + [("state", "!=", "draft")]),
+            "membership_todo_count": request.env["account.move"].sudo().search_count(self._dues_to_pay_domain()),
+        }
+
+    def _declaration_counters(self):
+        counts = dict(
+            request.env["membership.declaration"].sudo()._read_group(self._member_domain(), ["state"], ["__count"])
+        )
+        return {"declaration_count": sum(counts.values()), "declaration_todo_count": counts.get("to_declare", 0)}
+
+    def _renewal_counters(self):
+        Renewal = request.env["membership.renewal"]
+        if not Renewal.has_access("read"):
+            return {"renewal_count": 0, "renewal_todo_count": 0}
+        groups = Renewal._read_group(self._renewal_domain(), ["state", "mode"], ["__count"])
+        return {
+            "renewal_count": sum(count for _state, _mode, count in groups),
+            "renewal_todo_count": sum(count for state, mode, count in groups if (state, mode) == ("sent", "notice")),
+        }
+
+    def _dues_to_pay_domain(self):
+        """The member's posted dues invoices not paid yet, in the website's company."""
+        return [
+            ("commercial_partner_id", "=", self._member().id),
+            ("company_id", "=", request.env.company.id),
+            ("move_type", "=", "out_invoice"),
+            ("dues_is_invoice", "=", True),
+            ("state", "=", "posted"),
+            ("payment_state", "in", ("not_paid", "partial")),
+        ]
 
     # ------------------------------------------------------------------
     # The member: the user's company (or the user), in the website's company
@@ -83,6 +122,10 @@ class MembershipPortal(CustomerPortal):
             "subscriptions": subscriptions,
             "certificate_years": paid_years,
             "can_have_card": member.dues_member_state == "member",
+            # what the home page's "to pay" badge counts, with the way to pay each
+            "invoices_to_pay": request.env["account.move"]
+            .sudo()
+            .search(self._dues_to_pay_domain(), order="invoice_date_due, id"),
             "page_name": "membership",
         }
         return request.render("membership_dues.portal_my_membership", values)
@@ -260,8 +303,13 @@ class MembershipPortal(CustomerPortal):
         return request.redirect(self._declaration_url(declaration, access_token, "declared"))
 
     def _renewal_domain(self):
+        """The member's notices sent (not drafts), in the website's company."""
         partner = request.env.user.partner_id
-        return [("partner_id", "child_of", [partner.commercial_partner_id.id]), ("state", "!=", "draft")]
+        return [
+            ("partner_id", "child_of", [partner.commercial_partner_id.id]),
+            ("company_id", "=", request.env.company.id),
+            ("state", "!=", "draft"),
+        ]
 
     @http.route(["/my/renewals", "/my/renewals/page/<membership_id:page>"], type="http", auth="user", website=True)
     def portal_my_renewals(self, page=1, **kw):

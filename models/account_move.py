@@ -195,6 +195,16 @@ class AccountMove(models.Model):
                 )
         return posted
 
+    def _get_invoice_proforma_pdf_report_filename(self):
+        """A posted dues invoice downloaded before its PDF is generated (the
+        portal's Download while it is queued for sending) is printed as the
+        invoice it is (see report/membership_invoice_templates.xml), and
+        named so."""
+        self.ensure_one()
+        if self.dues_is_invoice and self.state == "posted":
+            return self._get_invoice_report_filename()
+        return super()._get_invoice_proforma_pdf_report_filename()
+
     @api.model
     def _membership_sending_data(self):
         """The ``sending_data`` that queues an invoice for Odoo's own

@@ -589,7 +589,21 @@ class MembershipSubscription(models.Model):
         if self.plan_id.journal_id:
             vals["journal_id"] = self.plan_id.journal_id.id
         vals["invoice_payment_term_id"] = self.plan_id._dues_payment_term(self.partner_id).id
+        vals["invoice_user_id"] = self._dues_salesperson().id
         return vals
+
+    def _dues_salesperson(self):
+        """The salesperson of a dues invoice: the member's own salesperson, or
+        the officer creating it. None when a scheduled action or the member
+        on the portal creates it (Odoo would name OdooBot or the member: the
+        member's invoice page would read "Salesperson: OdooBot")."""
+        self.ensure_one()
+        user = self.env.user
+        return (
+            self.partner_id.user_id
+            or self.partner_id.commercial_partner_id.user_id
+            or (user if not user.share and not user._is_superuser() else user.browse())
+        )
 
     def _create_invoices(self, post=False, send=False):
         """Create (and optionally post) one invoice per subscription without
@@ -797,6 +811,7 @@ class MembershipSubscription(models.Model):
                     "currency_id": invoice.currency_id.id,
                     "journal_id": invoice.journal_id.id,
                     "invoice_origin": invoice.name,
+                    "invoice_user_id": self._dues_salesperson().id,
                     "reversed_entry_id": invoice.id if refund else False,
                     # a complementary invoice falls due like the plan's dues invoices
                     **(
