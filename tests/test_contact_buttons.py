@@ -258,6 +258,14 @@ class TestMembersList(MembershipCommon):
             self.assertNotIn(columns[name].get("optional"), ("hide",), name)
             self.assertNotEqual(columns[name].get("column_invisible"), "True", name)
         self.assertEqual(columns["dues_covered_by_id"].get("optional"), "show")
+        # on a phone the members open in kanban: the cards show the same
+        kanban_views = [view.view_id for view in action.view_ids if view.view_mode == "kanban"]
+        self.assertEqual(kanban_views, [self.env.ref("membership_dues.res_partner_view_kanban_members")])
+        arch = self.partners().get_views([(kanban_views[0].id, "kanban")])["views"]["kanban"]["arch"]
+        shown = set(etree.fromstring(arch).xpath("//templates//field/@name"))
+        self.assertTrue(
+            {"dues_member_number", "dues_member_state", "dues_date_end", "dues_covered_by_id"} <= shown, shown
+        )
 
 
 @tagged("post_install", "-at_install")
