@@ -253,11 +253,43 @@ class MembershipDemo(models.AbstractModel):
         admin.write({"company_ids": [Command.link(company.id)], "company_id": company.id})
         return company
 
+    def _demo_untaxed_income_account(self, company, prefix, name):
+        """An income account of ``company`` whose code starts with ``prefix``
+        and that carries no default tax (Odoo applies an account's default
+        taxes to a product that has none), created when the chart has none."""
+        Account = self.env["account.account"].with_company(company)
+        account = Account.search(
+            [
+                *Account._check_company_domain(company),
+                ("code", "=like", f"{prefix}%"),
+                ("account_type", "in", ("income", "income_other")),
+                ("tax_ids", "=", False),
+            ],
+            order="code",
+            limit=1,
+        )
+        return account or Account.create(
+            {
+                "name": name,
+                "code": prefix.ljust(6, "0"),
+                "account_type": "income",
+                "company_ids": [Command.link(company.id)],
+            }
+        )
+
     def _demo_plans(self, company):
         # Dues of a non-profit association are exempt from VAT (art. 44 §2 11° of the Belgian
-        # VAT code): the federation's dues product has no sales tax.
+        # VAT code): the federation's dues product has no sales tax, and its income account
+        # (730 Membership fees, as in the Belgian chart of associations) no default tax that
+        # Odoo would apply instead.
         product = self.env["product.product"].create(
-            {"name": "Membership dues", "type": "service", "company_id": company.id, "taxes_id": False}
+            {
+                "name": "Membership dues",
+                "type": "service",
+                "company_id": company.id,
+                "taxes_id": [Command.clear()],
+                "property_account_income_id": self._demo_untaxed_income_account(company, "730", "Membership fees").id,
+            }
         )
         self._demo_xmlid("demo_product_dues", product)
         self._demo_translate(product.product_tmpl_id)
@@ -724,8 +756,18 @@ class MembershipDemo(models.AbstractModel):
         unpaid dues are at their levels, some members suspended (nothing is
         sent or printed)."""
         policy = self.env["membership.followup.policy"]._for_company(company)
+        # a fixed indemnity for late payment is damages, outside the scope of VAT
         fee_product = self.env["product.product"].create(
-            {"name": "Late payment fee", "type": "service", "list_price": 15.0, "company_id": company.id}
+            {
+                "name": "Late payment fee",
+                "type": "service",
+                "list_price": 15.0,
+                "company_id": company.id,
+                "taxes_id": [Command.clear()],
+                "property_account_income_id": self._demo_untaxed_income_account(
+                    company, "743", "Miscellaneous operating income"
+                ).id,
+            }
         )
         self._demo_xmlid("demo_product_late_fee", fee_product)
         self._demo_translate(fee_product.product_tmpl_id)

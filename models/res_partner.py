@@ -39,8 +39,16 @@ class ResPartner(models.Model):
     dues_subscription_ids = fields.One2many(
         "membership.subscription", "partner_id", "Membership Subscriptions", groups=MEMBERSHIP_USER
     )
-    dues_subscription_count = fields.Integer(
-        "Subscriptions", compute="_compute_membership_subscription_count", groups=MEMBERSHIP_USER
+    # The counts of the contact form's smart buttons: the records of the
+    # member, i.e. of the commercial entity (a company and its contacts), the
+    # same records the buttons list. One query per kind for any number of
+    # partners.
+    dues_subscription_count = fields.Integer("Subscriptions", compute="_compute_dues_counts", groups=MEMBERSHIP_USER)
+    dues_renewal_count = fields.Integer("Renewal Notice Count", compute="_compute_dues_counts", groups=MEMBERSHIP_USER)
+    dues_declaration_count = fields.Integer("Declaration Count", compute="_compute_dues_counts", groups=MEMBERSHIP_USER)
+    dues_invoice_count = fields.Integer("Dues Invoice Count", compute="_compute_dues_counts", groups=MEMBERSHIP_USER)
+    dues_followup_count = fields.Integer(
+        "Follow-up Communication Count", compute="_compute_dues_counts", groups=MEMBERSHIP_USER
     )
     dues_category_ids = fields.Many2many(
         "membership.category",
@@ -142,6 +150,15 @@ class ResPartner(models.Model):
         groups=MEMBERSHIP_USER,
         search="_search_membership_date_start",
     )
+    dues_covered_by_id = fields.Many2one(
+        "res.partner",
+        "Covered By",
+        compute="_compute_membership_fields",
+        groups=MEMBERSHIP_USER,
+        search="_search_membership_covered_by_id",
+        help="The company whose membership gives this contact its status today. Empty for a member in its "
+        "own name (a company, a person, or a contact whose own membership is at least as good).",
+    )
 
     # ------------------------------------------------------------------
     # SQL of the derived fields
@@ -160,16 +177,16 @@ class ResPartner(models.Model):
             SQL.identifier(alias, "commercial_partner_id"),
         )
 
-    def _membership_state_sql(self, alias):
+    def _membership_rank_sql(self, owners):
         """One scalar subquery: the best rank over the paid subscriptions of
-        the partner and of its commercial entity, then the status of that
-        rank. A subscription covering today ranks "member", one whose grace
-        runs today "grace" (both "suspended" if its member is suspended), an
-        older one "former"; a paid period that has not started yet is not
-        membership yet. A member suspended by the payment follow-up is
-        "suspended" while a period it has not paid runs (until it pays)."""
+        ``owners`` (an SQL array of partner ids). A subscription covering
+        today ranks "member", one whose grace runs today "grace" (both
+        "suspended" if its member is suspended), an older one "former"; a
+        paid period that has not started yet is not membership yet. A member
+        suspended by the payment follow-up is "suspended" while a period it
+        has not paid runs (until it pays)."""
         company_id, today = self._membership_sql_params()
-        rank = SQL(
+        return SQL(
             """(SELECT COALESCE(MAX(
                     CASE WHEN s.state = 'waiting_payment'
                               THEN CASE WHEN s.date_start <= %(today)s AND s.grace_date_end >= %(today)s
@@ -187,7 +204,7 @@ class ResPartner(models.Model):
                    AND (s.state IN %(paid)s OR (s.state = 'waiting_payment' AND %(suspended)s)))""",
             today=today,
             suspended=SQL("COALESCE((sp.dues_suspended ->> %s)::boolean, FALSE)", str(company_id)),
-            owners=self._membership_owners_sql(alias),
+            owners=owners,
             company=company_id,
             paid=PAID_STATES,
             r_suspended=RANK["suspended"],
@@ -196,8 +213,29 @@ class ResPartner(models.Model):
             r_former=RANK["former"],
             r_none=RANK["none"],
         )
+
+    def _membership_state_sql(self, alias):
+        """The status of the best rank over the paid subscriptions of the
+        partner and of its commercial entity."""
+        rank = self._membership_rank_sql(self._membership_owners_sql(alias))
         whens = SQL(" ").join(SQL("WHEN %s THEN %s", r, state) for r, state in STATE_OF_RANK.items())
         return SQL("(CASE %s %s END)", rank, whens)
+
+    def _membership_covered_by_sql(self, alias):
+        """The commercial entity when the status of a company's contact comes
+        from the company's membership (strictly better than the contact's
+        own), else NULL. Companies and persons in their own name never read a
+        subscription here."""
+        partner = SQL.identifier(alias, "id")
+        commercial = SQL.identifier(alias, "commercial_partner_id")
+        return SQL(
+            "(CASE WHEN %(commercial)s IS NULL OR %(commercial)s = %(partner)s THEN NULL "
+            "WHEN %(company_rank)s > %(own_rank)s THEN %(commercial)s END)",
+            partner=partner,
+            commercial=commercial,
+            company_rank=self._membership_rank_sql(SQL("ARRAY[%s]", commercial)),
+            own_rank=self._membership_rank_sql(SQL("ARRAY[%s]", partner)),
+        )
 
     def _membership_paid_sql(self, alias, select, order=None):
         """A scalar subquery over the paid subscriptions of the partner and
@@ -242,6 +280,8 @@ class ResPartner(models.Model):
     def _membership_field_sql(self, alias, field_expr):
         if field_expr == "dues_member_state":
             return self._membership_state_sql(alias)
+        if field_expr == "dues_covered_by_id":
+            return self._membership_covered_by_sql(alias)
         if field_expr == "dues_date_end":
             return self._membership_paid_sql(alias, SQL("MAX(s.date_end)"))
         if field_expr == "dues_date_start":
@@ -266,15 +306,43 @@ class ResPartner(models.Model):
     # ------------------------------------------------------------------
     # Computes and searches
     # ------------------------------------------------------------------
-    @api.depends("dues_subscription_ids")
-    def _compute_membership_subscription_count(self):
-        counts = dict(
-            self.env["membership.subscription"]._read_group(
-                [("partner_id", "in", self.ids)], ["partner_id"], ["__count"]
-            )
-        )
+    def _dues_record_domains(self, members):
+        """{kind: (model, domain of the records of ``members``, the field
+        grouping them by member)}: the records a member's smart buttons
+        count and list. ``members`` are commercial entities: a company's
+        records are those of the company and of its contacts, the same for
+        the company and each of its contacts."""
+        member_ids = list(members.ids)
+        by_member = Domain("partner_id.commercial_partner_id", "in", member_ids)
+        return {
+            "subscription": ("membership.subscription", by_member, "partner_id.commercial_partner_id"),
+            "renewal": ("membership.renewal", by_member, "partner_id.commercial_partner_id"),
+            "declaration": ("membership.declaration", by_member, "partner_id.commercial_partner_id"),
+            "invoice": (
+                "account.move",
+                Domain("commercial_partner_id", "in", member_ids)
+                & Domain("move_type", "in", ("out_invoice", "out_refund"))
+                & Domain("dues_is_invoice", "=", True),
+                "commercial_partner_id",
+            ),
+            "followup": ("membership.followup.communication", by_member, "partner_id.commercial_partner_id"),
+        }
+
+    @api.depends_context("allowed_company_ids")
+    def _compute_dues_counts(self):
+        """One grouped count per kind of record, for all the partners at once."""
+        members = self.commercial_partner_id._origin
+        counts = {}
+        if members:
+            for kind, (model, domain, groupby) in self._dues_record_domains(members).items():
+                counts[kind] = dict(self.env[model]._read_group(domain, [groupby], ["__count"]))
         for partner in self:
-            partner.dues_subscription_count = counts.get(partner, 0)
+            member = partner.commercial_partner_id._origin
+            partner.dues_subscription_count = counts.get("subscription", {}).get(member, 0)
+            partner.dues_renewal_count = counts.get("renewal", {}).get(member, 0)
+            partner.dues_declaration_count = counts.get("declaration", {}).get(member, 0)
+            partner.dues_invoice_count = counts.get("invoice", {}).get(member, 0)
+            partner.dues_followup_count = counts.get("followup", {}).get(member, 0)
 
     @api.depends("dues_subscription_ids.state", "commercial_partner_id")
     @api.depends_context("company", "membership_date_ref")
@@ -286,22 +354,24 @@ class ResPartner(models.Model):
             alias = "p"
             rows = self.env.execute_query(
                 SQL(
-                    "SELECT p.id, %s, %s, %s, %s FROM res_partner p WHERE p.id IN %s",
+                    "SELECT p.id, %s, %s, %s, %s, %s FROM res_partner p WHERE p.id IN %s",
                     self._field_to_sql(alias, "dues_member_state"),
                     self._field_to_sql(alias, "dues_plan_id"),
                     self._field_to_sql(alias, "dues_date_end"),
                     self._field_to_sql(alias, "dues_date_start"),
+                    self._field_to_sql(alias, "dues_covered_by_id"),
                     tuple(stored.ids),
                 )
             )
             values = {row[0]: row[1:] for row in rows}
         Plan = self.env["membership.plan"]
         for partner in self:
-            state, plan_id, date_end, date_start = values.get(partner.id, ("none", None, None, None))
+            state, plan_id, date_end, date_start, covered_by = values.get(partner.id, ("none", None, None, None, None))
             partner.dues_member_state = state
             partner.dues_plan_id = Plan.browse(plan_id)
             partner.dues_date_end = date_end
             partner.dues_date_start = date_start
+            partner.dues_covered_by_id = self.browse(covered_by)
 
     @api.depends_context("company")
     def _compute_membership_followup(self):
@@ -380,13 +450,19 @@ class ResPartner(models.Model):
     def _search_membership_state(self, operator, value):
         return self._search_by_sql("dues_member_state", operator, value)
 
-    def _search_membership_plan_id(self, operator, value):
+    def _search_by_many2one(self, fname, operator, value):
         if operator in ("in", "not in"):
-            return self._search_by_sql("dues_plan_id", operator, value)
+            return self._search_by_sql(fname, operator, value)
         if operator in ("any", "not any"):
-            plans = self.env["membership.plan"]._search(value)
-            return self._search_by_sql("dues_plan_id", "in" if operator == "any" else "not in", list(plans))
+            records = self.env[self._fields[fname].comodel_name]._search(value)
+            return self._search_by_sql(fname, "in" if operator == "any" else "not in", list(records))
         return NotImplemented
+
+    def _search_membership_plan_id(self, operator, value):
+        return self._search_by_many2one("dues_plan_id", operator, value)
+
+    def _search_membership_covered_by_id(self, operator, value):
+        return self._search_by_many2one("dues_covered_by_id", operator, value)
 
     def _search_by_date(self, fname, operator, value):
         if operator in ("in", "not in"):
@@ -418,12 +494,58 @@ class ResPartner(models.Model):
         mode = self.with_company(plan.company_id).dues_renewal_mode
         return plan.renewal_mode if mode in (False, "plan") else mode
 
-    def action_view_membership_subscriptions(self):
+    def _action_view_dues_records(self, kind, xmlid, **context):
+        """The list of the member's records of ``kind`` (see
+        _dues_record_domains), the records its smart button counts."""
         self.ensure_one()
-        action = self.env["ir.actions.act_window"]._for_xml_id("membership_dues.membership_subscription_action")
-        action["domain"] = [("partner_id", "child_of", self.commercial_partner_id.id)]
-        action["context"] = {"default_partner_id": self.id, "search_default_filter_live": 1}
+        member = self.commercial_partner_id
+        _model, domain, _groupby = self._dues_record_domains(member)[kind]
+        action = self.env["ir.actions.act_window"]._for_xml_id(xmlid)
+        action["domain"] = list(domain)
+        action["context"] = context
+        action["display_name"] = self.env._("%(records)s of %(member)s", records=action["name"], member=member.name)
         return action
+
+    def action_view_membership_subscriptions(self):
+        """The status button: the member's live subscriptions."""
+        return self._action_view_dues_records(
+            "subscription",
+            "membership_dues.membership_subscription_action",
+            default_partner_id=self.id,
+            search_default_filter_live=1,
+        )
+
+    def action_view_dues_subscriptions(self):
+        return self._action_view_dues_records(
+            "subscription", "membership_dues.membership_subscription_action", default_partner_id=self.id
+        )
+
+    def action_view_dues_renewals(self):
+        return self._action_view_dues_records(
+            "renewal", "membership_dues.membership_renewal_action", default_partner_id=self.id
+        )
+
+    def action_view_dues_declarations(self):
+        return self._action_view_dues_records(
+            "declaration",
+            "membership_dues.membership_declaration_action",
+            default_partner_id=self.commercial_partner_id.id,
+        )
+
+    def action_view_dues_invoices(self):
+        return self._action_view_dues_records(
+            "invoice",
+            "membership_dues.account_move_action_dues",
+            default_partner_id=self.id,
+            default_move_type="out_invoice",
+        )
+
+    def action_view_dues_followups(self):
+        return self._action_view_dues_records(
+            "followup",
+            "membership_dues.membership_followup_communication_action",
+            default_partner_id=self.commercial_partner_id.id,
+        )
 
     # ------------------------------------------------------------------
     # Documents: membership card, payment certificate

@@ -27,6 +27,16 @@ class TestDemoData(TransactionCase):
         self.assertTrue(all(plans.mapped("payment_term_id")), "every demo plan has a payment term")
         dues_invoices = subscriptions.invoice_id.filtered(lambda move: move.state == "posted")
         self.assertTrue(all(move.invoice_date_due > move.invoice_date for move in dues_invoices))
+        # dues of a non-profit association carry no VAT, nor does a late-payment indemnity: no tax
+        # on their products, none from the income account's default taxes either (README, "Dues and VAT")
+        products = self.env.ref("membership_dues.demo_product_dues") | self.env.ref(
+            "membership_dues.demo_product_late_fee"
+        )
+        self.assertFalse(products.taxes_id)
+        lines = self.env["account.move.line"].search([("product_id", "in", products.ids)])
+        self.assertTrue(lines.move_id & dues_invoices)
+        self.assertFalse(lines.filtered("tax_ids"), lines.filtered("tax_ids").tax_ids.mapped("name"))
+        self.assertFalse(dues_invoices.filtered("amount_tax"))
         followup_lines = self.env["membership.followup.line"].search([("company_id", "=", company.id)])
         self.assertTrue(followup_lines, "the demo's follow-up has run")
         early = followup_lines.filtered(lambda line: line.date < line.move_id.invoice_date)
