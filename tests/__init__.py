@@ -38,3 +38,4 @@ from . import test_declaration_campaign
 from . import test_fee_sources
 from . import test_declaration_numbers
 from . import test_no_dead_end
+from . import test_dashboard
