@@ -7,7 +7,7 @@
     "website": "https://github.com/membership-dues/membership_dues",
     "license": "LGPL-3",
     "development_status": "Alpha",
-    "depends": ["account", "account_payment", "account_qr_code_sepa", "portal", "mail"],
+    "depends": ["account", "account_payment", "account_qr_code_sepa", "portal", "mail", "spreadsheet_dashboard"],
     "external_dependencies": {"python": ["num2words", "qrcode"]},
     "data": [
         # security
@@ -52,6 +52,8 @@
         "wizards/membership_join_wizard_views.xml",
         "wizards/membership_tariff_simulation_views.xml",
         "views/membership_dues_menus.xml",
+        # after the menus its figures link to
+        "data/membership_dashboard.xml",
     ],
     "demo": [
         "demo/membership_dues_demo.xml",

@@ -775,9 +775,28 @@ class MembershipDemo(models.AbstractModel):
         second.write({"late_fee_type": "fixed", "late_fee_amount": 15.0, "late_fee_product_id": fee_product.id})
         today = fields.Date.context_today(self)
         Communication = self.env["membership.followup.communication"].with_context(membership_skip_emails=True)
+        Line = self.env["membership.followup.line"]
+        # Reminders work: of the invoices reaching a reminder (15 days late or
+        # more), one in three is paid 6 days after it, one in three 22 days
+        # after it (so after the next level), one in three stays unpaid, for
+        # the Follow-up Effectiveness report to show both kinds of payers.
+        reminded, payments = set(), {}
         day = date(today.year, 1, 1)
         while day <= today:
+            for invoice in payments.pop(day, []):
+                if invoice.amount_residual > 0:
+                    self.env["account.payment.register"].with_context(
+                        active_model="account.move", active_ids=invoice.ids
+                    ).create({"payment_date": day})._create_payments()
             Communication._send_due(day)
+            lines = Line.search(
+                [("company_id", "=", company.id), ("date", "=", day), ("level_id.delay_days", ">=", 15)], order="id"
+            )
+            for invoice in lines.move_id.filtered(lambda move: move.id not in reminded):
+                reminded.add(invoice.id)
+                delay = (6, 22, None)[len(reminded) % 3]
+                if delay:
+                    payments.setdefault(day + timedelta(days=delay), []).append(invoice)
             day += timedelta(days=1)
 
     def _demo_invoice(self, subscription, invoice_date, scenario):

@@ -38,3 +38,6 @@ from . import membership_followup_analysis
 from . import membership_dues_collection
 from . import membership_declaration_analysis
 from . import membership_declaration_figure_analysis
+from . import membership_member_analysis
+from . import membership_member_movement
+from . import membership_renewal_analysis

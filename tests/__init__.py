@@ -40,3 +40,4 @@ from . import test_declaration_numbers
 from . import test_no_dead_end
 from . import test_portal_tiles
 from . import test_contact_buttons
+from . import test_dashboard

@@ -41,6 +41,11 @@ class TestDemoData(TransactionCase):
         self.assertTrue(followup_lines, "the demo's follow-up has run")
         early = followup_lines.filtered(lambda line: line.date < line.move_id.invoice_date)
         self.assertFalse(early, [(line.move_id.name, str(line.move_id.invoice_date), str(line.date)) for line in early])
+        self.env.flush_all()  # a SQL view
+        [(within_15, later)] = self.env["membership.followup.analysis"]._read_group(
+            [("company_id", "=", company.id)], [], ["paid_within_15:sum", "paid_later:sum"]
+        )
+        self.assertTrue(within_15 and later, "some members paid after a reminder, within 15 days and later")
         officer = self.env.ref("membership_dues.demo_user_officer")
         self.assertTrue(officer.has_group("membership_dues.group_membership_user"))
         portal_user = self.env.ref("membership_dues.demo_user_member")

@@ -1,0 +1,142 @@
+from odoo import fields, models
+from odoo.tools import SQL
+
+from .membership_subscription import PAID_STATES
+from .res_partner import MEMBERSHIP_STATES, RANK, STATE_OF_RANK
+
+
+def main_category_sql(partner):
+    """The member's sector, else its first category (as on renewal notices)."""
+    return SQL(
+        """(SELECT c.id
+              FROM membership_category_res_partner_rel rel
+              JOIN membership_category c ON c.id = rel.category_id
+             WHERE rel.partner_id = %s AND c.active
+             ORDER BY c.dimension = 'sector' DESC, c.dimension, c.sequence, c.id
+             LIMIT 1)""",
+        partner,
+    )
+
+
+class MembershipMemberAnalysis(models.Model):
+    """One row per member and company: the member's status today, current
+    plan, category, member-since and paid-until dates. The status follows
+    the contact's own (res.partner.dues_member_state), evaluated for each
+    company of the member's subscriptions instead of the current one."""
+
+    _name = "membership.member.analysis"
+    _description = "Members Today"
+    _auto = False
+    _order = "company_id, partner_id"
+    _depends = {
+        "membership.subscription": [
+            "partner_id",
+            "plan_id",
+            "company_id",
+            "state",
+            "date_start",
+            "date_end",
+            "grace_date_end",
+        ],
+        "res.partner": ["commercial_partner_id", "dues_suspended", "dues_category_ids"],
+    }
+
+    company_id = fields.Many2one("res.company", readonly=True)
+    partner_id = fields.Many2one("res.partner", "Member", readonly=True)
+    plan_id = fields.Many2one(
+        "membership.plan", "Current Plan", readonly=True, help="The plan covering today, else the last one paid."
+    )
+    category_id = fields.Many2one(
+        "membership.category", "Category", readonly=True, help="The member's sector (or first category)."
+    )
+    state = fields.Selection(MEMBERSHIP_STATES, "Status Today", readonly=True)
+    date_start = fields.Date("Member Since", readonly=True)
+    date_end = fields.Date("Paid Until", readonly=True)
+    member_count = fields.Integer("Members", readonly=True, help="1 for a member, in grace or suspended, else 0.")
+
+    def _membership_today(self):
+        return self.env.context.get("membership_date_ref") or fields.Date.context_today(self)
+
+    @property
+    def _table_query(self):
+        today = self._membership_today()
+        paid = SQL("o.state IN %s", PAID_STATES)
+        owners = SQL("o.partner_id IN (p.id, p.commercial_partner_id) AND o.company_id = m.company_id")
+        suspended = SQL("COALESCE((op.dues_suspended ->> m.company_id::text)::boolean, FALSE)")
+        # the rank of res.partner._membership_state_sql, per company
+        rank = SQL(
+            """COALESCE(MAX(
+                CASE WHEN o.state = 'waiting_payment'
+                          THEN CASE WHEN o.date_start <= %(today)s AND o.grace_date_end >= %(today)s
+                                    THEN %(r_suspended)s ELSE %(r_none)s END
+                     WHEN o.date_start <= %(today)s AND o.date_end >= %(today)s
+                          THEN CASE WHEN %(suspended)s THEN %(r_suspended)s ELSE %(r_member)s END
+                     WHEN o.date_end < %(today)s AND o.grace_date_end >= %(today)s
+                          THEN CASE WHEN %(suspended)s THEN %(r_suspended)s ELSE %(r_grace)s END
+                     WHEN o.date_start <= %(today)s THEN %(r_former)s
+                     ELSE %(r_none)s END), %(r_none)s)""",
+            today=today,
+            suspended=suspended,
+            r_suspended=RANK["suspended"],
+            r_member=RANK["member"],
+            r_grace=RANK["grace"],
+            r_former=RANK["former"],
+            r_none=RANK["none"],
+        )
+        state = SQL(
+            "CASE st.rank %s END",
+            SQL(" ").join(SQL("WHEN %s THEN %s", r, name) for r, name in STATE_OF_RANK.items()),
+        )
+        return SQL(
+            """
+            SELECT m.id,
+                   m.company_id,
+                   m.partner_id,
+                   COALESCE(cur.plan_id, last.plan_id) AS plan_id,
+                   %(category)s AS category_id,
+                   %(state)s AS state,
+                   st.date_start,
+                   st.date_end,
+                   CASE WHEN st.rank >= %(r_suspended)s THEN 1 ELSE 0 END AS member_count
+              FROM (
+                    -- one row per member and company; the id of its first subscription there
+                    SELECT MIN(s.id) AS id, s.company_id, s.partner_id
+                      FROM membership_subscription s
+                     WHERE s.state != 'cancelled'
+                     GROUP BY s.company_id, s.partner_id
+                   ) m
+              JOIN res_partner p ON p.id = m.partner_id
+              LEFT JOIN LATERAL (
+                    SELECT %(rank)s AS rank,
+                           MIN(o.date_start) FILTER (WHERE %(paid)s) AS date_start,
+                           MAX(o.date_end) FILTER (WHERE %(paid)s) AS date_end
+                      FROM membership_subscription o
+                      JOIN res_partner op ON op.id = o.partner_id
+                     WHERE %(owners)s
+                       AND (%(paid)s OR (o.state = 'waiting_payment' AND %(suspended)s))
+                   ) st ON TRUE
+              LEFT JOIN LATERAL (
+                    SELECT o.plan_id
+                      FROM membership_subscription o
+                     WHERE %(owners)s AND %(paid)s
+                     ORDER BY (o.date_start <= %(today)s AND o.date_end >= %(today)s) DESC,
+                              (o.partner_id = p.id) DESC, o.date_end DESC, o.id DESC
+                     LIMIT 1
+                   ) cur ON TRUE
+              LEFT JOIN LATERAL (
+                    SELECT o.plan_id
+                      FROM membership_subscription o
+                     WHERE o.partner_id = m.partner_id AND o.company_id = m.company_id AND o.state != 'cancelled'
+                     ORDER BY o.date_end DESC, o.id DESC
+                     LIMIT 1
+                   ) last ON TRUE
+            """,
+            category=main_category_sql(SQL("m.partner_id")),
+            state=state,
+            rank=rank,
+            paid=paid,
+            owners=owners,
+            suspended=suspended,
+            today=today,
+            r_suspended=RANK["suspended"],
+        )
