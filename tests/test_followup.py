@@ -480,6 +480,28 @@ class TestFollowupCommunication(MembershipFollowupCommon):
 
 @tagged("post_install", "-at_install")
 class TestFollowupWizardAndActions(MembershipFollowupCommon):
+    def test_preview_details_match_the_invoice_count(self):
+        """A member with an invoice at a level and another not due yet: two
+        invoices, two lines of details."""
+        reminded = self.dues_invoice(self.ann, D(2027, 2, 25), year=2028)
+        self.run_followup(D(2027, 2, 25))  # its 'due' level is sent; the next comes 15 days after
+        due = self.dues_invoice(self.ann, D(2027, 3, 1))
+        disputed = self.dues_invoice(self.ann, D(2027, 2, 1), year=2029)
+        disputed.dues_dispute = True
+        with freeze_time("2027-03-01"):
+            wizard = Form(self.env["membership.followup.wizard"].with_user(self.officer)).save()
+        line = wizard.line_ids.filtered(lambda line: line.partner_id == self.ann)
+        details = line.details.split("\n")
+        self.assertEqual(line.invoice_count, 3)
+        self.assertEqual(len(details), 3, details)
+        self.assertIn(f"{due.name}: {self.level_due.name}", details)
+        self.assertIn(f"{reminded.name}: no level due on this date", details)
+        self.assertIn(f"{disputed.name}: disputed", details)
+
+    def test_the_date_does_not_open_on_load(self):
+        arch = self.env["membership.followup.wizard"].get_views([(False, "form")])["views"]["form"]["arch"]
+        self.assertIn('disable_autofocus="1"', arch)
+
     def test_preview_sends_nothing_then_sends_the_chosen_members(self):
         ann_invoice = self.dues_invoice(self.ann, D(2027, 3, 1))
         bob_invoice = self.dues_invoice(self.bob, D(2027, 3, 1))

@@ -29,23 +29,34 @@ class MembershipFollowupWizard(models.TransientModel):
         values = []
         for member, entry in collected.items():
             items = entry["items"]
+            details = self._preview_details(entry)
             top = max((level for _line, level in items), key=lambda level: level.delay_days) if items else False
             values.append(
                 {
                     "partner_id": member.id,
                     "level_id": top.id if top else False,
-                    "invoice_count": len(entry["open"].move_id),
+                    "invoice_count": len(details),
                     "amount_due": sum(entry["open"].mapped("amount_residual")),
                     "to_send": bool(items),
                     "send": bool(items),
-                    "details": "\n".join(
-                        [f"{line.move_id.name}: {level.name}" for line, level in items]
-                        + [f"{line.move_id.name}: {reason}" for line, reason in entry["skipped"]]
-                    ),
+                    "details": "\n".join(f"{move.name}: {text}" for move, text in details.items()),
                     "warning": "\n".join(entry["warnings"]),
                 }
             )
         return values
+
+    def _preview_details(self, entry):
+        """{invoice: what happens to it}, one per invoice of the member the
+        preview lists (so that the count and the details agree): the level
+        due, why it is skipped, or that no level is due on this date."""
+        texts = {}
+        for line, level in entry["items"]:
+            texts.setdefault(line.move_id, []).append(level.name)
+        for line, reason in entry["skipped"]:
+            texts.setdefault(line.move_id, []).append(reason)
+        for move in entry["open"].move_id:
+            texts.setdefault(move, [self.env._("no level due on this date")])
+        return {move: ", ".join(texts[move]) for move in sorted(texts, key=lambda move: move.id)}
 
     def action_send(self):
         """Send what the preview shows, dated today or a past day (catching
