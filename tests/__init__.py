@@ -41,3 +41,4 @@ from . import test_no_dead_end
 from . import test_portal_tiles
 from . import test_contact_buttons
 from . import test_dashboard
+from . import test_import_oca

@@ -204,6 +204,7 @@ class TestMultiCompany(MembershipCommon):
         env["membership.renewal.refuse.wizard"].create(
             {"renewal_ids": [Command.set(r["renewal"].ids)], "reason_id": cls.reason.id}
         )
+        env["membership.import.oca"].create({"company_id": company.id})
         return r
 
     # ------------------------------------------------------------------

@@ -108,7 +108,7 @@ fi
 # together in one clone of the template; then odoo.tests.shell.run_tests runs
 # the selected tests, at_install and post_install, with every module loaded
 # (tools/neighbour_tests.py says why Odoo's own runner cannot).
-MD_NEIGHBOUR_MODULES="membership,account"
+MD_NEIGHBOUR_MODULES="membership,account,$MD_MODULE"
 # Odoo's account tests: contacts (TestAccountPartner, TestMergePartner,
 # TestDuplicatePartnerBank: duplicates and merges), invoices
 # (TestAccountMoveOutInvoiceOnchanges), payments (TestAccountPayment,
@@ -128,6 +128,9 @@ for method in full_reconcile_bunch_lines invoice_draft_fully_paid_if_zero revers
     partial_reconcile_amounts_of_several_matching_lines; do
     neighbour_tags+=("/account:TestAccountMoveReconcile.test_$method")
 done
+# Ours that need OCA membership installed (issue 19, import from it): tagged
+# membership_dues_oca and not standard, so that only this phase runs them.
+neighbour_tags+=("membership_dues_oca/$MD_MODULE")
 MD_NEIGHBOUR_TAGS="${MD_NEIGHBOUR_TAGS-$(IFS=,; echo "${neighbour_tags[*]}")}"
 
 if [ "$run_neighbours" = 1 ]; then

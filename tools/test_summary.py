@@ -125,7 +125,7 @@ def error_summary(failure, max_lines=6):
 
 def tag_ran(tag, started):
     """Whether a test-tags spec ``/module[:Class[.method]]`` matched a started test."""
-    module, _, cls = tag.lstrip("/").partition(":")
+    module, _, cls = tag.rpartition("/")[2].partition(":")
     prefix = f"{module}.tests."
     return any(
         name.startswith(prefix) and (not cls or f".{cls}." in name or name.endswith(f".{cls}")) for name in started
@@ -134,7 +134,7 @@ def tag_ran(tag, started):
 
 def class_failed(tag, failures):
     """Whether the class of a test-tags spec failed as a whole (setUpClass)."""
-    module, _, cls = tag.lstrip("/").partition(":")
+    module, _, cls = tag.rpartition("/")[2].partition(":")
     cls = cls.partition(".")[0]
     return bool(cls) and any(
         f.startswith(("ERROR: setUpClass (", "FAIL: setUpClass ("))

@@ -6,3 +6,4 @@ from . import membership_followup_wizard
 from . import membership_followup_wizard_line
 from . import membership_certificate_wizard
 from . import membership_join_wizard_figure
+from . import membership_import_oca
