@@ -52,6 +52,7 @@
         "wizards/membership_join_wizard_views.xml",
         "wizards/membership_tariff_simulation_views.xml",
         "wizards/membership_import_oca_views.xml",
+        "views/membership_import_line_views.xml",
         "views/membership_dues_menus.xml",
         # after the menus its figures link to
         "data/membership_dashboard.xml",

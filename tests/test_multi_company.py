@@ -205,6 +205,7 @@ class TestMultiCompany(MembershipCommon):
             {"renewal_ids": [Command.set(r["renewal"].ids)], "reason_id": cls.reason.id}
         )
         env["membership.import.oca"].create({"company_id": company.id})
+        env["membership.import.line"].create({"company_id": company.id, "member_name": "Row"})
         return r
 
     # ------------------------------------------------------------------
@@ -358,6 +359,8 @@ class TestMultiCompany(MembershipCommon):
             }),
             ("membership.followup.wizard", {"company_id": self.company_b.id}),
             ("membership.followup.wizard.line", {"wizard_id": b["followup_wizard"].id, "partner_id": b["member"].id}),
+            ("membership.import.oca", {"company_id": self.company_b.id}),
+            ("membership.import.line", {"company_id": self.company_b.id, "member_name": "Row"}),
             ("membership.renewal.refuse.wizard", {
                 "renewal_ids": [Command.set(b["renewal"].ids)], "reason_id": self.reason.id,
             }),

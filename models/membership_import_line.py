@@ -1,0 +1,193 @@
+"""Members and their history from a spreadsheet: one row per period, loaded
+with Odoo's standard import (base_import), then processed."""
+
+from odoo import api, fields, models
+from odoo.exceptions import UserError, ValidationError
+from odoo.tools import float_is_zero
+
+from .orm_batch import write_links
+
+
+class MembershipImportLine(models.Model):
+    _name = "membership.import.line"
+    _description = "Membership Import Row"
+    _order = "id"
+
+    company_id = fields.Many2one("res.company", required=True, index=True, default=lambda self: self.env.company)
+    row = fields.Integer(help="The row of the file (the header is row 1).", readonly=True)
+    state = fields.Selection(
+        [("draft", "To Process"), ("done", "Imported"), ("error", "Skipped")], default="draft", required=True
+    )
+    error = fields.Text(readonly=True)
+    member_ref = fields.Char("Member Reference")
+    member_vat = fields.Char("Member VAT")
+    member_email = fields.Char("Member Email")
+    member_name = fields.Char("Member Name")
+    plan_name = fields.Char("Plan")
+    date_start = fields.Date("Period Start")
+    date_end = fields.Date("Period End")
+    amount = fields.Float("Amount", digits="Account")
+    paid = fields.Boolean()
+    invoice_ref = fields.Char("Invoice Reference")
+    opening_invoice = fields.Boolean("Opening Invoice", help="Unpaid and no invoice: create and post one.")
+    partner_id = fields.Many2one("res.partner", "Member", readonly=True, index="btree_not_null")
+    subscription_id = fields.Many2one("membership.subscription", "Subscription", readonly=True)
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        # the file's row numbers: the rows created in this transaction by this user come first
+        done = self.search_count([("create_uid", "=", self.env.uid), ("create_date", "=", self.env.cr.now())])
+        for index, vals in enumerate(vals_list):
+            vals.setdefault("row", done + index + 2)
+        return super().create(vals_list)
+
+    def _label(self, column):
+        return self._fields[column].get_description(self.env)["string"]
+
+    def _err(self, column, reason):
+        return self.env._(
+            "Row %(row)s, column %(column)s, value %(value)s: %(reason)s",
+            row=self.row,
+            column=self._label(column),
+            value=repr(self[column] or ""),
+            reason=reason,
+        )
+
+    def _match_partner(self):
+        """(partner or None, error or None)."""
+        Partner = self.env["res.partner"].with_context(active_test=False)
+        company_domain = [("company_id", "in", (False, self.company_id.id))]
+        for column, fname in (("member_ref", "ref"), ("member_vat", "vat"), ("member_email", "email")):
+            value = (self[column] or "").strip()
+            if not value:
+                continue
+            op = "=ilike" if fname == "email" else "="
+            found = Partner.search([(fname, op, value), *company_domain], limit=2)
+            if len(found) > 1:
+                return None, self._err(column, self.env._("several contacts have it; make it unique"))
+            if found:
+                return found, None
+        if not (self.member_name or "").strip():
+            return None, self._err(
+                "member_name", self.env._("no contact matches the reference, VAT or email: a name is needed to create one")
+            )
+        return Partner.browse(), None
+
+    def _check_row(self):
+        """The errors of this row (list), before anything is written."""
+        errors = []
+        partner, error = self._match_partner()
+        if error:
+            errors.append(error)
+        plan = self.env["membership.plan"].search(
+            [("name", "=ilike", (self.plan_name or "").strip()), ("company_id", "=", self.company_id.id)], limit=1
+        )
+        if not plan:
+            errors.append(self._err("plan_name", self.env._("no plan of this name in the company")))
+        if not self.date_start:
+            errors.append(self._err("date_start", self.env._("a start date is required")))
+        if not self.date_end:
+            errors.append(self._err("date_end", self.env._("an end date is required")))
+        elif self.date_start and self.date_end < self.date_start:
+            errors.append(self._err("date_end", self.env._("the end is before the start")))
+        if self.amount < 0:
+            errors.append(self._err("amount", self.env._("the amount must be zero or positive")))
+        invoice = self.env["account.move"]
+        if self.invoice_ref:
+            invoice = self.env["account.move"].search(
+                [
+                    ("move_type", "=", "out_invoice"),
+                    ("company_id", "=", self.company_id.id),
+                    ("state", "!=", "cancel"),
+                    "|",
+                    ("name", "=", self.invoice_ref.strip()),
+                    ("ref", "=", self.invoice_ref.strip()),
+                ],
+                limit=2,
+            )
+            if len(invoice) != 1:
+                errors.append(
+                    self._err("invoice_ref", self.env._("no single customer invoice has this number or reference"))
+                )
+        if self.opening_invoice and (self.paid or self.invoice_ref):
+            errors.append(
+                self._err("opening_invoice", self.env._("only an unpaid period without an invoice gets an opening invoice"))
+            )
+        return errors, partner, plan, invoice[:1]
+
+    def _process_one(self, partner, plan, invoice):
+        if not partner:
+            partner = self.env["res.partner"].create(
+                {
+                    "name": self.member_name.strip(),
+                    "ref": self.member_ref or False,
+                    "vat": self.member_vat or False,
+                    "email": self.member_email or False,
+                }
+            )
+        values = {
+            "partner_id": partner.id,
+            "plan_id": plan.id,
+            "date_start": self.date_start,
+            "date_end": self.date_end,
+            "amount": self.amount,
+            "full_amount": self.amount,
+        }
+        if self.paid and not invoice and not float_is_zero(self.amount, precision_digits=2):
+            # paid before, outside Odoo: nothing left to invoice (a paid period needs no invoice)
+            values.update(
+                amount=0.0,
+                note=self.env._("Paid before the import: %(amount)s.", amount=self.amount),
+            )
+        if invoice:
+            values["invoice_id"] = invoice.id
+        subscription = self.env["membership.subscription"].with_company(self.company_id).create(values)
+        if invoice:
+            lines = invoice.invoice_line_ids.filtered(
+                lambda line: line.display_type == "product" and not line.dues_subscription_id
+            )[:1]
+            write_links(lines, "dues_subscription_id", subscription)
+        elif self.opening_invoice:
+            subscription._create_invoices(post=True)
+        self.write({"state": "done", "error": False, "partner_id": partner.id, "subscription_id": subscription.id})
+
+    def action_process(self, skip_invalid=False):
+        """Process the rows to process. A failing row stops everything
+        (nothing is imported) unless ``skip_invalid``: then the valid rows
+        are imported and the others are marked skipped, with their errors."""
+        rows = self.filtered(lambda row: row.state != "done").sorted("row")
+        errors = {}
+        for row in rows:
+            row_errors, partner, plan, invoice = row._check_row()
+            if not row_errors:
+                try:
+                    with self.env.cr.savepoint():
+                        row._process_one(partner, plan, invoice)
+                except (UserError, ValidationError) as error:
+                    row_errors = [
+                        self.env._("Row %(row)s: %(error)s", row=row.row, error=getattr(error, "args", [error])[0])
+                    ]
+            if row_errors:
+                errors[row] = row_errors
+        if errors and not skip_invalid:
+            raise UserError(
+                self.env._("Nothing was imported: fix these rows (or import the valid rows only).")
+                + "\n"
+                + "\n".join(message for messages in errors.values() for message in messages)
+            )
+        for row, messages in errors.items():
+            row.write({"state": "error", "error": "\n".join(messages)})
+        done = rows - self.browse([row.id for row in errors])
+        message = self.env._("%(count)s rows imported.", count=len(done))
+        if errors:
+            message += " " + self.env._(
+                "Skipped rows: %(rows)s.", rows=", ".join(str(row.row) for row in errors)
+            )
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {"message": message, "type": "warning" if errors else "success", "sticky": bool(errors)},
+        }
+
+    def action_process_valid(self):
+        return self.action_process(skip_invalid=True)
