@@ -69,7 +69,8 @@ class MembershipImportLine(models.Model):
                 return found, None
         if not (self.member_name or "").strip():
             return None, self._err(
-                "member_name", self.env._("no contact matches the reference, VAT or email: a name is needed to create one")
+                "member_name",
+                self.env._("no contact matches the reference, VAT or email: a name is needed to create one"),
             )
         return Partner.browse(), None
 
@@ -111,7 +112,9 @@ class MembershipImportLine(models.Model):
                 )
         if self.opening_invoice and (self.paid or self.invoice_ref):
             errors.append(
-                self._err("opening_invoice", self.env._("only an unpaid period without an invoice gets an opening invoice"))
+                self._err(
+                    "opening_invoice", self.env._("only an unpaid period without an invoice gets an opening invoice")
+                )
             )
         return errors, partner, plan, invoice[:1]
 
@@ -180,9 +183,7 @@ class MembershipImportLine(models.Model):
         done = rows - self.browse([row.id for row in errors])
         message = self.env._("%(count)s rows imported.", count=len(done))
         if errors:
-            message += " " + self.env._(
-                "Skipped rows: %(rows)s.", rows=", ".join(str(row.row) for row in errors)
-            )
+            message += " " + self.env._("Skipped rows: %(rows)s.", rows=", ".join(str(row.row) for row in errors))
         return {
             "type": "ir.actions.client",
             "tag": "display_notification",

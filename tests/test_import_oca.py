@@ -34,7 +34,7 @@ class TestImportOca(MembershipCommon):
             raise unittest.SkipTest("OCA membership is not installed: the neighbour phase of tools/test.sh runs this")
         cls.today = date.today()
         year = cls.today.year
-        cls.eur = cls.setup_other_currency("EUR")["currency"] if cls.env.company.currency_id.name != "EUR" else None
+        cls.eur = cls.setup_other_currency("EUR") if cls.env.company.currency_id.name != "EUR" else None
         Product = cls.env["product.product"]
         common = {"membership": True, "type": "service", "list_price": 100.0, "taxes_id": [(5, 0, 0)]}
         cls.p_year = Product.create(

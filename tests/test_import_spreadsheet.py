@@ -41,7 +41,9 @@ class TestImportSpreadsheet(MembershipCommon):
     ]
 
     def test_template_columns_load(self):
-        with open(__file__.replace("tests/test_import_spreadsheet.py", "static/import/membership_import_template.csv")) as f:
+        with open(
+            __file__.replace("tests/test_import_spreadsheet.py", "static/import/membership_import_template.csv")
+        ) as f:
             rows = list(csv.reader(io.StringIO(f.read())))
         self.assertEqual(rows[0], HEADER)
         self.assertEqual(len(self.load(rows[1:])), 2)

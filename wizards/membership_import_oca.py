@@ -171,6 +171,58 @@ class MembershipImportOca(models.TransientModel):
         )
         return values, note
 
+    def _line_reason(self, line, unmapped_products, currency):
+        """Why a membership line cannot become a subscription, or None."""
+        reason = None
+        invoice_line = line.account_invoice_line_id
+        invoice = invoice_line.move_id
+        if not line.date_from or not line.date_to:
+            reason = self.env._("it has no start date or no end date: a subscription needs both")
+        elif line.membership_id in unmapped_products:
+            reason = self.env._(
+                "its product cannot become a plan: %(reason)s", reason=unmapped_products[line.membership_id]
+            )
+        elif not invoice:
+            reason = self.env._(
+                "it has no invoice (OCA status %(state)s): add this period from a spreadsheet instead",
+                state=line.state,
+            )
+        elif invoice.currency_id != currency:
+            reason = self.env._(
+                "its invoice %(invoice)s is in %(currency)s, the company's currency is %(company_currency)s",
+                invoice=invoice.display_name,
+                currency=invoice.currency_id.name,
+                company_currency=currency.name,
+            )
+        elif invoice.move_type != "out_invoice":
+            reason = self.env._("%(invoice)s is not a customer invoice", invoice=invoice.display_name)
+        elif invoice_line.sudo().dues_subscription_id:
+            reason = self.env._(
+                "its invoice line already bills the subscription %(subscription)s",
+                subscription=invoice_line.sudo().dues_subscription_id.display_name,
+            )
+        return reason
+
+    def _existing_overlap(self, line, plan, date_end):
+        """Why the line overlaps a subscription of the plan already made, or None."""
+        if not isinstance(plan, models.BaseModel):
+            return None  # a plan still to create has no subscriptions
+        overlap = self.env["membership.subscription"].search(
+            [
+                ("partner_id", "=", line.partner_id.id),
+                ("plan_id", "=", plan.id),
+                ("state", "!=", "cancelled"),
+                ("date_start", "<=", date_end),
+                ("date_end", ">=", line.date_from),
+            ],
+            limit=1,
+        )
+        if overlap:
+            return self.env._(
+                "it overlaps the existing subscription %(subscription)s", subscription=overlap.display_name
+            )
+        return None
+
     def _collect(self):
         """What the import would do: a dict of lists, nothing written."""
         self.ensure_one()
@@ -212,9 +264,7 @@ class MembershipImportOca(models.TransientModel):
             values, note = self._plan_values(product, company)
             if values is None:
                 unmapped_products[product] = note
-                todo["skipped"].append(
-                    (self.env._("product %(product)s", product=product.display_name), note)
-                )
+                todo["skipped"].append((self.env._("product %(product)s", product=product.display_name), note))
                 continue
             plans[product] = values
             todo["plans"].append((product, values, note))
@@ -233,34 +283,9 @@ class MembershipImportOca(models.TransientModel):
                 start=line.date_from and format_date(self.env, line.date_from) or "?",
                 end=line.date_to and format_date(self.env, line.date_to) or "?",
             )
-            reason = None
             invoice_line = line.account_invoice_line_id
             invoice = invoice_line.move_id
-            if not line.date_from or not line.date_to:
-                reason = self.env._("it has no start date or no end date: a subscription needs both")
-            elif line.membership_id in unmapped_products:
-                reason = self.env._(
-                    "its product cannot become a plan: %(reason)s", reason=unmapped_products[line.membership_id]
-                )
-            elif not invoice:
-                reason = self.env._(
-                    "it has no invoice (OCA status %(state)s): add this period from a spreadsheet instead",
-                    state=line.state,
-                )
-            elif invoice.currency_id != currency:
-                reason = self.env._(
-                    "its invoice %(invoice)s is in %(currency)s, the company's currency is %(company_currency)s",
-                    invoice=invoice.display_name,
-                    currency=invoice.currency_id.name,
-                    company_currency=currency.name,
-                )
-            elif invoice.move_type != "out_invoice":
-                reason = self.env._("%(invoice)s is not a customer invoice", invoice=invoice.display_name)
-            elif invoice_line.sudo().dues_subscription_id:
-                reason = self.env._(
-                    "its invoice line already bills the subscription %(subscription)s",
-                    subscription=invoice_line.sudo().dues_subscription_id.display_name,
-                )
+            reason = self._line_reason(line, unmapped_products, currency)
             cancelled = line.state == "canceled"
             date_end = line.date_to
             if not reason and line.date_cancel and not cancelled and line.date_cancel < line.date_to:
@@ -280,21 +305,8 @@ class MembershipImportOca(models.TransientModel):
                             end=format_date(self.env, end),
                         )
                         break
-            if not reason and not cancelled and isinstance(plans.get(line.membership_id), models.BaseModel):
-                overlap = self.env["membership.subscription"].search(
-                    [
-                        ("partner_id", "=", line.partner_id.id),
-                        ("plan_id", "=", plans[line.membership_id].id),
-                        ("state", "!=", "cancelled"),
-                        ("date_start", "<=", date_end),
-                        ("date_end", ">=", line.date_from),
-                    ],
-                    limit=1,
-                )
-                if overlap:
-                    reason = self.env._(
-                        "it overlaps the existing subscription %(subscription)s", subscription=overlap.display_name
-                    )
+            if not reason and not cancelled:
+                reason = self._existing_overlap(line, plans.get(line.membership_id), date_end)
             if reason:
                 todo["skipped"].append((label, reason))
                 continue
@@ -324,6 +336,11 @@ class MembershipImportOca(models.TransientModel):
             else:
                 todo["free"].append(partner)
 
+        self._collect_associates(todo)
+        return todo
+
+    def _collect_associates(self, todo):
+        company = self.company_id
         associates = (
             self.env["res.partner"]
             .sudo()
@@ -345,7 +362,6 @@ class MembershipImportOca(models.TransientModel):
                         ),
                     )
                 )
-        return todo
 
     # ------------------------------------------------------------------
     # actions
@@ -369,7 +385,7 @@ class MembershipImportOca(models.TransientModel):
             text += [f"  - {values['name']}: {note}" for _product, values, note in todo["plans"]]
         if todo["subscriptions"]:
             text.append(self.env._("Subscriptions to create (%(count)s):", count=len(todo["subscriptions"])))
-            for line, values, label in todo["subscriptions"]:
+            for _line, values, label in todo["subscriptions"]:
                 suffix = self.env._(" (cancelled)") if values["is_cancelled"] else ""
                 text.append(f"  - {label}{suffix}")
         if todo["free"]:
@@ -388,7 +404,9 @@ class MembershipImportOca(models.TransientModel):
                     count=len(todo["associates"]),
                 )
             )
-            text += [f"  - {partner.display_name} ({covering.display_name})" for partner, covering in todo["associates"]]
+            text += [
+                f"  - {partner.display_name} ({covering.display_name})" for partner, covering in todo["associates"]
+            ]
         if todo["skipped"]:
             text.append(self.env._("Cannot map (%(count)s):", count=len(todo["skipped"])))
             text += [f"  - {label}: {reason}" for label, reason in todo["skipped"]]
@@ -441,18 +459,25 @@ class MembershipImportOca(models.TransientModel):
             plans.update(zip([product for product, _v, _n in todo["plans"]], created, strict=True))
         subscriptions = self.env["membership.subscription"]
         if todo["subscriptions"]:
-            names = self._imported([self._plan_name(line.membership_id, company) for line, _v, _l in todo["subscriptions"]])
+            names = self._imported(
+                [self._plan_name(line.membership_id, company) for line, _v, _l in todo["subscriptions"]]
+            )
             vals_list = []
             for line, values, _label in todo["subscriptions"]:
                 plan = plans.get(line.membership_id) or Plan.browse(names[self._plan_name(line.membership_id, company)])
                 vals_list.append({**values, "plan_id": plan.id})
             subscriptions = (
-                self.env["membership.subscription"].with_company(company).with_context(tracking_disable=True).create(vals_list)
+                self.env["membership.subscription"]
+                .with_company(company)
+                .with_context(tracking_disable=True)
+                .create(vals_list)
             )
             self._remember(subscriptions, [self._line_name(line) for line, _v, _l in todo["subscriptions"]])
             # the invoice line bills this subscription: one UPDATE, the posted move is not rewritten
-            invoice_lines = self.env["account.move.line"].sudo().concat(
-                *(line.account_invoice_line_id for line, _v, _l in todo["subscriptions"])
+            invoice_lines = (
+                self.env["account.move.line"]
+                .sudo()
+                .concat(*(line.account_invoice_line_id for line, _v, _l in todo["subscriptions"]))
             )
             write_links(invoice_lines, "dues_subscription_id", subscriptions.sudo())
         if todo["free"]:
