@@ -94,7 +94,7 @@ class MembershipImportFigure(models.Model):
                     "figure",
                     self.env._(
                         "no active declared figure has this code or name; allowed: %(codes)s",
-                        codes=", ".join(self.env["membership.figure"].search([]).mapped("code")),
+                        codes=", ".join(self.env["membership.figure"].search([("code", "!=", False)]).mapped("code")),
                     ),
                 )
             )

@@ -189,11 +189,7 @@ class MembershipImportLine(models.Model):
             raise UserError(
                 self.env._("Nothing was imported: fix these rows (or import the valid rows only).")
                 + "\n"
-                + "\n".join(
-                    message
-                    for messages in [*errors.values(), *figure_errors.values()]
-                    for message in messages
-                )
+                + "\n".join(message for messages in [*errors.values(), *figure_errors.values()] for message in messages)
             )
         for row, messages in [*errors.items(), *figure_errors.items()]:
             row.write({"state": "error", "error": "\n".join(messages)})

@@ -191,7 +191,7 @@ class TestImportThroughBaseImport(MembershipCommon):
         return result, self.env[model].browse(result.get("ids") or [])
 
     def test_xlsx_periods(self):
-        import openpyxl  # noqa: PLC0415 - only this test needs it
+        import openpyxl
 
         book = openpyxl.Workbook()
         sheet = book.active
@@ -243,7 +243,7 @@ class TestImportThroughBaseImport(MembershipCommon):
 
     def test_csv_figures_with_a_bad_value(self):
         header = ["member_ref", "year", "figure", "value"]
-        content = "member_ref,year,figure,value\nM-7,2026,turnover,1000\nM-7,2026,headcount,1.5\n".encode()
+        content = b"member_ref,year,figure,value\nM-7,2026,turnover,1000\nM-7,2026,headcount,1.5\n"
         result, figures = self.base_import("membership.import.figure", content, "figures.csv", "text/csv", header)
         self.assertFalse([m for m in result["messages"] if m["type"] == "error"], result["messages"])
         with self.assertRaises(UserError) as caught:
