@@ -54,6 +54,7 @@
         "wizards/membership_import_oca_views.xml",
         "views/membership_import_line_views.xml",
         "views/membership_dues_menus.xml",
+        "views/membership_import_figure_views.xml",
         # after the menus its figures link to
         "data/membership_dashboard.xml",
     ],

@@ -42,3 +42,4 @@ from . import membership_member_analysis
 from . import membership_member_movement
 from . import membership_renewal_analysis
 from . import membership_import_line
+from . import membership_import_figure

@@ -62,7 +62,10 @@ class MembershipImportLine(models.Model):
             if not value:
                 continue
             op = "=ilike" if fname == "email" else "="
-            found = Partner.search([(fname, op, value), *company_domain], limit=2)
+            found = Partner.search([(fname, op, value), *company_domain], limit=None if fname == "vat" else 2)
+            if fname == "vat":
+                # a company's contacts share its VAT number: the member is the company
+                found = found.commercial_partner_id
             if len(found) > 1:
                 return None, self._err(column, self.env._("several contacts have it; make it unique"))
             if found:
@@ -154,13 +157,11 @@ class MembershipImportLine(models.Model):
             subscription._create_invoices(post=True)
         self.write({"state": "done", "error": False, "partner_id": partner.id, "subscription_id": subscription.id})
 
-    def action_process(self, skip_invalid=False):
-        """Process the rows to process. A failing row stops everything
-        (nothing is imported) unless ``skip_invalid``: then the valid rows
-        are imported and the others are marked skipped, with their errors."""
-        rows = self.filtered(lambda row: row.state != "done").sorted("row")
+    def _process_rows(self):
+        """Process the rows to process, each in its own savepoint; returns
+        ``{row: [errors]}`` of the rows that failed."""
         errors = {}
-        for row in rows:
+        for row in self.filtered(lambda row: row.state != "done").sorted("row"):
             row_errors, partner, plan, invoice = row._check_row()
             if not row_errors:
                 try:
@@ -172,23 +173,51 @@ class MembershipImportLine(models.Model):
                     ]
             if row_errors:
                 errors[row] = row_errors
-        if errors and not skip_invalid:
+        return errors
+
+    @api.model
+    def _process_all(self, lines, figures, skip_invalid=False):
+        """Process period rows, then figure rows (the members the periods
+        create can have figures). A failing row stops everything (nothing
+        is imported) unless ``skip_invalid``: then the valid rows are
+        imported and the others are marked skipped, with their errors."""
+        lines = lines.filtered(lambda row: row.state != "done")
+        figures = figures.filtered(lambda row: row.state != "done")
+        errors = lines._process_rows()
+        figure_errors = figures._process_rows()
+        if (errors or figure_errors) and not skip_invalid:
             raise UserError(
                 self.env._("Nothing was imported: fix these rows (or import the valid rows only).")
                 + "\n"
-                + "\n".join(message for messages in errors.values() for message in messages)
+                + "\n".join(message for messages in [*errors.values(), *figure_errors.values()] for message in messages)
             )
-        for row, messages in errors.items():
+        for row, messages in [*errors.items(), *figure_errors.items()]:
             row.write({"state": "error", "error": "\n".join(messages)})
-        done = rows - self.browse([row.id for row in errors])
+        done = lines - self.browse([row.id for row in errors])
+        done_figures = figures - figures.browse([row.id for row in figure_errors])
         message = self.env._("%(count)s rows imported.", count=len(done))
+        if figures:
+            message += " " + self.env._("%(count)s figure rows imported.", count=len(done_figures))
         if errors:
             message += " " + self.env._("Skipped rows: %(rows)s.", rows=", ".join(str(row.row) for row in errors))
+        if figure_errors:
+            message += " " + self.env._(
+                "Skipped figure rows: %(rows)s.", rows=", ".join(str(row.row) for row in figure_errors)
+            )
+        failed = errors or figure_errors
         return {
             "type": "ir.actions.client",
             "tag": "display_notification",
-            "params": {"message": message, "type": "warning" if errors else "success", "sticky": bool(errors)},
+            "params": {"message": message, "type": "warning" if failed else "success", "sticky": bool(failed)},
         }
+
+    def action_process(self, skip_invalid=False):
+        """Process the selected rows, and the figure rows to process of
+        their companies (see :meth:`_process_all`)."""
+        figures = self.env["membership.import.figure"].search(
+            [("state", "=", "draft"), ("company_id", "in", self.company_id.ids)]
+        )
+        return self._process_all(self, figures, skip_invalid=skip_invalid)
 
     def action_process_valid(self):
         return self.action_process(skip_invalid=True)

@@ -43,3 +43,4 @@ from . import test_contact_buttons
 from . import test_dashboard
 from . import test_import_oca
 from . import test_import_spreadsheet
+from . import test_import_figures

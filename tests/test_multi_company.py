@@ -206,6 +206,7 @@ class TestMultiCompany(MembershipCommon):
         )
         env["membership.import.oca"].create({"company_id": company.id})
         env["membership.import.line"].create({"company_id": company.id, "member_name": "Row"})
+        env["membership.import.figure"].create({"company_id": company.id, "figure": "turnover"})
         return r
 
     # ------------------------------------------------------------------
@@ -361,6 +362,7 @@ class TestMultiCompany(MembershipCommon):
             ("membership.followup.wizard.line", {"wizard_id": b["followup_wizard"].id, "partner_id": b["member"].id}),
             ("membership.import.oca", {"company_id": self.company_b.id}),
             ("membership.import.line", {"company_id": self.company_b.id, "member_name": "Row"}),
+            ("membership.import.figure", {"company_id": self.company_b.id, "figure": "turnover"}),
             ("membership.renewal.refuse.wizard", {
                 "renewal_ids": [Command.set(b["renewal"].ids)], "reason_id": self.reason.id,
             }),
