@@ -139,8 +139,7 @@ class MembershipDeclaration(models.Model):
                 subscriptions = subscriptions.filtered(lambda s, d=declaration: s.plan_id in d.campaign_id.plan_ids)
             latest = subscriptions.sorted(lambda s: (s.date_start or fields.Date.today(), s.id))[-1:]
             declaration.plan_id = latest.plan_id
-            categories = declaration.partner_id.dues_category_ids
-            declaration.category_id = categories.filtered(lambda c: c.dimension == "sector")[:1] or categories[:1]
+            declaration.category_id = declaration.partner_id._membership_main_category()
 
     @api.depends(
         "state",

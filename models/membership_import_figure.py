@@ -5,6 +5,8 @@ period rows (:mod:`.membership_import_line`)."""
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 
+from .import_rows import member_searches, number_rows
+
 
 class MembershipImportFigure(models.Model):
     _name = "membership.import.figure"
@@ -28,10 +30,7 @@ class MembershipImportFigure(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
-        # the file's row numbers: the rows created in this transaction by this user come first
-        done = self.search_count([("create_uid", "=", self.env.uid), ("create_date", "=", self.env.cr.now())])
-        for index, vals in enumerate(vals_list):
-            vals.setdefault("row", done + index + 2)
+        number_rows(self, vals_list)
         return super().create(vals_list)
 
     def _label(self, column):
@@ -49,17 +48,7 @@ class MembershipImportFigure(models.Model):
     def _match_partner(self):
         """(partner or None, error or None): an existing contact only, the
         period rows create the new members."""
-        Partner = self.env["res.partner"].with_context(active_test=False)
-        company_domain = [("company_id", "in", (False, self.company_id.id))]
-        for column, fname in (("member_ref", "ref"), ("member_vat", "vat"), ("member_email", "email")):
-            value = (self[column] or "").strip()
-            if not value:
-                continue
-            op = "=ilike" if fname == "email" else "="
-            found = Partner.search([(fname, op, value), *company_domain], limit=None if fname == "vat" else 2)
-            if fname == "vat":
-                # a company's contacts share its VAT number: the member is the company
-                found = found.commercial_partner_id
+        for column, found in member_searches(self):
             if len(found) > 1:
                 return None, self._err(column, self.env._("several contacts have it; make it unique"))
             if found:

@@ -2,7 +2,7 @@ from odoo import fields, models
 from odoo.tools import SQL
 
 from .membership_subscription import PAID_STATES
-from .res_partner import MEMBERSHIP_STATES, RANK, STATE_OF_RANK
+from .res_partner import MEMBERSHIP_STATES, RANK
 
 
 def main_category_sql(partner):
@@ -54,39 +54,16 @@ class MembershipMemberAnalysis(models.Model):
     date_end = fields.Date("Paid Until", readonly=True)
     member_count = fields.Integer("Members", readonly=True, help="1 for a member, in grace or suspended, else 0.")
 
-    def _membership_today(self):
-        return self.env.context.get("membership_date_ref") or fields.Date.context_today(self)
-
     @property
     def _table_query(self):
-        today = self._membership_today()
+        Partner = self.env["res.partner"]
+        today = Partner._membership_today()
         paid = SQL("o.state IN %s", PAID_STATES)
         owners = SQL("o.partner_id IN (p.id, p.commercial_partner_id) AND o.company_id = m.company_id")
         suspended = SQL("COALESCE((op.dues_suspended ->> m.company_id::text)::boolean, FALSE)")
         # the rank of res.partner._membership_state_sql, per company
-        rank = SQL(
-            """COALESCE(MAX(
-                CASE WHEN o.state = 'waiting_payment'
-                          THEN CASE WHEN o.date_start <= %(today)s AND o.grace_date_end >= %(today)s
-                                    THEN %(r_suspended)s ELSE %(r_none)s END
-                     WHEN o.date_start <= %(today)s AND o.date_end >= %(today)s
-                          THEN CASE WHEN %(suspended)s THEN %(r_suspended)s ELSE %(r_member)s END
-                     WHEN o.date_end < %(today)s AND o.grace_date_end >= %(today)s
-                          THEN CASE WHEN %(suspended)s THEN %(r_suspended)s ELSE %(r_grace)s END
-                     WHEN o.date_start <= %(today)s THEN %(r_former)s
-                     ELSE %(r_none)s END), %(r_none)s)""",
-            today=today,
-            suspended=suspended,
-            r_suspended=RANK["suspended"],
-            r_member=RANK["member"],
-            r_grace=RANK["grace"],
-            r_former=RANK["former"],
-            r_none=RANK["none"],
-        )
-        state = SQL(
-            "CASE st.rank %s END",
-            SQL(" ").join(SQL("WHEN %s THEN %s", r, name) for r, name in STATE_OF_RANK.items()),
-        )
+        rank = Partner._membership_rank_aggregate_sql("o", today, suspended)
+        state = Partner._membership_state_of_rank_sql(SQL("st.rank"))
         return SQL(
             """
             SELECT m.id,

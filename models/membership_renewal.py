@@ -221,8 +221,7 @@ class MembershipRenewal(models.Model):
     @api.depends("partner_id.dues_category_ids")
     def _compute_category_id(self):
         for renewal in self:
-            categories = renewal.partner_id.dues_category_ids
-            renewal.category_id = categories.filtered(lambda c: c.dimension == "sector")[:1] or categories[:1]
+            renewal.category_id = renewal.partner_id._membership_main_category()
 
     @api.depends("fee_data", "currency_id")
     @api.depends_context("lang")

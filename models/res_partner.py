@@ -186,27 +186,46 @@ class ResPartner(models.Model):
         suspended by the payment follow-up is "suspended" while a period it
         has not paid runs (until it pays)."""
         company_id, today = self._membership_sql_params()
+        suspended = SQL("COALESCE((sp.dues_suspended ->> %s)::boolean, FALSE)", str(company_id))
         return SQL(
-            """(SELECT COALESCE(MAX(
-                    CASE WHEN s.state = 'waiting_payment'
-                              THEN CASE WHEN s.date_start <= %(today)s AND s.grace_date_end >= %(today)s
-                                        THEN %(r_suspended)s ELSE %(r_none)s END
-                         WHEN s.date_start <= %(today)s AND s.date_end >= %(today)s
-                              THEN CASE WHEN %(suspended)s THEN %(r_suspended)s ELSE %(r_member)s END
-                         WHEN s.date_end < %(today)s AND s.grace_date_end >= %(today)s
-                              THEN CASE WHEN %(suspended)s THEN %(r_suspended)s ELSE %(r_grace)s END
-                         WHEN s.date_start <= %(today)s THEN %(r_former)s
-                         ELSE %(r_none)s END), %(r_none)s)
+            """(SELECT %(rank)s
                   FROM membership_subscription s
                   JOIN res_partner sp ON sp.id = s.partner_id
                  WHERE s.partner_id = ANY(%(owners)s)
                    AND s.company_id = %(company)s
                    AND (s.state IN %(paid)s OR (s.state = 'waiting_payment' AND %(suspended)s)))""",
-            today=today,
-            suspended=SQL("COALESCE((sp.dues_suspended ->> %s)::boolean, FALSE)", str(company_id)),
+            rank=self._membership_rank_aggregate_sql("s", today, suspended),
+            suspended=suspended,
             owners=owners,
             company=company_id,
             paid=PAID_STATES,
+        )
+
+    @api.model
+    def _membership_rank_aggregate_sql(self, alias, today, suspended):
+        """The best rank on ``today`` over the subscriptions of the rows of
+        ``alias`` (an aggregate: the caller's FROM and WHERE choose them);
+        ``suspended`` is the SQL telling whether their member is suspended.
+        The rule of :meth:`_membership_rank_sql`, shared with the reporting
+        views that evaluate it per company."""
+        s = SQL.identifier
+        return SQL(
+            """COALESCE(MAX(
+                CASE WHEN %(state)s = 'waiting_payment'
+                          THEN CASE WHEN %(start)s <= %(today)s AND %(grace_end)s >= %(today)s
+                                    THEN %(r_suspended)s ELSE %(r_none)s END
+                     WHEN %(start)s <= %(today)s AND %(end)s >= %(today)s
+                          THEN CASE WHEN %(suspended)s THEN %(r_suspended)s ELSE %(r_member)s END
+                     WHEN %(end)s < %(today)s AND %(grace_end)s >= %(today)s
+                          THEN CASE WHEN %(suspended)s THEN %(r_suspended)s ELSE %(r_grace)s END
+                     WHEN %(start)s <= %(today)s THEN %(r_former)s
+                     ELSE %(r_none)s END), %(r_none)s)""",
+            state=s(alias, "state"),
+            start=s(alias, "date_start"),
+            end=s(alias, "date_end"),
+            grace_end=s(alias, "grace_date_end"),
+            today=today,
+            suspended=suspended,
             r_suspended=RANK["suspended"],
             r_member=RANK["member"],
             r_grace=RANK["grace"],
@@ -214,12 +233,22 @@ class ResPartner(models.Model):
             r_none=RANK["none"],
         )
 
+    @api.model
+    def _membership_state_of_rank_sql(self, rank):
+        """The status (MEMBERSHIP_STATES) of ``rank``, an SQL rank."""
+        whens = SQL(" ").join(SQL("WHEN %s THEN %s", r, state) for r, state in STATE_OF_RANK.items())
+        return SQL("(CASE %s %s END)", rank, whens)
+
+    def _membership_main_category(self):
+        """The member's sector, else its first category: the category the
+        campaigns' figures are split by (none for no partner)."""
+        categories = self[:1].dues_category_ids
+        return categories.filtered(lambda c: c.dimension == "sector")[:1] or categories[:1]
+
     def _membership_state_sql(self, alias):
         """The status of the best rank over the paid subscriptions of the
         partner and of its commercial entity."""
-        rank = self._membership_rank_sql(self._membership_owners_sql(alias))
-        whens = SQL(" ").join(SQL("WHEN %s THEN %s", r, state) for r, state in STATE_OF_RANK.items())
-        return SQL("(CASE %s %s END)", rank, whens)
+        return self._membership_state_of_rank_sql(self._membership_rank_sql(self._membership_owners_sql(alias)))
 
     def _membership_covered_by_sql(self, alias):
         """The commercial entity when the status of a company's contact comes
