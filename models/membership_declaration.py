@@ -25,6 +25,7 @@ from .orm_batch import post_template
 
 _logger = logging.getLogger(__name__)
 
+DECLARATION_STATES = [("to_declare", "To Declare"), ("declared", "Declared"), ("validated", "Validated")]
 SOURCES = [
     ("portal", "Portal"),
     ("import", "Import"),
@@ -62,7 +63,7 @@ class MembershipDeclaration(models.Model):
         help="Membership year: these figures set the fees of the periods starting in this year.",
     )
     state = fields.Selection(
-        [("to_declare", "To Declare"), ("declared", "Declared"), ("validated", "Validated")],
+        DECLARATION_STATES,
         required=True,
         default="to_declare",
         tracking=True,

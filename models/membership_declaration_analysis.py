@@ -1,6 +1,8 @@
 from odoo import fields, models
 from odoo.tools import SQL
 
+from .membership_declaration import DECLARATION_STATES
+
 
 class MembershipDeclarationAnalysis(models.Model):
     """One row per declaration a campaign asked for: asked, opened, declared,
@@ -19,9 +21,7 @@ class MembershipDeclarationAnalysis(models.Model):
     plan_id = fields.Many2one("membership.plan", "Plan", readonly=True)
     category_id = fields.Many2one("membership.category", "Category", readonly=True)
     year = fields.Integer(readonly=True, aggregator=None)
-    state = fields.Selection(
-        [("to_declare", "To Declare"), ("declared", "Declared"), ("validated", "Validated")], readonly=True
-    )
+    state = fields.Selection(DECLARATION_STATES, readonly=True)
     asked_count = fields.Integer("Asked", readonly=True)
     opened_count = fields.Integer("Opened", readonly=True)
     declared_count = fields.Integer("Declared", readonly=True)

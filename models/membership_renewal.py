@@ -18,6 +18,15 @@ from .rpc_args import check_record, check_text
 _logger = logging.getLogger(__name__)
 
 OPEN_STATES = ("draft", "sent", "change_requested", "intervention")
+NOTICE_STATES = [
+    ("draft", "Draft"),
+    ("sent", "Sent"),
+    ("change_requested", "Change Requested"),
+    ("approved", "Approved"),
+    ("refused", "Refused"),
+    ("intervention", "Intervention Required"),
+    ("cancelled", "Cancelled"),
+]
 # How long an action waits for a notice another user is changing, before
 # telling the user so (it then usually learns the other user's outcome).
 LOCK_WAIT = "15s"
@@ -91,15 +100,7 @@ class MembershipRenewal(models.Model):
     # the member's reading of fee_data, computed as superuser
     fee_explanation = fields.Text(compute="_compute_fee_explanation", compute_sudo=True)
     state = fields.Selection(
-        [
-            ("draft", "Draft"),
-            ("sent", "Sent"),
-            ("change_requested", "Change Requested"),
-            ("approved", "Approved"),
-            ("refused", "Refused"),
-            ("intervention", "Intervention Required"),
-            ("cancelled", "Cancelled"),
-        ],
+        NOTICE_STATES,
         required=True,
         default="draft",
         tracking=True,

@@ -1,6 +1,8 @@
 from odoo import fields, models
 from odoo.tools import SQL
 
+from .membership_renewal import NOTICE_STATES
+
 
 class MembershipRenewalAnalysis(models.Model):
     """One row per renewal notice, with the steps it reached: to send, sent,
@@ -44,15 +46,7 @@ class MembershipRenewalAnalysis(models.Model):
     plan_id = fields.Many2one("membership.plan", "Plan", readonly=True)
     category_id = fields.Many2one("membership.category", "Category", readonly=True)
     state = fields.Selection(
-        [
-            ("draft", "Draft"),
-            ("sent", "Sent"),
-            ("change_requested", "Change Requested"),
-            ("approved", "Approved"),
-            ("refused", "Refused"),
-            ("intervention", "Intervention Required"),
-            ("cancelled", "Cancelled"),
-        ],
+        NOTICE_STATES,
         readonly=True,
     )
     date_sent = fields.Date("Sent On", readonly=True)
