@@ -1,26 +1,26 @@
-# The two project commands. Everything else is in tools/.
+# The two project commands. Everything else is in dev/.
 .PHONY: run test lint format bench screenshots documents i18n
 
 run:  ## demo database with the module and demo data, served on 127.0.0.1
-	@bash tools/run.sh
+	@bash dev/run.sh
 
 test:  ## every test (Odoo test runner, browser tours, pure-Python) and the linters
-	@bash tools/test.sh
+	@bash dev/test.sh
 
 lint:  ## only the linters
-	@bash tools/test.sh --lint-only
+	@bash dev/test.sh --lint-only
 
 format:  ## apply ruff and prettier formatting
-	@bash tools/format.sh
+	@bash dev/format.sh
 
 bench:  ## benchmarks (pure tariff engine, fees of 10,000 members in Odoo); not part of make test
-	@bash tools/bench.sh all
+	@bash dev/bench.sh all
 
 screenshots:  ## PNGs of the main screens of the demo served by make run, in screenshots/
-	@bash tools/screenshots.sh
+	@bash dev/screenshots.sh
 
 documents:  ## PNG pages of every document members receive (fr, nl, en), printed by the make run server, in documents/
-	@bash tools/documents.sh
+	@bash dev/documents.sh
 
 i18n:  ## regenerate i18n/membership_dues.pot and merge it into i18n/fr.po and i18n/nl.po
-	@bash tools/i18n.sh
+	@bash dev/i18n.sh

@@ -1,6 +1,6 @@
 from odoo import api, fields, models
 
-from .rpc_args import check_int
+from ..tools.rpc_args import check_int
 
 MEMBERSHIP_USER = "membership_dues.group_membership_user"
 

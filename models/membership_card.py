@@ -3,7 +3,7 @@ import secrets
 from odoo import api, fields, models
 from odoo.tools.misc import format_date
 
-from .qr_code import qr_data_uri
+from ..tools.qr_code import qr_data_uri
 
 
 class MembershipCard(models.Model):

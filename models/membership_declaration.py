@@ -21,7 +21,7 @@ from ..engine.numbers import (
     format_number,
     parse_number,
 )
-from .orm_batch import post_template
+from ..tools.orm_batch import post_template
 
 _logger = logging.getLogger(__name__)
 

@@ -11,7 +11,7 @@ from odoo.fields import Command, Domain
 from odoo.tools import SQL, format_amount, format_date
 
 from ..engine import Step, next_step
-from .orm_batch import post_template, write_value
+from ..tools.orm_batch import post_template, write_value
 
 _logger = logging.getLogger(__name__)
 

@@ -5,7 +5,7 @@ period rows (:mod:`.membership_import_line`)."""
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 
-from .import_rows import member_searches, number_rows
+from ..tools.import_rows import member_searches, number_rows
 
 
 class MembershipImportFigure(models.Model):

@@ -5,8 +5,8 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import float_is_zero
 
-from .import_rows import member_searches, number_rows
-from .orm_batch import write_links
+from ..tools.import_rows import member_searches, number_rows
+from ..tools.orm_batch import write_links
 
 
 class MembershipImportLine(models.Model):

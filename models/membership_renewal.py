@@ -10,10 +10,10 @@ from odoo.exceptions import UserError
 from odoo.fields import Domain
 from odoo.tools import SQL, format_amount, format_date
 
-from .fee_explanation import explain_fee
-from .orm_batch import post_template, write_links
-from .qr_code import qr_data_uri
-from .rpc_args import check_record, check_text
+from ..tools.fee_explanation import explain_fee
+from ..tools.orm_batch import post_template, write_links
+from ..tools.qr_code import qr_data_uri
+from ..tools.rpc_args import check_record, check_text
 
 _logger = logging.getLogger(__name__)
 

@@ -7,8 +7,8 @@ from odoo.fields import Command, Domain
 from odoo.tools import SQL, format_amount, format_date
 
 from ..engine import round_money, to_decimal
-from .fee_explanation import explain_fee
-from .orm_batch import write_links
+from ..tools.fee_explanation import explain_fee
+from ..tools.orm_batch import write_links
 
 _logger = logging.getLogger(__name__)
 

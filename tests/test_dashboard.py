@@ -13,8 +13,8 @@ REF = date(2027, 3, 15)  # "today" of the reporting models (membership_date_ref)
 
 
 def load_generator():
-    """tools/dashboard_json.py, the source of the dashboard's JSON."""
-    spec = importlib.util.spec_from_file_location("membership_dashboard_json", ROOT / "tools" / "dashboard_json.py")
+    """dev/dashboard_json.py, the source of the dashboard's JSON."""
+    spec = importlib.util.spec_from_file_location("membership_dashboard_json", ROOT / "dev" / "dashboard_json.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
@@ -94,7 +94,7 @@ class TestDashboardRecord(MembershipCommon):
         self.assertEqual(
             load_generator().spreadsheet(),
             on_disk,
-            "data/files/membership_dashboard.json is out of date: run tools/dashboard_json.py",
+            "data/files/membership_dashboard.json is out of date: run dev/dashboard_json.py",
         )
         served = json.loads(self.dashboard._get_serialized_readonly_dashboard())
         self.assertEqual(len(served["snapshot"]["sheets"]), 2)

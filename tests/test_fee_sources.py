@@ -3,7 +3,7 @@ from datetime import date
 
 from odoo.tests import tagged
 
-from ..models.fee_explanation import explain_fee
+from ..tools.fee_explanation import explain_fee
 from .common import MembershipTariffCommon
 
 # "declared" not preceded by "not " (the fallback lines say "not declared: ...")

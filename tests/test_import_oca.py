@@ -1,7 +1,7 @@
 """Import from OCA membership 19.0 (Odoo's old membership module).
 
 Runs only where OCA `membership` is installed beside membership_dues: the
-neighbour phase of tools/test.sh selects these tests by their tag
+neighbour phase of dev/test.sh selects these tests by their tag
 ``membership_dues_oca`` (they are not ``standard``: the normal phase, without
 OCA membership, does not select them; run there explicitly, they skip)."""
 
@@ -31,7 +31,7 @@ class TestImportOca(MembershipCommon):
     def setUpClass(cls):
         super().setUpClass()
         if "membership.membership_line" not in cls.env:
-            raise unittest.SkipTest("OCA membership is not installed: the neighbour phase of tools/test.sh runs this")
+            raise unittest.SkipTest("OCA membership is not installed: the neighbour phase of dev/test.sh runs this")
         cls.today = date.today()
         year = cls.today.year
         cls.eur = cls.setup_other_currency("EUR") if cls.env.company.currency_id.name != "EUR" else None

@@ -16,7 +16,7 @@ from odoo.exceptions import UserError
 from odoo.tools import format_date
 
 from ..engine.periods import ANNIVERSARY, CALENDAR, PeriodError, PeriodRule
-from ..models.orm_batch import write_links
+from ..tools.orm_batch import write_links
 
 XMLID_MODULE = "__import_oca__"
 OCA_LINE = "membership.membership_line"

@@ -6,7 +6,7 @@ from odoo.exceptions import UserError
 from odoo.tools import format_date
 
 from ..engine import to_decimal
-from ..models.fee_explanation import explain_fee
+from ..tools.fee_explanation import explain_fee
 
 CHANGE_BANDS = [
     ("down_more", "Down more than 10 %"),

@@ -1,7 +1,7 @@
 """Real Odoo processes against a real database, for the crash and
 concurrency checks that an in-process test cannot make: ``kill -9`` in the
 middle of a campaign, two processes running the same campaign or follow-up
-at once. tools/test.sh runs these after the Odoo tests, with:
+at once. dev/test.sh runs these after the Odoo tests, with:
 
     MD_ODOO_BIN      the python and odoo-bin to run ("<venv python> <odoo-bin>")
     MD_ADDONS_PATH   the addons path (membership_dues on it)
@@ -87,7 +87,7 @@ def odoo():
         name for name in ("MD_ODOO_BIN", "MD_ADDONS_PATH", "MD_TEMPLATE", "MD_DATA_DIR") if not os.environ.get(name)
     ]
     if missing:
-        pytest.fail(f"run these checks through tools/test.sh (missing {', '.join(missing)})")
+        pytest.fail(f"run these checks through dev/test.sh (missing {', '.join(missing)})")
     db = f"md_process_{uuid.uuid4().hex[:8]}"
     subprocess.run(["createdb", "-T", os.environ["MD_TEMPLATE"], db], check=True)
     template_files = os.path.join(os.environ.get("MD_TEMPLATE_DATA", ""), "filestore", os.environ["MD_TEMPLATE"])

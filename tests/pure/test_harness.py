@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-spec = importlib.util.spec_from_file_location("test_summary", ROOT / "tools" / "test_summary.py")
+spec = importlib.util.spec_from_file_location("test_summary", ROOT / "dev" / "test_summary.py")
 summary = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(summary)
 
@@ -124,7 +124,7 @@ def test_zero_tests_and_no_browser_fail(tmp_path, capsys):
     assert out.splitlines()[-1] == "0 passed, 2 failed"
 
 
-@pytest.mark.parametrize("script", ["tools/test.sh", "tools/run.sh"])
+@pytest.mark.parametrize("script", ["dev/test.sh", "dev/run.sh"])
 def test_missing_odoo_stops_at_once_saying_how_to_get_it(tmp_path, script):
     env = {**os.environ, "ODOO_PATH": str(tmp_path / "nowhere"), "MD_HOME": str(tmp_path / "home")}
     result = subprocess.run(
@@ -143,7 +143,7 @@ def test_another_odoo_version_is_refused(tmp_path):
     (fake / "odoo" / "release.py").write_text("version_info = (18, 0, 0, FINAL, 0, '')\n")
     env = {**os.environ, "ODOO_PATH": str(fake), "MD_HOME": str(tmp_path / "home")}
     result = subprocess.run(
-        ["bash", str(ROOT / "tools/test.sh")],
+        ["bash", str(ROOT / "dev/test.sh")],
         env=env,
         capture_output=True,
         text=True,

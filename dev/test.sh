@@ -107,7 +107,7 @@ fi
 # payments, reconciliation and invoice sending. Both modules are installed
 # together in one clone of the template; then odoo.tests.shell.run_tests runs
 # the selected tests, at_install and post_install, with every module loaded
-# (tools/neighbour_tests.py says why Odoo's own runner cannot).
+# (dev/neighbour_tests.py says why Odoo's own runner cannot).
 MD_NEIGHBOUR_MODULES="membership,account,$MD_MODULE"
 # Odoo's account tests: contacts (TestAccountPartner, TestMergePartner,
 # TestDuplicatePartnerBank: duplicates and merges), invoices
@@ -168,7 +168,7 @@ if [ "$run_neighbours" = 1 ]; then
             MD_NEIGHBOUR_TAGS="$MD_NEIGHBOUR_TAGS" MD_NEIGHBOUR_MODULES="$MD_NEIGHBOUR_MODULES" \
                 odoo_bin shell -d "$NB_DB" --addons-path="$NB_ADDONS" --data-dir="$NB_DATA" \
                 --max-cron-threads=0 --workers=0 --http-interface=127.0.0.1 --http-port="$(free_port)" \
-                --log-level=info <"$MD_ROOT/tools/neighbour_tests.py" >"$OUT/neighbours.log" 2>&1
+                --log-level=info <"$MD_ROOT/dev/neighbour_tests.py" >"$OUT/neighbours.log" 2>&1
             neighbours_rc=$?
             set -e
             summary_args+=(--neighbours-log "$OUT/neighbours.log" --neighbours-rc "$neighbours_rc"
@@ -200,4 +200,4 @@ if [ "$run_lint" = 1 ]; then
 fi
 
 # not exec: the EXIT trap must still drop the test databases
-"$VENV/bin/python" "$MD_ROOT/tools/test_summary.py" "${summary_args[@]}"
+"$VENV/bin/python" "$MD_ROOT/dev/test_summary.py" "${summary_args[@]}"

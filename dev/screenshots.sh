@@ -9,7 +9,7 @@ ref() { psql -d "$DB" -Atc "select res_id from ir_model_data where module = 'mem
 version=$(ref demo_tariff_version_current)
 subscription=$(psql -d "$DB" -Atc "select id from membership_subscription where tariff_version_id is not null order by fee_fallback desc, id limit 1")
 action="/odoo/action-membership_dues"
-"$VENV/bin/python" "$MD_ROOT/tools/screenshots.py" --url "$URL" --db "$DB" --out "$MD_ROOT/screenshots" \
+"$VENV/bin/python" "$MD_ROOT/dev/screenshots.py" --url "$URL" --db "$DB" --out "$MD_ROOT/screenshots" \
     members="$action.res_partner_action_members" \
     subscriptions="$action.membership_subscription_action" \
     subscription="$action.membership_subscription_action/$subscription" \
@@ -26,11 +26,11 @@ for lang in fr_BE nl_BE en_US; do
     [ -n "$link" ] && token_pages+=("declaration-link-$lang=$link")
 done
 if [ ${#token_pages[@]} -gt 0 ]; then
-    "$VENV/bin/python" "$MD_ROOT/tools/screenshots.py" --url "$URL" --db "$DB" --out "$MD_ROOT/screenshots" \
+    "$VENV/bin/python" "$MD_ROOT/dev/screenshots.py" --url "$URL" --db "$DB" --out "$MD_ROOT/screenshots" \
         --login - --full-page "${token_pages[@]}"
     phone_tokens=()
     for page in "${token_pages[@]}"; do phone_tokens+=("${page/=/-phone=}"); done
-    "$VENV/bin/python" "$MD_ROOT/tools/screenshots.py" --url "$URL" --db "$DB" --out "$MD_ROOT/screenshots" \
+    "$VENV/bin/python" "$MD_ROOT/dev/screenshots.py" --url "$URL" --db "$DB" --out "$MD_ROOT/screenshots" \
         --login - --full-page --width 390 --height 844 "${phone_tokens[@]}"
 fi
 
@@ -40,9 +40,9 @@ declaration=$(psql -d "$DB" -Atc "select d.id from membership_declaration d join
 portal_pages=(portal-home=/my portal-membership=/my/membership portal-declarations=/my/declarations portal-invoices=/my/invoices)
 [ -n "$notice" ] && portal_pages+=("portal-renewal=/my/renewals/$notice")
 [ -n "$declaration" ] && portal_pages+=("portal-declaration=/my/declarations/$declaration")
-"$VENV/bin/python" "$MD_ROOT/tools/screenshots.py" --url "$URL" --db "$DB" --out "$MD_ROOT/screenshots" \
+"$VENV/bin/python" "$MD_ROOT/dev/screenshots.py" --url "$URL" --db "$DB" --out "$MD_ROOT/screenshots" \
     --login member --password member --full-page "${portal_pages[@]}"
 phone_pages=()
 for page in "${portal_pages[@]}"; do phone_pages+=("${page/=/-phone=}"); done
-"$VENV/bin/python" "$MD_ROOT/tools/screenshots.py" --url "$URL" --db "$DB" --out "$MD_ROOT/screenshots" \
+"$VENV/bin/python" "$MD_ROOT/dev/screenshots.py" --url "$URL" --db "$DB" --out "$MD_ROOT/screenshots" \
     --login member --password member --full-page --width 390 --height 844 "${phone_pages[@]}"

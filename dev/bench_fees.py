@@ -1,4 +1,4 @@
-# Run inside `odoo-bin shell` (tools/bench.sh fees): seeds members with
+# Run inside `odoo-bin shell` (dev/bench.sh fees): seeds members with
 # declarations and categories, then measures the fee computation of all of
 # them with a 5-component tariff, batch by batch: wall time and SQL queries.
 # pylint: skip-file

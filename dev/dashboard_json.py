@@ -5,7 +5,7 @@ figures come from pivots and charts on the module's reporting models, filtered
 by the global filters Period, Company, Plan and Category. This script is its
 source: change it and run it again rather than editing the JSON by hand.
 
-    python3 tools/dashboard_json.py
+    python3 dev/dashboard_json.py
 """
 
 import json

@@ -1,4 +1,4 @@
-# Run inside `odoo-bin shell` (tools/test.sh, neighbour phase), on a database
+# Run inside `odoo-bin shell` (dev/test.sh, neighbour phase), on a database
 # where membership_dues and the neighbour modules are already installed: runs
 # the neighbours' tests selected by MD_NEIGHBOUR_TAGS (Odoo --test-tags syntax)
 # among the modules MD_NEIGHBOUR_MODULES, with every installed module loaded.
@@ -9,7 +9,7 @@
 # odoo.tests.shell.run_tests (Odoo's "run the tests of installed modules" in
 # the shell) runs the at_install tests, then the post_install ones, on the
 # complete registry. The per-test log lines are the usual ones, read by
-# tools/test_summary.py. Exit status 1 when a test failed or none ran.
+# dev/test_summary.py. Exit status 1 when a test failed or none ran.
 # pylint: skip-file
 import os
 import sys

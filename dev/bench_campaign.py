@@ -1,4 +1,4 @@
-# Run inside `odoo-bin shell` (tools/bench.sh campaign), once per phase
+# Run inside `odoo-bin shell` (dev/bench.sh campaign), once per phase
 # (MD_BENCH_PHASE):
 #   seed      MD_BENCH_MEMBERS members, their declarations, last year's periods;
 #   ours      the module's renewal season, step by step;
@@ -8,7 +8,7 @@
 # (createdb -T), so that each starts from the same data; rounds alternate the
 # phases. Each phase measures wall time, SQL queries and peak memory, commits
 # per chunk as the scheduled actions do, and appends its rows to
-# MD_BENCH_ROWS (JSON lines); tools/bench_report.py prints the table.
+# MD_BENCH_ROWS (JSON lines); dev/bench_report.py prints the table.
 # Seeding runs with tracking and chatter notes off; the measured phases run
 # with the plain context a scheduled action has.
 # pylint: skip-file

@@ -5,7 +5,7 @@ For each document and language (French, Dutch, English where the demo has
 such a member) it asks Odoo's report route for the PDF, then turns its pages
 into PNG with pdftoppm. Used by ``make documents``.
 
-    python tools/documents.py --url http://127.0.0.1:8069 --db membership_dues_demo --out documents/
+    python dev/documents.py --url http://127.0.0.1:8069 --db membership_dues_demo --out documents/
 """
 
 import argparse

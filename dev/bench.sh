@@ -2,13 +2,13 @@
 # Benchmarks (not part of make test): figures are measured, never asserted.
 #
 #   make bench                 # both benchmarks below
-#   bash tools/bench.sh engine # pure tariff engine: fees per second, 5-component grid
-#   bash tools/bench.sh fees   # fees of MD_BENCH_MEMBERS (default 10,000) members inside Odoo
-#   bash tools/bench.sh campaign  # a renewal season of MD_BENCH_MEMBERS members, step by step, beside
+#   bash dev/bench.sh engine # pure tariff engine: fees per second, 5-component grid
+#   bash dev/bench.sh fees   # fees of MD_BENCH_MEMBERS (default 10,000) members inside Odoo
+#   bash dev/bench.sh campaign  # a renewal season of MD_BENCH_MEMBERS members, step by step, beside
 #                                 # Odoo's own invoice floor and OCA contract, each phase on its own
 #                                 # copy of one seeded database; MD_BENCH_ROUNDS rounds (default 3 up to
 #                                 # 2,000 members, else 1), medians reported (not part of `all`: long)
-#   bash tools/bench.sh install   # installing the module on a database holding MD_BENCH_PARTNERS
+#   bash dev/bench.sh install   # installing the module on a database holding MD_BENCH_PARTNERS
 #                                 # (default 50,000) partners
 #
 # Results are printed and written as JSON under $MD_HOME/benchmark-results/.
@@ -21,7 +21,7 @@ mkdir -p "$RESULTS"
 STAMP="$(date +%Y%m%d-%H%M%S)"
 
 if [ "$what" = engine ] || [ "$what" = all ]; then
-    "$VENV/bin/python" "$MD_ROOT/tools/bench_engine.py" --json "$RESULTS/engine-$STAMP.json"
+    "$VENV/bin/python" "$MD_ROOT/dev/bench_engine.py" --json "$RESULTS/engine-$STAMP.json"
 fi
 
 if [ "$what" = fees ] || [ "$what" = all ]; then
@@ -36,7 +36,7 @@ if [ "$what" = fees ] || [ "$what" = all ]; then
         || { tail -n 30 "$RESULTS/bench-install.log" >&2; die "installing the module failed"; }
     say "seeding ${MD_BENCH_MEMBERS:-10000} members and computing their fees"
     MD_BENCH_JSON="$RESULTS/fees-$STAMP.json" odoo_bin shell -d "$DB" --addons-path="$ADDONS_PATH" \
-        --data-dir="$DATA" --no-http --log-level=warn <"$MD_ROOT/tools/bench_fees.py"
+        --data-dir="$DATA" --no-http --log-level=warn <"$MD_ROOT/dev/bench_fees.py"
 fi
 
 if [ "$what" = campaign ]; then
@@ -68,9 +68,9 @@ if [ "$what" = campaign ]; then
         --stop-after-init --no-http --max-cron-threads=0 --log-level=warn >"$RESULTS/bench-install.log" 2>&1 \
         || { tail -n 30 "$RESULTS/bench-install.log" >&2; die "installing the module failed"; }
     ROWS="$RESULTS/campaign-${MD_BENCH_MEMBERS:-10000}-$STAMP.jsonl"
-    phase() {  # phase DB NAME: run one phase of tools/bench_campaign.py on DB
+    phase() {  # phase DB NAME: run one phase of dev/bench_campaign.py on DB
         MD_BENCH_PHASE="$2" MD_BENCH_ROWS="$ROWS" odoo_bin shell -d "$1" --addons-path="$addons" \
-            --data-dir="$DATA" --no-http --log-level=warn <"$MD_ROOT/tools/bench_campaign.py" \
+            --data-dir="$DATA" --no-http --log-level=warn <"$MD_ROOT/dev/bench_campaign.py" \
             || die "benchmark phase $2 failed"
     }
     say "seeding ${MD_BENCH_MEMBERS:-10000} members"
@@ -89,7 +89,7 @@ if [ "$what" = campaign ]; then
             rm -rf "${DATA:?}/filestore/$db"
         done
     done
-    "$VENV/bin/python" "$MD_ROOT/tools/bench_report.py" "$ROWS" \
+    "$VENV/bin/python" "$MD_ROOT/dev/bench_report.py" "$ROWS" \
         "$RESULTS/campaign-${MD_BENCH_MEMBERS:-10000}-$STAMP.json"
 fi
 

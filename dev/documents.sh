@@ -8,5 +8,5 @@ check_odoo
 ensure_venv
 require_demo_server
 rm -rf "$MD_ROOT/documents"
-"$VENV/bin/python" "$MD_ROOT/tools/documents.py" --url "$URL" --db "$DB" --out "$MD_ROOT/documents"
+"$VENV/bin/python" "$MD_ROOT/dev/documents.py" --url "$URL" --db "$DB" --out "$MD_ROOT/documents"
 say "documents in $MD_ROOT/documents/"

@@ -1,5 +1,5 @@
 # shellcheck shell=bash
-# Shared setup for the two project commands (tools/run.sh and tools/test.sh).
+# Shared setup for the two project commands (dev/run.sh and dev/test.sh).
 # Sourced, never executed. Everything it creates lives outside the repository,
 # under $MD_HOME (default ~/.cache/membership_dues), so a fresh clone reuses it.
 
@@ -55,7 +55,7 @@ ensure_debian_packages() {
 # Keyed on the requirement files, so a change of either rebuilds it.
 venv_dir() {
     local key
-    key=$(cat "$ODOO_PATH/requirements.txt" "$MD_ROOT/tools/requirements.txt" | sha1sum | cut -c1-12)
+    key=$(cat "$ODOO_PATH/requirements.txt" "$MD_ROOT/dev/requirements.txt" | sha1sum | cut -c1-12)
     echo "$MD_HOME/venv-$key"
 }
 
@@ -64,7 +64,7 @@ ensure_venv() {
     if [ -x "$VENV/bin/python" ] && [ -f "$VENV/.complete" ]; then
         return 0
     fi
-    say "creating virtualenv $VENV (Odoo's requirements + tools/requirements.txt)"
+    say "creating virtualenv $VENV (Odoo's requirements + dev/requirements.txt)"
     rm -rf "$VENV"
     mkdir -p "$MD_HOME"
     "$MD_PYTHON" -m venv "$VENV"
@@ -74,7 +74,7 @@ ensure_venv() {
     echo 'setuptools<70' >"$constraint"
     if ! { "$VENV/bin/python" -m pip install --upgrade pip \
             && "$VENV/bin/python" -m pip install --build-constraint "$constraint" \
-                -r "$ODOO_PATH/requirements.txt" -r "$MD_ROOT/tools/requirements.txt"; } >"$log" 2>&1; then
+                -r "$ODOO_PATH/requirements.txt" -r "$MD_ROOT/dev/requirements.txt"; } >"$log" 2>&1; then
         grep -v "is ignored: it is neither" "$log" | tail -n 30 >&2
         die "installing the virtualenv failed (full log: $log)"
     fi
@@ -215,7 +215,7 @@ ensure_template() {
     fi
 }
 
-# The demo served by `make run` (tools/screenshots.sh, tools/documents.sh):
+# The demo served by `make run` (dev/screenshots.sh, dev/documents.sh):
 # sets URL and DB, dies when nothing answers.
 require_demo_server() {
     URL="http://127.0.0.1:${MD_PORT:-8069}"

@@ -1,9 +1,9 @@
-"""Table of a campaign benchmark (tools/bench.sh campaign): reads the rows
+"""Table of a campaign benchmark (dev/bench.sh campaign): reads the rows
 every phase appended (JSON lines), takes the median of each step over the
 rounds, adds the ratios per invoice to the floor and to OCA contract, prints
 the table and writes it as JSON.
 
-    python tools/bench_report.py ROWS.jsonl OUT.json
+    python dev/bench_report.py ROWS.jsonl OUT.json
 """
 
 import json

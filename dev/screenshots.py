@@ -4,7 +4,7 @@ Logs in through the normal login form, then opens each page and saves a PNG,
 so that a person can look at the screens without running a browser. Used by
 ``make screenshots`` against the ``make run`` server.
 
-    python tools/screenshots.py --url http://127.0.0.1:8069 --db membership_dues_demo \\
+    python dev/screenshots.py --url http://127.0.0.1:8069 --db membership_dues_demo \\
         --login admin --password admin --out screenshots/ name=/odoo/action-... ...
 """
 
