@@ -1,4 +1,11 @@
+from unittest.mock import patch
+
 from odoo.tests import TransactionCase, tagged
+
+from odoo.addons import membership_dues
+
+from .. import post_init_hook
+from ..demo.generator import load_demo_data
 
 
 @tagged("post_install", "-at_install")
@@ -6,7 +13,7 @@ class TestDemoData(TransactionCase):
     """The demo generator builds a realistic federation, and only once."""
 
     def test_demo_data_is_realistic_and_loaded_once(self):
-        self.env["membership.demo"]._load_demo_data()
+        load_demo_data(self.env)
         company = self.env.ref("membership_dues.demo_plan_company").company_id
         self.assertEqual(company.currency_id, self.env.ref("base.EUR"))
         self.assertEqual(company.country_id.code, "BE")
@@ -68,9 +75,44 @@ class TestDemoData(TransactionCase):
         self.assertTrue(renewals.filtered(lambda r: r.partner_id in declared and not r.fee_fallback))
 
         counts = (Subscription.search_count([]), self.env["res.partner"].search_count([]))
-        self.env["membership.demo"]._load_demo_data()
+        load_demo_data(self.env)
         self.assertEqual(
             (Subscription.search_count([]), self.env["res.partner"].search_count([])),
             counts,
             "a second call creates nothing",
         )
+
+    def test_no_demo_model_without_demo_data(self):
+        """The test database is installed without demo data: the generator
+        left no model behind, and the install hook creates nothing."""
+        module = self.env["ir.module.module"].search([("name", "=", "membership_dues")])
+        self.assertFalse(module.demo)
+        self.assertNotIn("membership.demo", self.env)
+        self.assertFalse(self.env["ir.model"].search([("model", "=", "membership.demo")]))
+        partners = self.env["res.partner"].search_count([])
+        post_init_hook(self.env)
+        self.assertFalse(self.env.ref("membership_dues.demo_member_company_01", raise_if_not_found=False))
+        self.assertEqual(self.env["res.partner"].search_count([]), partners)
+
+    def test_failing_demo_leaves_module_installed_without_demo(self):
+        """As Odoo's own demo loading: a failure is logged and listed, its
+        records are rolled back, the module stays installed, flagged without
+        demo data."""
+        module = self.env["ir.module.module"].search([("name", "=", "membership_dues")])
+        module.demo = True
+
+        def failing_generator(env):
+            env["res.partner"].create({"name": "Half-made demo member"})
+            raise ValueError("demo generator broken")
+
+        with (
+            patch.object(membership_dues, "load_demo_data", failing_generator),
+            self.assertLogs("odoo.addons.membership_dues", "WARNING") as logs,
+        ):
+            post_init_hook(self.env)
+        self.assertIn("demo data failed to install", logs.output[0])
+        self.assertEqual(module.state, "installed")
+        self.assertFalse(module.demo)
+        self.assertFalse(self.env["res.partner"].search([("name", "=", "Half-made demo member")]))
+        failure = self.env["ir.demo_failure"].search([("module_id", "=", module.id)])
+        self.assertIn("demo generator broken", failure.error)

@@ -17,7 +17,6 @@ EXEMPT = {
     "membership.certificate.wizard": "holds only contacts (under res.partner's own rules) and a year; the "
     "certificates it prints read the invoices with the user's own rules",
     "report.membership_dues.report_payment_certificate": "abstract report model: no table, no records",
-    "membership.demo": "abstract model that loads the demo data: no table, no records",
 }
 
 ACCESS = (AccessError, "top-secret records")
