@@ -17,7 +17,6 @@ from ..engine import (
 )
 from ..tools.tariff_quote import FeeQuote
 
-
 MONTHS = [
     ("1", "January"),
     ("2", "February"),

@@ -3,7 +3,7 @@ from datetime import timedelta
 
 import psycopg2.errors
 from dateutil.relativedelta import relativedelta
-from markupsafe import Markup, escape
+from markupsafe import Markup
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
@@ -258,75 +258,49 @@ class MembershipRenewal(models.Model):
         self.ensure_one()
         return qr_data_uri(self._notice_link())
 
-    def _notice_intro(self):
+    def _wording_values(self):
+        """The values the notice's sentences quote (report/membership_renewal_templates.xml,
+        renewal_wording_*), formatted in the context's language."""
         self.ensure_one()
-        return self.env._(
-            "Your %(plan)s membership is due for renewal for the period from %(start)s to %(end)s.",
-            plan=self.plan_id.name,
-            start=format_date(self.env, self.date_start),
-            end=format_date(self.env, self.date_end),
-        )
+        start = format_date(self.env, self.date_start)
+        return {
+            "plan": self.plan_id.name,
+            "start": start,
+            "end": format_date(self.env, self.date_end),
+            "date": start,  # the day before which the member answers
+            "amount": self._format_amount(self.amount),
+            "account": self.company_id._membership_bank_account().display_name or "",
+        }
+
+    def _render_wording(self, sentence):
+        """One of the notice's sentences (template renewal_wording_<sentence>),
+        in the context's language: for the email templates and the portal."""
+        self.ensure_one()
+        html = self.env["ir.qweb"]._render(f"membership_dues.renewal_wording_{sentence}", {"o": self})
+        return Markup(" ").join(html.split())
+
+    def _notice_intro(self):
+        return self._render_wording("intro")
 
     def _notice_answer_text(self):
-        self.ensure_one()
-        if self.mode == "auto":
-            return self.env._(
-                "Your membership renews automatically: the invoice follows. If you do not wish to renew, "
-                "tell us before %(date)s with the link or the QR code below.",
-                date=format_date(self.env, self.date_start),
-            )
-        return self.env._(
-            "Please accept this renewal, or ask for a change, before %(date)s with the link or the QR code below.",
-            date=format_date(self.env, self.date_start),
-        )
-
-    def _mail_fee_text(self):
-        self.ensure_one()
-        return self.env._(
-            "The fee is %(amount)s (excluding taxes); the attached notice explains how it is computed.",
-            amount=self._format_amount(self.amount),
-        )
-
-    def _mail_reminder_text(self):
-        self.ensure_one()
-        return self.env._(
-            "We have not received your answer to the renewal of your %(plan)s membership from %(start)s "
-            "(fee: %(amount)s). It only takes a click:",
-            plan=self.plan_id.name,
-            start=format_date(self.env, self.date_start),
-            amount=self._format_amount(self.amount),
-        )
-
-    def _mail_auto_text(self):
-        self.ensure_one()
-        return self.env._(
-            "Your %(plan)s membership renews automatically for the period from %(start)s to %(end)s, for "
-            "%(amount)s (excluding taxes); the attached notice explains the amount and the invoice follows.",
-            plan=self.plan_id.name,
-            start=format_date(self.env, self.date_start),
-            end=format_date(self.env, self.date_end),
-            amount=self._format_amount(self.amount),
-        )
-
-    def _mail_opt_out_text(self):
-        """ "If you do not wish to renew, tell us before D: answer here." with the link."""
-        self.ensure_one()
-        link = Markup('<a href="%s">%s</a>') % (self._notice_link(), self.env._("answer here"))
-        sentence = escape(self.env._("If you do not wish to renew, tell us before %(date)s: %(link)s."))
-        return Markup(sentence) % {"date": format_date(self.env, self.date_start), "link": link}
+        return self._render_wording("answer")
 
     def _notice_payment_text(self):
         """How to pay: online from the member's account, or by transfer."""
-        self.ensure_one()
-        bank = self.company_id._membership_bank_account()
-        if bank:
-            return self.env._(
-                "You then receive the dues invoice: pay it online from your account, or by bank transfer to "
-                "%(account)s with the invoice's structured payment reference (its QR code fills in the transfer "
-                "in your banking app).",
-                account=bank.display_name,
-            )
-        return self.env._("You then receive the dues invoice: pay it online from your account.")
+        return self._render_wording("payment")
+
+    def _mail_fee_text(self):
+        return self._render_wording("mail_fee")
+
+    def _mail_reminder_text(self):
+        return self._render_wording("mail_reminder")
+
+    def _mail_auto_text(self):
+        return self._render_wording("mail_auto")
+
+    def _mail_opt_out_text(self):
+        """ "If you do not wish to renew, tell us before D: answer here." with the link."""
+        return self._render_wording("mail_opt_out")
 
     # ------------------------------------------------------------------
     # Fee

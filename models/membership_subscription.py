@@ -288,7 +288,7 @@ class MembershipSubscription(models.Model):
         "proration_denominator",
         "cutoff_applied",
     )
-    def _compute_fee_explanation(self):
+    def _compute_fee_explanation(self):  # pylint: disable=missing-return
         super()._compute_fee_explanation()
 
     def _fee_explanation_lines(self):
