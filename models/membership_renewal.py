@@ -1,5 +1,6 @@
 import logging
 from datetime import timedelta
+from functools import partialmethod
 
 import psycopg2.errors
 from dateutil.relativedelta import relativedelta
@@ -279,28 +280,13 @@ class MembershipRenewal(models.Model):
         html = self.env["ir.qweb"]._render(f"membership_dues.renewal_wording_{sentence}", {"o": self})
         return Markup(" ").join(html.split())
 
-    def _notice_intro(self):
-        return self._render_wording("intro")
-
-    def _notice_answer_text(self):
-        return self._render_wording("answer")
-
-    def _notice_payment_text(self):
-        """How to pay: online from the member's account, or by transfer."""
-        return self._render_wording("payment")
-
-    def _mail_fee_text(self):
-        return self._render_wording("mail_fee")
-
-    def _mail_reminder_text(self):
-        return self._render_wording("mail_reminder")
-
-    def _mail_auto_text(self):
-        return self._render_wording("mail_auto")
-
-    def _mail_opt_out_text(self):
-        """ "If you do not wish to renew, tell us before D: answer here." with the link."""
-        return self._render_wording("mail_opt_out")
+    # The sentences the email templates call (templates that are noupdate,
+    # and whose translated bodies call these names too) and the portal page.
+    _notice_intro = partialmethod(_render_wording, "intro")
+    _mail_fee_text = partialmethod(_render_wording, "mail_fee")
+    _mail_reminder_text = partialmethod(_render_wording, "mail_reminder")
+    _mail_auto_text = partialmethod(_render_wording, "mail_auto")
+    _mail_opt_out_text = partialmethod(_render_wording, "mail_opt_out")
 
     # ------------------------------------------------------------------
     # Fee
