@@ -14,6 +14,7 @@ from . import membership_tariff_bracket
 from . import membership_tariff_coefficient
 from . import membership_followup_policy
 from . import membership_followup_level
+from . import membership_fee_mixin
 from . import membership_plan
 from . import membership_subscription
 from . import membership_declaration

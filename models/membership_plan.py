@@ -1,10 +1,8 @@
 from decimal import Decimal
-from typing import NamedTuple
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import format_date
-from odoo.tools.safe_eval import safe_eval
 
 from ..engine import (
     ANNIVERSARY,
@@ -12,49 +10,12 @@ from ..engine import (
     Cutoff,
     PeriodError,
     PeriodRule,
-    TariffError,
     first_period,
-    grid_figures,
     joining_fee,
     round_money,
     to_decimal,
 )
-from ..engine.tariff import decimal_formula, formula_namespace
-
-
-class FeeQuote(NamedTuple):
-    """The full-period fee of one member, with its stored explanation.
-
-    ``amount`` is None when it cannot be computed (``error`` says why, in the
-    user's words); ``data`` is the JSON-able explanation kept on the
-    subscription (and later the renewal notice) and printed on documents.
-    """
-
-    amount: Decimal | None
-    version: object  # membership.tariff.version record (empty for a flat fee)
-    year: int
-    data: dict
-    fallback: bool = False
-    error: str | None = None
-
-
-def safe_formula_evaluator(formula, figures):
-    """Tariff formulas run in Odoo's safe_eval, with exact decimal numbers,
-    within the engine's limits (``engine/tariff.py``, ``FORMULA_MAX_*``):
-    a formula beyond them, or a number computed beyond them, raises
-    TariffError (the engine names the component)."""
-    source = decimal_formula(formula)  # checked: TariffError if not allowed
-    try:
-        return safe_eval(source, formula_namespace(figures))
-    except ValueError as error:
-        # safe_eval reports what failed while evaluating as a ValueError
-        # whose context is the original error: give the engine that error
-        # (a bound exceeded, an undefined operation...) to tell the user
-        cause = error.__context__
-        if isinstance(cause, TariffError | ArithmeticError | RecursionError | MemoryError):
-            raise cause from None
-        raise
-
+from ..tools.tariff_quote import FeeQuote
 
 MONTHS = [
     ("1", "January"),
@@ -415,60 +376,7 @@ class MembershipPlan(models.Model):
             amount = round_money(self.fee_amount, self._rounding())
             data = {"flat": str(amount), "amount": str(amount), "year": year}
             return {partner.id: FeeQuote(amount, version, year, data) for partner in partners}
-        return self._compute_tariff_fees(partners, version, year, typed_figures)
-
-    def _compute_tariff_fees(self, partners, version, year, typed_figures=None):
-        grid = version._compiled_grid()
-        codes = grid_figures(grid.grid)
-        figures = self.env["membership.figure"].with_context(active_test=False).search([("code", "in", list(codes))])
-        Declaration = self.env["membership.declaration"]
-        company = version.company_id
-        declared = Declaration._figures_by_partner(partners, company, year)
-        for partner_id, typed in (typed_figures or {}).items():
-            declared[partner_id] = {**declared.get(partner_id, {}), **typed}
-        last_year = (
-            Declaration._figures_by_partner(partners, company, year - 1) if self.fallback_mode == "last_year" else {}
-        )
-        coefficients_by_category = {}
-        for coefficient in version.coefficient_ids:
-            coefficients_by_category.setdefault(coefficient.category_id.id, []).append(
-                coefficient._engine_coefficient()
-            )
-        partners.fetch(["dues_category_ids", "display_name"])
-        quotes = {}
-        for partner in partners:
-            values, origins = self._resolve_figures(
-                codes, figures, declared.get(partner.id, {}), last_year.get(partner.id, {}), year
-            )
-            data = {
-                "version": {"id": version.id, "name": version.display_name},
-                "year": year,
-                "figures": origins,
-            }
-            fallback = any(origin["source"] != "declaration" for origin in origins)
-            missing = sorted(codes - values.keys())
-            if missing:
-                quotes[partner.id] = self._missing_figures_quote(partner, version, year, data, missing, figures)
-                continue
-            coefficients = [
-                engine_coefficient
-                for category in partner.dues_category_ids
-                for engine_coefficient in coefficients_by_category.get(category.id, ())
-            ]
-            try:
-                result = grid.evaluate(values, coefficients, safe_formula_evaluator)
-            except TariffError as error:
-                quotes[partner.id] = FeeQuote(None, version, year, data, fallback, version._tariff_error_message(error))
-                continue
-            data.update(
-                coefficients=[
-                    {"label": c.label, "factor": str(c.factor), "component": c.component} for c in coefficients
-                ],
-                result=result.to_dict(),
-                amount=str(result.amount),
-            )
-            quotes[partner.id] = FeeQuote(result.amount, version, year, data, fallback)
-        return quotes
+        return version._quote_fees(self, partners, year, typed_figures)
 
     def _missing_figures_quote(self, partner, version, year, data, missing, figures):
         """The penalty fee, or an error naming the member and the figures."""
@@ -497,37 +405,6 @@ class MembershipPlan(models.Model):
                 plan=self.name,
             )
         return FeeQuote(None, version, year, data, True, error)
-
-    def _resolve_figures(self, codes, figures, declared, last_year, year):
-        """The values of the figures a grid reads, and where each came from:
-        the declaration, or the plan's fallback for a missing one."""
-        values, origins = {}, []
-        by_code = {figure.code: figure for figure in figures}
-        uplift = to_decimal(self.fallback_uplift)
-        for code in sorted(codes):
-            figure = by_code.get(code)
-            origin = {
-                "code": code,
-                "name": figure.name if figure else code,
-                "unit": (figure.unit or "") if figure else "",
-            }
-            if code in declared:
-                value = declared[code]
-                origin.update(source="declaration", year=year)
-            elif self.fallback_mode == "last_year" and code in last_year:
-                # a whole-number figure (headcount) stays whole
-                step = Decimal(1) if figure and figure.value_type == "integer" else Decimal("0.01")
-                value = round_money(last_year[code] * (1 + uplift / 100), step)
-                origin.update(source="last_year", year=year - 1, uplift=str(uplift), declared=str(last_year[code]))
-            elif self.fallback_mode == "default" and figure:
-                value = to_decimal(figure.default_value)
-                origin.update(source="default", year=year)
-            else:
-                continue
-            values[code] = value
-            origin["value"] = str(value)
-            origins.append(origin)
-        return values, origins
 
     def _get_join_terms(self, partner, join_date, typed_figures=None):
         """Coverage, prorated fee and joining fee of ``partner`` joining on

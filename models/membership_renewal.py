@@ -1,16 +1,16 @@
 import logging
 from datetime import timedelta
+from functools import partialmethod
 
 import psycopg2.errors
 from dateutil.relativedelta import relativedelta
-from markupsafe import Markup, escape
+from markupsafe import Markup
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.fields import Domain
-from odoo.tools import SQL, format_amount, format_date
+from odoo.tools import SQL, format_date
 
-from ..tools.fee_explanation import explain_fee
 from ..tools.orm_batch import post_template, write_links
 from ..tools.qr_code import qr_data_uri
 from ..tools.rpc_args import check_record, check_text
@@ -43,7 +43,7 @@ class MembershipRenewal(models.Model):
 
     _name = "membership.renewal"
     _description = "Renewal Notice"
-    _inherit = ["portal.mixin", "mail.thread", "mail.activity.mixin"]
+    _inherit = ["portal.mixin", "mail.thread", "mail.activity.mixin", "membership.fee.mixin"]
     _order = "date_start desc, id desc"
     _check_company_auto = True
     _rec_names_search = ["partner_id", "plan_id"]
@@ -87,18 +87,14 @@ class MembershipRenewal(models.Model):
         [("notice", "Notice to approve"), ("auto", "Auto-renewal")], required=True, default="notice", tracking=True
     )
     amount = fields.Monetary("Fee", tracking=True, help="Untaxed fee of the proposed period.")
-    tariff_version_id = fields.Many2one(
-        "membership.tariff.version",
-        "Tariff Version",
-        ondelete="restrict",
-        check_company=True,
-        groups="membership_dues.group_membership_user",
-    )
-    fee_year = fields.Integer("Figures of", aggregator=None, groups="membership_dues.group_membership_user")
-    fee_data = fields.Json("Fee Computation", groups="membership_dues.group_membership_user")
-    fee_fallback = fields.Boolean("Fallback Used", groups="membership_dues.group_membership_user")
+    # the fee's fields come from membership.fee.mixin; how it was computed is
+    # for membership users, the member reads the explanation
+    tariff_version_id = fields.Many2one(groups="membership_dues.group_membership_user")
+    fee_year = fields.Integer(groups="membership_dues.group_membership_user")
+    fee_data = fields.Json(groups="membership_dues.group_membership_user")
+    fee_fallback = fields.Boolean(groups="membership_dues.group_membership_user")
     # the member's reading of fee_data, computed as superuser
-    fee_explanation = fields.Text(compute="_compute_fee_explanation", compute_sudo=True)
+    fee_explanation = fields.Text(compute_sudo=True)
     state = fields.Selection(
         NOTICE_STATES,
         required=True,
@@ -224,12 +220,6 @@ class MembershipRenewal(models.Model):
         for renewal in self:
             renewal.category_id = renewal.partner_id._membership_main_category()
 
-    @api.depends("fee_data", "currency_id")
-    @api.depends_context("lang")
-    def _compute_fee_explanation(self):
-        for renewal in self:
-            renewal.fee_explanation = "\n".join(explain_fee(self.env, renewal.fee_data, renewal.currency_id))
-
     @api.depends("partner_id", "plan_id", "date_start")
     def _compute_display_name(self):
         for renewal in self:
@@ -251,9 +241,6 @@ class MembershipRenewal(models.Model):
         self.ensure_one()
         return {"type": "ir.actions.act_url", "url": self.get_portal_url(), "target": "new"}
 
-    def _format_amount(self, amount=None):
-        return format_amount(self.env, float(self.amount if amount is None else amount), self.currency_id)
-
     # ------------------------------------------------------------------
     # Printed notice (called in the member's language)
     # ------------------------------------------------------------------
@@ -272,91 +259,38 @@ class MembershipRenewal(models.Model):
         self.ensure_one()
         return qr_data_uri(self._notice_link())
 
-    def _notice_intro(self):
+    def _wording_values(self):
+        """The values the notice's sentences quote (report/membership_renewal_templates.xml,
+        renewal_wording_*), formatted in the context's language."""
         self.ensure_one()
-        return self.env._(
-            "Your %(plan)s membership is due for renewal for the period from %(start)s to %(end)s.",
-            plan=self.plan_id.name,
-            start=format_date(self.env, self.date_start),
-            end=format_date(self.env, self.date_end),
-        )
+        start = format_date(self.env, self.date_start)
+        return {
+            "plan": self.plan_id.name,
+            "start": start,
+            "end": format_date(self.env, self.date_end),
+            "date": start,  # the day before which the member answers
+            "amount": self._format_amount(self.amount),
+            "account": self.company_id._membership_bank_account().display_name or "",
+        }
 
-    def _notice_answer_text(self):
+    def _render_wording(self, sentence):
+        """One of the notice's sentences (template renewal_wording_<sentence>),
+        in the context's language: for the email templates and the portal."""
         self.ensure_one()
-        if self.mode == "auto":
-            return self.env._(
-                "Your membership renews automatically: the invoice follows. If you do not wish to renew, "
-                "tell us before %(date)s with the link or the QR code below.",
-                date=format_date(self.env, self.date_start),
-            )
-        return self.env._(
-            "Please accept this renewal, or ask for a change, before %(date)s with the link or the QR code below.",
-            date=format_date(self.env, self.date_start),
-        )
+        html = self.env["ir.qweb"]._render(f"membership_dues.renewal_wording_{sentence}", {"o": self})
+        return Markup(" ").join(html.split())
 
-    def _mail_fee_text(self):
-        self.ensure_one()
-        return self.env._(
-            "The fee is %(amount)s (excluding taxes); the attached notice explains how it is computed.",
-            amount=self._format_amount(),
-        )
-
-    def _mail_reminder_text(self):
-        self.ensure_one()
-        return self.env._(
-            "We have not received your answer to the renewal of your %(plan)s membership from %(start)s "
-            "(fee: %(amount)s). It only takes a click:",
-            plan=self.plan_id.name,
-            start=format_date(self.env, self.date_start),
-            amount=self._format_amount(),
-        )
-
-    def _mail_auto_text(self):
-        self.ensure_one()
-        return self.env._(
-            "Your %(plan)s membership renews automatically for the period from %(start)s to %(end)s, for "
-            "%(amount)s (excluding taxes); the attached notice explains the amount and the invoice follows.",
-            plan=self.plan_id.name,
-            start=format_date(self.env, self.date_start),
-            end=format_date(self.env, self.date_end),
-            amount=self._format_amount(),
-        )
-
-    def _mail_opt_out_text(self):
-        """ "If you do not wish to renew, tell us before D: answer here." with the link."""
-        self.ensure_one()
-        link = Markup('<a href="%s">%s</a>') % (self._notice_link(), self.env._("answer here"))
-        sentence = escape(self.env._("If you do not wish to renew, tell us before %(date)s: %(link)s."))
-        return Markup(sentence) % {"date": format_date(self.env, self.date_start), "link": link}
-
-    def _notice_payment_text(self):
-        """How to pay: online from the member's account, or by transfer."""
-        self.ensure_one()
-        bank = self.company_id._membership_bank_account()
-        if bank:
-            return self.env._(
-                "You then receive the dues invoice: pay it online from your account, or by bank transfer to "
-                "%(account)s with the invoice's structured payment reference (its QR code fills in the transfer "
-                "in your banking app).",
-                account=bank.display_name,
-            )
-        return self.env._("You then receive the dues invoice: pay it online from your account.")
+    # The sentences the email templates call (templates that are noupdate,
+    # and whose translated bodies call these names too) and the portal page.
+    _notice_intro = partialmethod(_render_wording, "intro")
+    _mail_fee_text = partialmethod(_render_wording, "mail_fee")
+    _mail_reminder_text = partialmethod(_render_wording, "mail_reminder")
+    _mail_auto_text = partialmethod(_render_wording, "mail_auto")
+    _mail_opt_out_text = partialmethod(_render_wording, "mail_opt_out")
 
     # ------------------------------------------------------------------
     # Fee
     # ------------------------------------------------------------------
-    def _apply_quote(self, quote):
-        self.ensure_one()
-        self.write(
-            {
-                "amount": float(quote.amount),
-                "tariff_version_id": quote.version.id if quote.version else False,
-                "fee_year": quote.year,
-                "fee_data": quote.data,
-                "fee_fallback": quote.fallback,
-            }
-        )
-
     def action_recompute_fee(self):
         """Recompute the fee on today's figures and the proposed plan (a
         changed plan, new declarations) before the notice is approved."""
@@ -374,13 +308,13 @@ class MembershipRenewal(models.Model):
             if quote.error:
                 raise UserError(quote.error)
             old = renewal.amount
-            renewal._apply_quote(quote)
+            renewal._write_quote(quote)
             if old != renewal.amount:
                 renewal.message_post(
                     body=self.env._(
                         "Fee recomputed: %(old)s becomes %(new)s.",
                         old=renewal._format_amount(old),
-                        new=renewal._format_amount(),
+                        new=renewal._format_amount(renewal.amount),
                     )
                 )
         return True
@@ -542,18 +476,14 @@ class MembershipRenewal(models.Model):
     def _subscription_values(self):
         self.ensure_one()
         return {
+            **self.env["membership.subscription"]._fee_values_from(self),
             "partner_id": self.partner_id.id,
             "plan_id": self.plan_id.id,
             "kind": "renewal",
             "date_start": self.date_start,
             "date_end": self.date_end,
             "period_anchor_day": self.period_anchor_day,
-            "full_amount": self.amount,
             "amount": self.amount,
-            "tariff_version_id": self.tariff_version_id.id,
-            "fee_year": self.fee_year,
-            "fee_data": self.fee_data,
-            "fee_fallback": self.fee_fallback,
             "previous_id": self.previous_subscription_id.id,
         }
 

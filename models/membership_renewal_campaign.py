@@ -449,11 +449,7 @@ class MembershipRenewalCampaign(models.Model):
             "date_end": period.end,
             "period_anchor_day": anchor,
             "mode": "auto" if subscription.partner_id._membership_renewal_mode(plan) == "invoice" else "notice",
-            "amount": float(quote.amount),
-            "tariff_version_id": quote.version.id if quote.version else False,
-            "fee_year": quote.year,
-            "fee_data": quote.data,
-            "fee_fallback": quote.fallback,
+            **self.env["membership.renewal"]._quote_values(quote),
         }
 
     # ------------------------------------------------------------------

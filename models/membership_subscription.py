@@ -4,10 +4,9 @@ from datetime import timedelta
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.fields import Command, Domain
-from odoo.tools import SQL, format_amount, format_date
+from odoo.tools import SQL, format_date
 
 from ..engine import round_money, to_decimal
-from ..tools.fee_explanation import explain_fee
 from ..tools.orm_batch import write_links
 
 _logger = logging.getLogger(__name__)
@@ -28,10 +27,11 @@ class MembershipSubscription(models.Model):
 
     _name = "membership.subscription"
     _description = "Membership Subscription"
-    _inherit = ["mail.thread", "mail.activity.mixin"]
+    _inherit = ["mail.thread", "mail.activity.mixin", "membership.fee.mixin"]
     _order = "date_start desc, id desc"
     _check_company_auto = True
     _rec_names_search = ["partner_id", "plan_id"]
+    _fee_amount_field = "full_amount"
 
     partner_id = fields.Many2one(
         "res.partner",
@@ -71,23 +71,11 @@ class MembershipSubscription(models.Model):
         help="The member joined after the cut-off day: one full fee covers the rest of that "
         "period and the whole next one."
     )
-    fee_explanation = fields.Text(compute="_compute_fee_explanation")
-    tariff_version_id = fields.Many2one(
-        "membership.tariff.version",
-        "Tariff Version",
-        index="btree_not_null",
-        ondelete="restrict",
-        check_company=True,
-        copy=False,
-        help="The tariff grid version that computed the fee.",
-    )
-    fee_year = fields.Integer(
-        "Figures of", copy=False, aggregator=None, help="Year of the declared figures the fee was computed on."
-    )
-    fee_data = fields.Json("Fee Computation", copy=False, help="How the fee was computed, as stored when it was.")
-    fee_fallback = fields.Boolean(
-        "Fallback Used", copy=False, help="A figure was missing: the plan's fallback rule set the fee."
-    )
+    # the fee's fields come from membership.fee.mixin
+    tariff_version_id = fields.Many2one(index="btree_not_null", copy=False)
+    fee_year = fields.Integer(copy=False)
+    fee_data = fields.Json(copy=False)
+    fee_fallback = fields.Boolean(copy=False)
     regularisation_move_ids = fields.Many2many(
         "account.move",
         compute="_compute_regularisation_move_ids",
@@ -289,7 +277,6 @@ class MembershipSubscription(models.Model):
             ]
 
     @api.depends(
-        "fee_data",
         "plan_id",
         "date_start",
         "date_end",
@@ -301,10 +288,8 @@ class MembershipSubscription(models.Model):
         "proration_denominator",
         "cutoff_applied",
     )
-    @api.depends_context("lang")
-    def _compute_fee_explanation(self):
-        for sub in self:
-            sub.fee_explanation = "\n".join(sub._fee_explanation_lines())
+    def _compute_fee_explanation(self):  # pylint: disable=missing-return
+        super()._compute_fee_explanation()
 
     def _fee_explanation_lines(self):
         """How the fee was computed, in the user's language: the same text is
@@ -314,7 +299,7 @@ class MembershipSubscription(models.Model):
             return []
         env = self.env
         money = self._format_amount
-        lines = explain_fee(env, self.fee_data, self.currency_id) or [
+        lines = super()._fee_explanation_lines() or [
             env._(
                 "Full fee of the %(plan)s period: %(amount)s.",
                 plan=self.plan_id.name,
@@ -352,9 +337,6 @@ class MembershipSubscription(models.Model):
         if self.joining_fee_amount:
             lines.append(env._("Joining fee: %(amount)s (not prorated).", amount=money(self.joining_fee_amount)))
         return lines
-
-    def _format_amount(self, amount):
-        return format_amount(self.env, float(amount), self.currency_id)
 
     def _today(self):
         """Today, or the reference date given in the context (crons, tests)."""
@@ -698,16 +680,6 @@ class MembershipSubscription(models.Model):
     # ------------------------------------------------------------------
     # Fees recomputed on new figures, and their regularisation
     # ------------------------------------------------------------------
-    def _quote_values(self, quote):
-        """Subscription values storing a FeeQuote (full fee and explanation)."""
-        return {
-            "full_amount": float(quote.amount),
-            "tariff_version_id": quote.version.id if quote.version else False,
-            "fee_year": quote.year,
-            "fee_data": quote.data,
-            "fee_fallback": quote.fallback,
-        }
-
     def _prorated(self, full_amount):
         """This subscription's share of a full-period fee, by its stored
         proration (a joiner's first period), rounded to the currency."""

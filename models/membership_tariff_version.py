@@ -7,8 +7,9 @@ from odoo.exceptions import UserError, ValidationError
 from odoo.fields import Command
 from odoo.tools import format_date
 
-from ..engine import Grid, TariffError, to_decimal, validate_grid
+from ..engine import Grid, TariffError, grid_figures, to_decimal, validate_grid
 from ..engine.tariff import compile_grid
+from ..tools.tariff_quote import FROM_DECLARATION, FeeQuote, resolve_figures, safe_formula_evaluator
 
 ROUNDING_STEPS = {"currency": None, "1": "1", "5": "5", "10": "10"}
 
@@ -231,6 +232,72 @@ class MembershipTariffVersion(models.Model):
     def _compiled_grid(self):
         self.ensure_one()
         return compile_grid(self._validated_grid(), to_decimal(self.currency_id.rounding))
+
+    def _quote_fees(self, plan, partners, year, typed_figures=None):
+        """{partner_id: FeeQuote}: this version's fee of one full period for
+        each of ``partners``, on the figures they declared for ``year``
+        (``typed_figures``, {partner_id: {code: Decimal}}, count as
+        declared), ``plan``'s fallback filling a missing figure. Its queries
+        do not depend on the number of partners."""
+        self.ensure_one()
+        grid = self._compiled_grid()
+        codes = grid_figures(grid.grid)
+        figures = self.env["membership.figure"].with_context(active_test=False).search([("code", "in", list(codes))])
+        Declaration = self.env["membership.declaration"]
+        declared = Declaration._figures_by_partner(partners, self.company_id, year)
+        for partner_id, typed in (typed_figures or {}).items():
+            declared[partner_id] = {**declared.get(partner_id, {}), **typed}
+        last_year = (
+            Declaration._figures_by_partner(partners, self.company_id, year - 1)
+            if plan.fallback_mode == "last_year"
+            else {}
+        )
+        coefficients_by_category = {}
+        for coefficient in self.coefficient_ids:
+            coefficients_by_category.setdefault(coefficient.category_id.id, []).append(
+                coefficient._engine_coefficient()
+            )
+        partners.fetch(["dues_category_ids", "display_name"])
+        quotes = {}
+        for partner in partners:
+            values, origins = resolve_figures(
+                codes,
+                figures,
+                declared.get(partner.id, {}),
+                last_year.get(partner.id, {}),
+                year,
+                plan.fallback_mode,
+                plan.fallback_uplift,
+            )
+            data = {
+                "version": {"id": self.id, "name": self.display_name},
+                "year": year,
+                "figures": origins,
+            }
+            fallback = any(origin["source"] != FROM_DECLARATION for origin in origins)
+            missing = sorted(codes - values.keys())
+            if missing:
+                quotes[partner.id] = plan._missing_figures_quote(partner, self, year, data, missing, figures)
+                continue
+            coefficients = [
+                engine_coefficient
+                for category in partner.dues_category_ids
+                for engine_coefficient in coefficients_by_category.get(category.id, ())
+            ]
+            try:
+                result = grid.evaluate(values, coefficients, safe_formula_evaluator)
+            except TariffError as error:
+                quotes[partner.id] = FeeQuote(None, self, year, data, fallback, self._tariff_error_message(error))
+                continue
+            data.update(
+                coefficients=[
+                    {"label": c.label, "factor": str(c.factor), "component": c.component} for c in coefficients
+                ],
+                result=result.to_dict(),
+                amount=str(result.amount),
+            )
+            quotes[partner.id] = FeeQuote(result.amount, self, year, data, fallback)
+        return quotes
 
     def _tariff_error_message(self, error):
         """The engine's message, translated, naming this version."""

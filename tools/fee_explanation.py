@@ -8,9 +8,11 @@ member's for documents and the portal), so that the notice, the invoice and
 the portal always say the same thing.
 """
 
-from odoo.tools import SQL, format_amount, formatLang
+from odoo.tools import SQL, formatLang
 
-from ..engine import to_decimal
+from ..engine import FLAT, FORMULA, INTERPOLATED, MARGINAL, PER_UNIT, STEP, WHOLE_RATE, to_decimal
+from .formatting import format_money
+from .tariff_quote import FROM_DECLARATION, FROM_DEFAULT, FROM_LAST_YEAR
 
 
 def _number(env, value, unit=""):
@@ -54,7 +56,7 @@ def explain_fee(env, data, currency):
         return []
 
     def money(value):
-        return format_amount(env, float(to_decimal(value)), currency)
+        return format_money(env, value, currency)
 
     if "flat" in data:
         return [env._("Fee of the plan for a full period: %(amount)s.", amount=money(data["flat"]))]
@@ -69,9 +71,9 @@ def explain_fee(env, data, currency):
     for origin in data.get("figures", []):
         name, unit = labels[origin["code"]]
         value = _number(env, origin["value"], unit)
-        if origin["source"] == "declaration":
+        if origin["source"] == FROM_DECLARATION:
             lines.append(env._("- %(figure)s: %(value)s (declared).", figure=name, value=value))
-        elif origin["source"] == "last_year":
+        elif origin["source"] == FROM_LAST_YEAR:
             lines.append(
                 env._(
                     "- %(figure)s: %(value)s (not declared: %(year)s value %(declared)s plus %(uplift)s).",
@@ -195,49 +197,75 @@ def _figure_labels(env, data):
     }
 
 
+def _explain_flat(env, component, figure, unit, money):
+    return env._("flat amount")
+
+
+def _explain_step(env, component, figure, unit, money):
+    return env._(
+        "%(figure)s %(value)s, bracket %(bracket)s",
+        figure=figure,
+        value=_number(env, component["figure_used"], unit),
+        bracket=_bracket(env, component["details"][0], unit),
+    )
+
+
+def _explain_marginal(env, component, figure, unit, money):
+    return " + ".join(
+        env._(
+            "%(rate)s of %(base)s",
+            rate=_rate(env, detail["rate"]),
+            base=_number(env, detail["base"], unit),
+        )
+        for detail in component["details"]
+    ) or env._("nothing")
+
+
+def _explain_rate(env, component, figure, unit, money):
+    """A whole rate, or an interpolated one: the rate of the bracket reached."""
+    detail = component["details"][0]
+    return env._(
+        "%(rate)s of %(figure)s %(value)s (bracket %(bracket)s)",
+        rate=_rate(env, detail["rate"]),
+        figure=figure,
+        value=_number(env, component["figure_used"], unit),
+        bracket=_bracket(env, detail, unit),
+    )
+
+
+def _explain_per_unit(env, component, figure, unit, money):
+    details = component["details"]
+    if details:
+        return " + ".join(
+            env._("%(units)s at %(price)s", units=_number(env, d["base"]), price=money(_unit_price(d))) for d in details
+        )
+    used = to_decimal(component["figure_used"])
+    price = to_decimal(component["raw"]) / used if used else to_decimal(0)
+    return env._("%(units)s at %(price)s", units=_number(env, used, unit), price=money(price))
+
+
+def _explain_formula(env, component, figure, unit, money):
+    return env._("formula")
+
+
+# How each kind of component (engine/tariff.py) computed its amount: a new
+# kind adds its function here.
+EXPLAIN_KIND = {
+    FLAT: _explain_flat,
+    STEP: _explain_step,
+    MARGINAL: _explain_marginal,
+    WHOLE_RATE: _explain_rate,
+    INTERPOLATED: _explain_rate,
+    PER_UNIT: _explain_per_unit,
+    FORMULA: _explain_formula,
+}
+
+
 def _explain_component(env, component, names, units, origins, money):
-    kind = component["kind"]
     figure = names.get(component["figure"], component["figure"] or "")
     unit = units.get(component["figure"], "")
-    details = component["details"]
-    if kind == "flat":
-        text = env._("flat amount")
-    elif kind == "step":
-        text = env._(
-            "%(figure)s %(value)s, bracket %(bracket)s",
-            figure=figure,
-            value=_number(env, component["figure_used"], unit),
-            bracket=_bracket(env, details[0], unit),
-        )
-    elif kind == "marginal":
-        text = " + ".join(
-            env._(
-                "%(rate)s of %(base)s",
-                rate=_rate(env, detail["rate"]),
-                base=_number(env, detail["base"], unit),
-            )
-            for detail in details
-        ) or env._("nothing")
-    elif kind in ("whole_rate", "interpolated"):
-        text = env._(
-            "%(rate)s of %(figure)s %(value)s (bracket %(bracket)s)",
-            rate=_rate(env, details[0]["rate"]),
-            figure=figure,
-            value=_number(env, component["figure_used"], unit),
-            bracket=_bracket(env, details[0], unit),
-        )
-    elif kind == "per_unit":
-        if details:
-            text = " + ".join(
-                env._("%(units)s at %(price)s", units=_number(env, d["base"]), price=money(_unit_price(d)))
-                for d in details
-            )
-        else:
-            used = to_decimal(component["figure_used"])
-            price = to_decimal(component["raw"]) / used if used else to_decimal(0)
-            text = env._("%(units)s at %(price)s", units=_number(env, used, unit), price=money(price))
-    else:
-        text = env._("formula")
+    explain = EXPLAIN_KIND.get(component["kind"], _explain_formula)
+    text = explain(env, component, figure, unit, money)
     notes = []
     if component["capped"]:
         notes.append(
@@ -269,9 +297,9 @@ def _figure_origin(env, origin, value, unit):
     the member declared it, else the plan's fallback that gave it."""
     value = _number(env, value, unit)
     source = (origin or {}).get("source")
-    if source == "declaration":
+    if source == FROM_DECLARATION:
         return env._("declared %(value)s", value=value)
-    if source == "last_year":
+    if source == FROM_LAST_YEAR:
         return env._(
             "not declared: %(year)s value %(declared)s plus %(uplift)s, %(value)s",
             year=origin["year"],
@@ -279,7 +307,7 @@ def _figure_origin(env, origin, value, unit):
             uplift=_rate(env, origin["uplift"]),
             value=value,
         )
-    if source == "default":
+    if source == FROM_DEFAULT:
         return env._("not declared: default value %(value)s", value=value)
     return env._("figure %(value)s", value=value)
 
