@@ -1,7 +1,7 @@
 {
     "name": "Membership Dues",
     "summary": "Membership plans, periods and proration, subscriptions and their dues invoices",
-    "version": "19.0.2.0.0",
+    "version": "19.0.2.1.0",
     "category": "Sales/Membership",
     "author": "Membership Dues Contributors",
     "website": "https://github.com/membership-dues/membership_dues",
