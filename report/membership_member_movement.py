@@ -1,8 +1,8 @@
 from odoo import fields, models
 from odoo.tools import SQL
 
-from .membership_member_analysis import main_category_sql
 from ..models.membership_subscription import PAID_STATES
+from .membership_member_analysis import main_category_sql
 
 MOVEMENTS = [("joined", "Joined"), ("renewed", "Renewed"), ("left", "Left")]
 
