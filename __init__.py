@@ -3,6 +3,7 @@ import traceback
 
 from . import controllers
 from . import models
+from . import report
 from . import wizards
 from .demo.generator import load_demo_data
 

@@ -28,19 +28,8 @@ from . import membership_renewal
 from . import membership_followup_line
 from . import membership_followup_communication
 from . import membership_card
-from . import report_payment_certificate
 from . import res_partner
 from . import account_move
 from . import account_move_line
-
-# SQL views last: they read the columns the models above add.
-from . import membership_dues_analysis
-from . import membership_followup_analysis
-from . import membership_dues_collection
-from . import membership_declaration_analysis
-from . import membership_declaration_figure_analysis
-from . import membership_member_analysis
-from . import membership_member_movement
-from . import membership_renewal_analysis
 from . import membership_import_line
 from . import membership_import_figure

@@ -123,7 +123,7 @@ def test_upgrade_renames_fields_and_keeps_data(old_addons):
         assert "ERROR" not in done.stderr, done.stderr[-3000:]
         assert (
             new.value(
-                "SELECT count(*) FROM ir_module_module WHERE name = 'membership_dues' AND latest_version = '19.0.2.0.0'"
+                "SELECT count(*) FROM ir_module_module WHERE name = 'membership_dues' AND latest_version = '19.0.2.1.0'"
             )
             == 1
         )
@@ -168,6 +168,14 @@ def test_upgrade_renames_fields_and_keeps_data(old_addons):
             new.value(
                 "SELECT count(*) FROM ir_model_fields WHERE model = 'res.partner' "
                 "AND name IN ('member_number', 'membership_state', 'membership_category_ids')"
+            )
+            == 0
+        )
+        # the database views of the reporting models made before 19.0.2.1.0 are gone
+        assert (
+            new.value(
+                "SELECT count(*) FROM pg_views WHERE viewname IN "
+                "('membership_dues_analysis', 'membership_dues_collection', 'membership_followup_analysis')"
             )
             == 0
         )

@@ -1,8 +1,8 @@
 from odoo import fields, models
 from odoo.tools import SQL
 
+from ..models.membership_subscription import PAID_STATES
 from .membership_member_analysis import main_category_sql
-from .membership_subscription import PAID_STATES
 
 MOVEMENTS = [("joined", "Joined"), ("renewed", "Renewed"), ("left", "Left")]
 

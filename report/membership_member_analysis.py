@@ -1,8 +1,8 @@
 from odoo import fields, models
 from odoo.tools import SQL
 
-from .membership_subscription import PAID_STATES
-from .res_partner import MEMBERSHIP_STATES, RANK
+from ..models.membership_subscription import PAID_STATES
+from ..models.res_partner import MEMBERSHIP_STATES, RANK
 
 
 def main_category_sql(partner):

@@ -1,7 +1,7 @@
 from odoo import fields, models
 from odoo.tools import SQL
 
-from .membership_renewal import NOTICE_STATES
+from ..models.membership_renewal import NOTICE_STATES
 
 
 class MembershipRenewalAnalysis(models.Model):

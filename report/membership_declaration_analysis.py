@@ -1,7 +1,7 @@
 from odoo import fields, models
 from odoo.tools import SQL
 
-from .membership_declaration import DECLARATION_STATES
+from ..models.membership_declaration import DECLARATION_STATES
 
 
 class MembershipDeclarationAnalysis(models.Model):

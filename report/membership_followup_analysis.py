@@ -1,11 +1,10 @@
-from odoo import fields, models, tools
+from odoo import fields, models
 from odoo.tools import SQL
 
 
 class MembershipFollowupAnalysis(models.Model):
     """One line per follow-up level sent: was the instalment paid within 15
-    days after it (SQL view)? Grouped by level, it shows what each level
-    brings in."""
+    days after it? Grouped by level, it shows what each level brings in."""
 
     _name = "membership.followup.analysis"
     _description = "Follow-up Effectiveness"
@@ -23,7 +22,8 @@ class MembershipFollowupAnalysis(models.Model):
     paid_later = fields.Integer("Paid Later", readonly=True)
     days_to_pay = fields.Integer("Days to Pay After It", readonly=True, aggregator="avg")
 
-    def _query(self):
+    @property
+    def _table_query(self):
         return SQL(
             """
             SELECT f.id AS id,
@@ -47,7 +47,3 @@ class MembershipFollowupAnalysis(models.Model):
              WHERE f.result = 'sent'
             """
         )
-
-    def init(self):
-        tools.drop_view_if_exists(self.env.cr, self._table)
-        self.env.cr.execute(SQL("CREATE OR REPLACE VIEW %s AS (%s)", SQL.identifier(self._table), self._query()))

@@ -1,10 +1,10 @@
-from odoo import fields, models, tools
+from odoo import fields, models
 from odoo.tools import SQL
 
 
 class MembershipDuesCollection(models.Model):
     """Collection of dues per plan and campaign: invoiced, collected, still
-    due, collection rate and days sales outstanding (SQL view)."""
+    due, collection rate and days sales outstanding."""
 
     _name = "membership.dues.collection"
     _description = "Dues Collection"
@@ -33,10 +33,11 @@ class MembershipDuesCollection(models.Model):
         help="What is still due, in days of the dues invoiced over the last 365 days.",
     )
 
-    def _query(self):
+    @property
+    def _table_query(self):
         # One set of lines per plan and one per campaign (invoices outside a
         # campaign: joins, regularisations): rates are computed on each line's
-        # own sums, never averaged.
+        # own sums, never averaged. They sum the lines of the dues analysis.
         return SQL(
             """
             SELECT ROW_NUMBER() OVER (ORDER BY a.company_id, GROUPING(a.plan_id), a.plan_id, a.campaign_id) AS id,
@@ -55,11 +56,8 @@ class MembershipDuesCollection(models.Model):
                         THEN 365.0 * SUM(a.amount_due)
                              / SUM(a.amount_invoiced) FILTER (WHERE a.invoice_date > CURRENT_DATE - 365)
                         ELSE 0 END AS dso
-              FROM membership_dues_analysis a
+              FROM %s a
              GROUP BY GROUPING SETS ((a.company_id, a.plan_id), (a.company_id, a.campaign_id))
-            """
+            """,
+            self.env["membership.dues.analysis"]._table_sql,
         )
-
-    def init(self):
-        tools.drop_view_if_exists(self.env.cr, self._table)
-        self.env.cr.execute(SQL("CREATE OR REPLACE VIEW %s AS (%s)", SQL.identifier(self._table), self._query()))

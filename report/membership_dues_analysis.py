@@ -1,4 +1,4 @@
-from odoo import fields, models, tools
+from odoo import fields, models
 from odoo.tools import SQL
 
 AGEING = [
@@ -13,7 +13,7 @@ AGEING = [
 
 class MembershipDuesAnalysis(models.Model):
     """One line per posted dues invoice: amounts invoiced, collected and due,
-    ageing relative to today, days to pay, plan and campaign (SQL view)."""
+    ageing relative to today, days to pay, plan and campaign."""
 
     _name = "membership.dues.analysis"
     _description = "Dues Analysis"
@@ -54,7 +54,8 @@ class MembershipDuesAnalysis(models.Model):
         finally:
             groupby_terms["ageing"] = ageing
 
-    def _query(self):
+    @property
+    def _table_query(self):
         return SQL(
             """
             SELECT m.id AS id,
@@ -99,7 +100,3 @@ class MembershipDuesAnalysis(models.Model):
              WHERE m.move_type = 'out_invoice' AND m.state = 'posted' AND m.dues_is_invoice
             """
         )
-
-    def init(self):
-        tools.drop_view_if_exists(self.env.cr, self._table)
-        self.env.cr.execute(SQL("CREATE OR REPLACE VIEW %s AS (%s)", SQL.identifier(self._table), self._query()))
