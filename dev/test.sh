@@ -34,8 +34,14 @@ setup_all
 STAMP="$(date +%Y%m%d-%H%M%S)-$$"
 OUT="$MD_HOME/test-runs/$STAMP"
 mkdir -p "$OUT"
-# keep the logs of the last 20 runs
-ls -dt "$MD_HOME"/test-runs/*/ 2>/dev/null | tail -n +21 | xargs -r rm -rf
+echo $$ >"$OUT/pid"
+# keep the logs of the last 20 runs, and those of every run still going
+# (several runs at once, from several checkouts, share this folder)
+ls -dt "$MD_HOME"/test-runs/*/ 2>/dev/null | tail -n +21 | while read -r old; do
+    pid=$(cat "$old/pid" 2>/dev/null || true)
+    if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then continue; fi
+    rm -rf "$old"
+done
 summary_args=(--out "$OUT")
 
 # Extra modules present in the test database only (not dependencies of the addon).
