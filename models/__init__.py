@@ -9,6 +9,7 @@ from . import membership_figure
 from . import membership_category
 from . import membership_tariff
 from . import membership_tariff_version
+from . import membership_tariff_version_part
 from . import membership_tariff_component
 from . import membership_tariff_bracket
 from . import membership_tariff_coefficient

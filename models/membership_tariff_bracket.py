@@ -8,6 +8,8 @@ class MembershipTariffBracket(models.Model):
     bound (excluded); the last one has no upper bound."""
 
     _name = "membership.tariff.bracket"
+    _inherit = ["membership.tariff.version.part"]
+    _tariff_parent_field = "component_id"
     _description = "Tariff Bracket"
     _order = "component_id, sequence, lower, id"
     _check_company_auto = True
@@ -43,23 +45,6 @@ class MembershipTariffBracket(models.Model):
     def _check_brackets(self):
         if not self.env.context.get("membership_tariff_skip_bracket_check"):
             self.component_id._validate_with_engine()
-
-    @api.model_create_multi
-    def create(self, vals_list):
-        components = self.env["membership.tariff.component"].browse([vals.get("component_id") for vals in vals_list])
-        components.version_id._check_unlocked()
-        return super().create(vals_list)
-
-    def write(self, vals):
-        if vals.get("component_id"):
-            # never under another company's component: the user must see it
-            self.env["membership.tariff.component"].browse(vals["component_id"]).check_access("read")
-        self.version_id._check_unlocked()
-        return super().write(vals)
-
-    @api.ondelete(at_uninstall=False)
-    def _unlink_except_locked(self):
-        self.version_id._check_unlocked()
 
     def unlink(self):
         components = self.component_id

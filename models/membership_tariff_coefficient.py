@@ -9,6 +9,7 @@ class MembershipTariffCoefficient(models.Model):
     coefficient (sector, region, size class...)."""
 
     _name = "membership.tariff.coefficient"
+    _inherit = ["membership.tariff.version.part"]
     _description = "Tariff Coefficient by Category"
     _order = "version_id, category_id, id"
     _check_company_auto = True
@@ -55,23 +56,6 @@ class MembershipTariffCoefficient(models.Model):
                         category=coefficient.category_id.display_name,
                     )
                 )
-
-    @api.model_create_multi
-    def create(self, vals_list):
-        versions = self.env["membership.tariff.version"].browse([vals.get("version_id") for vals in vals_list])
-        versions._check_unlocked()
-        return super().create(vals_list)
-
-    def write(self, vals):
-        if vals.get("version_id"):
-            # never under another company's version: the user must see it
-            self.env["membership.tariff.version"].browse(vals["version_id"]).check_access("read")
-        self.version_id._check_unlocked()
-        return super().write(vals)
-
-    @api.ondelete(at_uninstall=False)
-    def _unlink_except_locked(self):
-        self.version_id._check_unlocked()
 
     def _engine_coefficient(self):
         self.ensure_one()

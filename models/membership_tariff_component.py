@@ -9,6 +9,7 @@ class MembershipTariffComponent(models.Model):
     """One part of a tariff grid; the parts add up to the fee."""
 
     _name = "membership.tariff.component"
+    _inherit = ["membership.tariff.version.part"]
     _description = "Tariff Grid Component"
     _order = "version_id, sequence, id"
     _check_company_auto = True
@@ -85,23 +86,8 @@ class MembershipTariffComponent(models.Model):
             except TariffError as error:
                 raise ValidationError(component.version_id._tariff_error_message(error)) from error
 
-    # Locked versions cannot change.
-    @api.model_create_multi
-    def create(self, vals_list):
-        versions = self.env["membership.tariff.version"].browse([vals.get("version_id") for vals in vals_list])
-        versions._check_unlocked()
-        return super().create(vals_list)
-
     def write(self, vals):
-        if vals.get("version_id"):
-            # never under another company's version: the user must see it
-            self.env["membership.tariff.version"].browse(vals["version_id"]).check_access("read")
-        self.version_id._check_unlocked()
         if "bracket_ids" in vals:
             # brackets are checked together, once the component holds them all
             self = self.with_context(membership_tariff_skip_bracket_check=True)  # noqa: PLW0642
         return super().write(vals)
-
-    @api.ondelete(at_uninstall=False)
-    def _unlink_except_locked(self):
-        self.version_id._check_unlocked()
