@@ -17,6 +17,10 @@ EXEMPT = {
     "membership.certificate.wizard": "holds only contacts (under res.partner's own rules) and a year; the "
     "certificates it prints read the invoices with the user's own rules",
     "report.membership_dues.report_payment_certificate": "abstract report model: no table, no records",
+    "membership.fee.mixin": "abstract mixin of the fee fields (subscriptions and notices are company-bound): "
+    "no table, no records",
+    "membership.tariff.version.part": "abstract mixin of the lock of tariff versions' parts (each part is "
+    "company-bound): no table, no records",
 }
 
 ACCESS = (AccessError, "top-secret records")
