@@ -42,5 +42,6 @@ from . import membership_declaration_figure_analysis
 from . import membership_member_analysis
 from . import membership_member_movement
 from . import membership_renewal_analysis
+from . import membership_import_row
 from . import membership_import_line
 from . import membership_import_figure
