@@ -14,6 +14,7 @@ class MembershipImportFigure(models.Model):
     _description = "Membership Import Figure Row"
     _order = "id"
 
+    company_id = fields.Many2one("res.company", required=True, index=True, default=lambda self: self.env.company)
     year = fields.Integer(aggregator=None, help="The membership year the figure is declared for.")
     figure = fields.Char(help="The code (e.g. turnover) or the name of a declared figure.")
     value = fields.Float(digits=(20, 2))

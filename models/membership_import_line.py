@@ -15,6 +15,7 @@ class MembershipImportLine(models.Model):
     _description = "Membership Import Row"
     _order = "id"
 
+    company_id = fields.Many2one("res.company", required=True, index=True, default=lambda self: self.env.company)
     member_name = fields.Char("Member Name")
     plan_name = fields.Char("Plan")
     date_start = fields.Date("Period Start")

@@ -12,8 +12,8 @@ from ..tools.import_rows import number_rows
 class MembershipImportRow(models.AbstractModel):
     _name = "membership.import.row"
     _description = "Membership Import Row (shared)"
+    # company_id is on each model: a model with a company is company-bound (see test_multi_company)
 
-    company_id = fields.Many2one("res.company", required=True, index=True, default=lambda self: self.env.company)
     row = fields.Integer(help="The row of the file (the header is row 1).", readonly=True)
     state = fields.Selection(
         [("draft", "To Process"), ("done", "Imported"), ("error", "Skipped")], default="draft", required=True

@@ -17,6 +17,7 @@ EXEMPT = {
     "membership.certificate.wizard": "holds only contacts (under res.partner's own rules) and a year; the "
     "certificates it prints read the invoices with the user's own rules",
     "report.membership_dues.report_payment_certificate": "abstract report model: no table, no records",
+    "membership.import.row": "abstract model the spreadsheet import rows share: no table, no records",
 }
 
 ACCESS = (AccessError, "top-secret records")
