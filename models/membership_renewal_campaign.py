@@ -299,7 +299,7 @@ class MembershipRenewalCampaign(models.Model):
         return run_campaign(
             self,
             self._process,
-            lambda subscription, message: self._record_failures(subscription, message),
+            self._record_failure,
             model=self.env["membership.subscription"],
             domain=self._todo_domain(),
             done=self._done,
@@ -315,6 +315,9 @@ class MembershipRenewalCampaign(models.Model):
                 failed=len(self.failure_ids),
             )
         )
+
+    def _record_failure(self, subscription, message):
+        self._record_failures(subscription, message)
 
     def _process(self, subscriptions):
         """One batch (or one member when the batch failed): the fees of all

@@ -10,7 +10,7 @@ from odoo.fields import Domain
 from odoo.tests import tagged
 from odoo.tools import mute_logger
 
-from ..tools.batch import LeaveForNextRun, error_message, run_in_batches
+from ..tools.batch import LeaveForNextRun, error_message, process_batch, run_in_batches
 from .common import MembershipRenewalCommon
 
 QUIET = ("odoo.addons.membership_dues.tools.batch", "odoo.sql_db")
@@ -176,6 +176,17 @@ class TestBatch(MembershipRenewalCommon):
         run, _progress = self.run_batches(model=None, domain=None, records=self.subscriptions, batch_first=False)
         self.assertEqual(self.calls, [[sub.id] for sub in self.subscriptions], "record by record from the start")
         self.assertEqual((run.done, run.failed_ids, run.finished), (6, [self.refuse.id], True))
+
+    def test_one_batch_without_progress_nor_commit(self):
+        """process_batch: the savepoints and the failures, inside the
+        caller's transaction (the demo data's campaign)."""
+        self.refuse = self.subscriptions[6]
+        with mute_logger(*QUIET), patch.object(type(self.env["ir.cron"]), "_commit_progress") as progress:
+            run = process_batch(self.subscriptions, self.process, self.record_failure)
+        progress.assert_not_called()
+        self.assertEqual((run.done, run.failed_ids), (6, [self.refuse.id]))
+        self.assertEqual(len(self.calls), 8, "the batch, then record by record")
+        self.assertEqual(self.done(), self.subscriptions - self.refuse)
 
     def test_error_message_speaks_the_users_terms(self):
         self.assertEqual(error_message(UserError(self.env._("Adopt a tariff first."))), "Adopt a tariff first.")

@@ -24,6 +24,8 @@ that ``process`` did but that is still to do (logged: a broken contract).
 
 :func:`run_campaign` is the shape of a campaign's run on top of it: the
 campaign locked, its members in batches, the campaign closed when all is done.
+:func:`process_batch` is steps 2 to 4 alone, for one recordset in a larger
+transaction (no progress, no commit).
 """
 
 import logging
@@ -108,7 +110,7 @@ def run_in_batches(
         todo = _Searches(model, Domain(domain or []), batch_size, order, run, what)
     cron._commit_progress(remaining=todo.remaining())
     for batch in todo:
-        _process_batch(batch, process, record_failure, run, batch_first, what)
+        process_batch(batch, process, record_failure, run=run, batch_first=batch_first, what=what)
         remaining = todo.remaining()
         if not cron._commit_progress(len(batch), remaining=remaining):
             run.finished = False
@@ -194,14 +196,18 @@ class _Searches:
             yield batch
 
 
-def _process_batch(batch, process, record_failure, run, batch_first, what):
+def process_batch(batch, process, record_failure, *, run=None, batch_first=True, what=""):
+    """Steps 2 to 4 of the module's docstring for one recordset, without
+    progress nor commit (for a caller inside a larger transaction, such as
+    the demo data): returns the :class:`BatchRun` (``run`` if given)."""
+    run = run if run is not None else BatchRun()
     cr = batch.env.cr
     if batch_first and len(batch) > 1:
         try:
             with cr.savepoint():
                 process(batch)
             run.done += len(batch)
-            return
+            return run
         except Exception as error:  # noqa: BLE001 - redone record by record below
             _logger.info(
                 "Membership: %s: a batch of %s records failed (%s); redoing it record by record",
@@ -228,3 +234,4 @@ def _process_batch(batch, process, record_failure, run, batch_first, what):
                 record_failure(record, message)
         except Exception:
             _logger.exception("Membership: %s: could not record the failure of %s", what or batch._name, record)
+    return run
