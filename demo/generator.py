@@ -518,7 +518,7 @@ def _declaration_campaign(env, company, plans):
     _xmlid(env, "demo_declaration_campaign_next_year", campaign)
     Partner = env["res.partner"]
     members = Partner.search(campaign._get_todo_domain(), order="id")
-    campaign.with_context(membership_skip_emails=True)._ask(members)
+    campaign.with_context(membership_skip_emails=True)._process(members)
     campaign.write({"state": "open", "launched_on": fields.Datetime.now() - timedelta(days=40)})
     declarations = campaign.declaration_ids.sorted("id")
     declarations.write({"date_sent": asked_on})

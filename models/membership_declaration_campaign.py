@@ -378,15 +378,8 @@ class MembershipDeclarationCampaign(models.Model):
         :func:`~..tools.batch.run_campaign`). Returns False when the cron's
         time is up, True when finished (or another worker holds the
         campaign)."""
-        return run_campaign(
-            self,
-            self._ask,
-            self._record_failure,
-            model=self.env["res.partner"].with_context(active_test=False),
-            domain=self._get_todo_domain(),
-            done=self._done,
-            batch_size=batch_size,
-        )
+        Partner = self.env["res.partner"].with_context(active_test=False)
+        return run_campaign(self, Partner, self._get_todo_domain(), batch_size)
 
     def _done(self):
         self.write({"state": "open"})
@@ -415,9 +408,9 @@ class MembershipDeclarationCampaign(models.Model):
             "deadline": self.deadline,
         }
 
-    def _ask(self, partners):
-        """Create (or link) the members' declarations of the year and email
-        those still to declare."""
+    def _process(self, partners):
+        """Ask these members: create (or link) their declarations of the year
+        and email those still to declare."""
         Declaration = self.env["membership.declaration"]
         existing = {
             declaration.partner_id.id: declaration

@@ -296,15 +296,7 @@ class MembershipRenewalCampaign(models.Model):
         :func:`~..tools.batch.run_campaign`). Returns False when the cron's
         time is up (the rest is done at the next call), True when finished.
         Another worker running the same campaign makes this one return."""
-        return run_campaign(
-            self,
-            self._process,
-            self._record_failure,
-            model=self.env["membership.subscription"],
-            domain=self._todo_domain(),
-            done=self._done,
-            batch_size=batch_size,
-        )
+        return run_campaign(self, self.env["membership.subscription"], self._todo_domain(), batch_size)
 
     def _done(self):
         self.write({"state": "done", "done_on": fields.Datetime.now()})

@@ -124,25 +124,27 @@ def run_in_batches(
     return run
 
 
-def run_campaign(campaign, process, record_failure, *, model, domain, done, batch_size=200):
+def run_campaign(campaign, model, domain, batch_size=200):
     """Run ``campaign`` (one record) on the records of ``model`` matching
     ``domain`` with :func:`run_in_batches`, under the campaign's lock (taken
-    again after each commit), then call ``done()`` to close it when nothing
-    is left. Returns False when the scheduler's time is up (the next call
-    resumes), True when finished or when another worker holds the campaign."""
+    again after each commit). The campaign's methods are the hooks:
+    ``_process(records)``, ``_record_failure(record, message)``, and
+    ``_done()``, called under the lock to close it when nothing is left.
+    Returns False when the scheduler's time is up (the next call resumes),
+    True when finished or when another worker holds the campaign."""
     campaign.ensure_one()
     if not campaign.try_lock_for_update():
         _logger.info("Membership: %s %s is running in another worker", campaign._name, campaign.id)
         return True
     return run_in_batches(
-        process,
-        record_failure,
+        campaign._process,
+        campaign._record_failure,
         model=model,
         domain=domain,
         batch_size=batch_size,
         what=f"{campaign._name} {campaign.id}",
         after_commit=campaign.try_lock_for_update,  # the commit released the lock
-        on_done=done,
+        on_done=campaign._done,
     ).finished
 
 
