@@ -24,6 +24,7 @@ from odoo import Command, fields
 from odoo.tools.misc import file_open
 
 from ..engine import period_from
+from ..tools.batch import process_batch
 
 _logger = logging.getLogger(__name__)
 
@@ -517,7 +518,7 @@ def _declaration_campaign(env, company, plans):
     _xmlid(env, "demo_declaration_campaign_next_year", campaign)
     Partner = env["res.partner"]
     members = Partner.search(campaign._get_todo_domain(), order="id")
-    campaign.with_context(membership_skip_emails=True)._ask(members)
+    campaign.with_context(membership_skip_emails=True)._process(members)
     campaign.write({"state": "open", "launched_on": fields.Datetime.now() - timedelta(days=40)})
     declarations = campaign.declaration_ids.sorted("id")
     declarations.write({"date_sent": asked_on})
@@ -599,7 +600,8 @@ def _campaign(env, company, plans):
     )
     _xmlid(env, "demo_campaign_next_year", campaign)
     todo = env["membership.subscription"].search(campaign._todo_domain(), order="id")
-    campaign.with_context(membership_skip_emails=True)._process(todo)
+    quiet = campaign.with_context(membership_skip_emails=True)
+    process_batch(todo, quiet._process, quiet._record_failure)  # no commit while the module installs
     campaign.write({"state": "done", "launched_on": fields.Datetime.now(), "done_on": fields.Datetime.now()})
     notices = campaign.renewal_ids.filtered(lambda r: r.mode == "notice").sorted("id")
     reason_price = env.ref("membership_dues.refusal_reason_price")

@@ -32,5 +32,6 @@ from . import membership_card
 from . import res_partner
 from . import account_move
 from . import account_move_line
+from . import membership_import_row
 from . import membership_import_line
 from . import membership_import_figure

@@ -21,6 +21,7 @@ from ..engine.numbers import (
     format_number,
     parse_number,
 )
+from ..tools.batch import run_in_batches
 from ..tools.orm_batch import post_template
 
 _logger = logging.getLogger(__name__)
@@ -260,20 +261,22 @@ class MembershipDeclaration(models.Model):
         error (shown on its form) and the others go on. Returns the number
         of failures."""
         today = today or fields.Date.context_today(self)
-        cron = self.env["ir.cron"]
-        domain = self._get_declaration_reminder_domain(today)
-        cron._commit_progress(remaining=self.search_count(domain))
-        failed = set()
-        while True:
-            batch = self.search(domain & Domain("id", "not in", list(failed)), limit=batch_size, order="id")
-            if not batch:
-                cron._commit_progress(remaining=0)
-                return len(failed)
-            for declaration in batch:
-                if not declaration._remind(today):
-                    failed.add(declaration.id)
-            if not cron._commit_progress(len(batch)):
-                return len(failed)
+
+        def record_failure(declaration, message):
+            step = declaration._due_reminder_step(today)
+            if step is not None:
+                Reminder = self.env["membership.declaration.reminder"]
+                Reminder.create({"declaration_id": declaration.id, "step": step, "date": today, "error": message})
+
+        return run_in_batches(
+            lambda declaration: declaration._remind(today),
+            record_failure,
+            model=self,
+            domain=self._get_declaration_reminder_domain(today),
+            batch_size=batch_size,
+            batch_first=False,
+            what="declaration reminders",
+        ).failed
 
     def _due_reminder_step(self, today):
         """The latest reminder step due today (a missed day sends only the
@@ -288,33 +291,19 @@ class MembershipDeclaration(models.Model):
         return step
 
     def _remind(self, today):
-        """Send this declaration's due reminder in its own savepoint. Returns
-        False when it failed (recorded as a failed reminder)."""
+        """Send this declaration's due reminder, if one is due."""
         self.ensure_one()
         step = self._due_reminder_step(today)
         if step is None:
-            return True
-        Reminder = self.env["membership.declaration.reminder"]
-        try:
-            with self.env.cr.savepoint():
-                Reminder.create({"declaration_id": self.id, "step": step, "date": today})
-                self._extend_link()
-                if not self.env.context.get("membership_skip_emails"):
-                    post_template(
-                        self,
-                        self.env.ref("membership_dues.mail_template_declaration_reminder"),
-                        subtype_id=self.env.ref("mail.mt_comment").id,
-                    )
-            return True
-        except Exception as error:  # noqa: BLE001 - recorded on the declaration, the others go on
-            _logger.warning("Membership: reminder of declaration %s failed: %s", self.id, error)
-            message = str(error.args[0]) if isinstance(error, UserError) and error.args else str(error)
-        try:
-            with self.env.cr.savepoint():
-                Reminder.create({"declaration_id": self.id, "step": step, "date": today, "error": message})
-        except Exception:
-            _logger.exception("Membership: could not record the failed reminder of declaration %s", self.id)
-        return False
+            return
+        self.env["membership.declaration.reminder"].create({"declaration_id": self.id, "step": step, "date": today})
+        self._extend_link()
+        if not self.env.context.get("membership_skip_emails"):
+            post_template(
+                self,
+                self.env.ref("membership_dues.mail_template_declaration_reminder"),
+                subtype_id=self.env.ref("mail.mt_comment").id,
+            )
 
     def _mark_opened(self):
         """The member opened the form (from the email or the portal)."""

@@ -6,6 +6,8 @@ from odoo.exceptions import UserError, ValidationError
 from odoo.fields import Domain
 from odoo.tools import format_date
 
+from ..tools.batch import run_campaign
+
 _logger = logging.getLogger(__name__)
 
 # Subscriptions whose members are asked for their figures.
@@ -372,62 +374,30 @@ class MembershipDeclarationCampaign(models.Model):
         self.env["membership.declaration"]._cron_send_declaration_reminders(batch_size=batch_size, today=today)
 
     def _run(self, batch_size=200):
-        """Ask the members still to ask. Returns False when the cron's time is
-        up, True when finished (or another worker holds the campaign)."""
-        self.ensure_one()
-        cron = self.env["ir.cron"]
-        if not self.try_lock_for_update():
-            _logger.info("Membership: declaration campaign %s is running in another worker", self.id)
-            return True
+        """Ask the members still to ask (see
+        :func:`~..tools.batch.run_campaign`). Returns False when the cron's
+        time is up, True when finished (or another worker holds the
+        campaign)."""
         Partner = self.env["res.partner"].with_context(active_test=False)
-        cron._commit_progress(remaining=Partner.search_count(self._get_todo_domain()))
-        while True:
-            partners = Partner.search(self._get_todo_domain(), limit=batch_size, order="id")
-            if not partners:
-                self.write({"state": "open"})
-                self.message_post(
-                    body=self.env._(
-                        "All members asked: %(asked)s declarations, %(failed)s members not asked.",
-                        asked=len(self.declaration_ids),
-                        failed=len(self.failed_partner_ids),
-                    )
-                )
-                cron._commit_progress(remaining=0)
-                return True
-            self._process(partners)
-            remaining = Partner.search_count(self._get_todo_domain())
-            if not cron._commit_progress(len(partners), remaining=remaining):
-                return False
-            self.try_lock_for_update()  # the commit released the lock
+        return run_campaign(self, Partner, self._get_todo_domain(), batch_size)
 
-    def _process(self, partners):
-        """One batch, at once; if it fails, member by member, each in its own
-        savepoint, so that only the failing members are recorded."""
-        try:
-            with self.env.cr.savepoint():
-                self._ask(partners)
-            return
-        except Exception as error:  # noqa: BLE001 - redone member by member below
-            _logger.info(
-                "Membership: declaration campaign %s, a batch of %s members failed (%s); redoing it member by member",
-                self.id,
-                len(partners),
-                error,
+    def _done(self):
+        self.write({"state": "open"})
+        self.message_post(
+            body=self.env._(
+                "All members asked: %(asked)s declarations, %(failed)s members not asked.",
+                asked=len(self.declaration_ids),
+                failed=len(self.failed_partner_ids),
             )
-        for partner in partners:
-            try:
-                with self.env.cr.savepoint():
-                    self._ask(partner)
-            except Exception as error:  # noqa: BLE001 - recorded, the batch goes on
-                message = str(error.args[0]) if isinstance(error, UserError) and error.args else str(error)
-                self.failed_partner_ids = [fields.Command.link(partner.id)]
-                self.message_post(
-                    body=self.env._(
-                        "%(member)s could not be asked: %(error)s",
-                        member=partner.display_name,
-                        error=message,
-                    )
-                )
+        )
+
+    def _record_failure(self, partner, message):
+        """A member who could not be asked: listed on the campaign (Retry
+        asks them again), with the error in the chatter."""
+        self.failed_partner_ids = [fields.Command.link(partner.id)]
+        self.message_post(
+            body=self.env._("%(member)s could not be asked: %(error)s", member=partner.display_name, error=message)
+        )
 
     def _prepare_declaration_values(self, partner):
         return {
@@ -438,9 +408,9 @@ class MembershipDeclarationCampaign(models.Model):
             "deadline": self.deadline,
         }
 
-    def _ask(self, partners):
-        """Create (or link) the members' declarations of the year and email
-        those still to declare."""
+    def _process(self, partners):
+        """Ask these members: create (or link) their declarations of the year
+        and email those still to declare."""
         Declaration = self.env["membership.declaration"]
         existing = {
             declaration.partner_id.id: declaration

@@ -2,48 +2,29 @@
 loaded with Odoo's standard import (base_import), then processed with the
 period rows (:mod:`.membership_import_line`)."""
 
-from odoo import api, fields, models
-from odoo.exceptions import UserError, ValidationError
+from odoo import fields, models
+from odoo.exceptions import ValidationError
 
-from ..tools.import_rows import member_searches, number_rows
+from ..tools.import_rows import member_searches
 
 
 class MembershipImportFigure(models.Model):
     _name = "membership.import.figure"
+    _inherit = ["membership.import.row"]
     _description = "Membership Import Figure Row"
     _order = "id"
 
     company_id = fields.Many2one("res.company", required=True, index=True, default=lambda self: self.env.company)
-    row = fields.Integer(help="The row of the file (the header is row 1).", readonly=True)
-    state = fields.Selection(
-        [("draft", "To Process"), ("done", "Imported"), ("error", "Skipped")], default="draft", required=True
-    )
-    error = fields.Text(readonly=True)
-    member_ref = fields.Char("Member Reference")
-    member_vat = fields.Char("Member VAT")
-    member_email = fields.Char("Member Email")
     year = fields.Integer(aggregator=None, help="The membership year the figure is declared for.")
     figure = fields.Char(help="The code (e.g. turnover) or the name of a declared figure.")
     value = fields.Float(digits=(20, 2))
-    partner_id = fields.Many2one("res.partner", "Member", readonly=True, index="btree_not_null")
     declaration_id = fields.Many2one("membership.declaration", "Declaration", readonly=True)
 
-    @api.model_create_multi
-    def create(self, vals_list):
-        number_rows(self, vals_list)
-        return super().create(vals_list)
+    def _column_error(self, **values):
+        return self.env._("Figures row %(row)s, column %(column)s, value %(value)s: %(reason)s", **values)
 
-    def _label(self, column):
-        return self._fields[column].get_description(self.env)["string"]
-
-    def _err(self, column, reason):
-        return self.env._(
-            "Figures row %(row)s, column %(column)s, value %(value)s: %(reason)s",
-            row=self.row,
-            column=self._label(column),
-            value=repr(self[column] if self[column] is not False else ""),
-            reason=reason,
-        )
+    def _row_error(self, error):
+        return self.env._("Figures row %(row)s: %(error)s", row=self.row, error=error)
 
     def _match_partner(self):
         """(partner or None, error or None): an existing contact only, the
@@ -140,26 +121,6 @@ class MembershipImportFigure(models.Model):
             if declaration.state == "to_declare":
                 declaration._mark_declared(source="import")
         self.write({"state": "done", "error": False, "partner_id": partner.id, "declaration_id": declaration.id})
-
-    def _process_rows(self):
-        """Process the rows to process, each in its own savepoint; returns
-        ``{row: [errors]}`` of the rows that failed."""
-        errors = {}
-        for row in self.filtered(lambda row: row.state != "done").sorted("row"):
-            row_errors, partner, figure = row._check_row()
-            if not row_errors:
-                try:
-                    with self.env.cr.savepoint():
-                        row._process_one(partner, figure)
-                except (UserError, ValidationError) as error:
-                    row_errors = [
-                        self.env._(
-                            "Figures row %(row)s: %(error)s", row=row.row, error=getattr(error, "args", [error])[0]
-                        )
-                    ]
-            if row_errors:
-                errors[row] = row_errors
-        return errors
 
     def action_process(self, skip_invalid=False):
         """Process the selected figure rows alone (the period rows' Process

@@ -2,27 +2,20 @@
 with Odoo's standard import (base_import), then processed."""
 
 from odoo import api, fields, models
-from odoo.exceptions import UserError, ValidationError
+from odoo.exceptions import UserError
 from odoo.tools import float_is_zero
 
-from ..tools.import_rows import member_searches, number_rows
+from ..tools.import_rows import member_searches
 from ..tools.orm_batch import write_links
 
 
 class MembershipImportLine(models.Model):
     _name = "membership.import.line"
+    _inherit = ["membership.import.row"]
     _description = "Membership Import Row"
     _order = "id"
 
     company_id = fields.Many2one("res.company", required=True, index=True, default=lambda self: self.env.company)
-    row = fields.Integer(help="The row of the file (the header is row 1).", readonly=True)
-    state = fields.Selection(
-        [("draft", "To Process"), ("done", "Imported"), ("error", "Skipped")], default="draft", required=True
-    )
-    error = fields.Text(readonly=True)
-    member_ref = fields.Char("Member Reference")
-    member_vat = fields.Char("Member VAT")
-    member_email = fields.Char("Member Email")
     member_name = fields.Char("Member Name")
     plan_name = fields.Char("Plan")
     date_start = fields.Date("Period Start")
@@ -31,25 +24,13 @@ class MembershipImportLine(models.Model):
     paid = fields.Boolean()
     invoice_ref = fields.Char("Invoice Reference")
     opening_invoice = fields.Boolean("Opening Invoice", help="Unpaid and no invoice: create and post one.")
-    partner_id = fields.Many2one("res.partner", "Member", readonly=True, index="btree_not_null")
     subscription_id = fields.Many2one("membership.subscription", "Subscription", readonly=True)
 
-    @api.model_create_multi
-    def create(self, vals_list):
-        number_rows(self, vals_list)
-        return super().create(vals_list)
+    def _column_error(self, **values):
+        return self.env._("Row %(row)s, column %(column)s, value %(value)s: %(reason)s", **values)
 
-    def _label(self, column):
-        return self._fields[column].get_description(self.env)["string"]
-
-    def _err(self, column, reason):
-        return self.env._(
-            "Row %(row)s, column %(column)s, value %(value)s: %(reason)s",
-            row=self.row,
-            column=self._label(column),
-            value=repr(self[column] or ""),
-            reason=reason,
-        )
+    def _row_error(self, error):
+        return self.env._("Row %(row)s: %(error)s", row=self.row, error=error)
 
     def _match_partner(self):
         """(partner or None, error or None)."""
@@ -144,24 +125,6 @@ class MembershipImportLine(models.Model):
         elif self.opening_invoice:
             subscription._create_invoices(post=True)
         self.write({"state": "done", "error": False, "partner_id": partner.id, "subscription_id": subscription.id})
-
-    def _process_rows(self):
-        """Process the rows to process, each in its own savepoint; returns
-        ``{row: [errors]}`` of the rows that failed."""
-        errors = {}
-        for row in self.filtered(lambda row: row.state != "done").sorted("row"):
-            row_errors, partner, plan, invoice = row._check_row()
-            if not row_errors:
-                try:
-                    with self.env.cr.savepoint():
-                        row._process_one(partner, plan, invoice)
-                except (UserError, ValidationError) as error:
-                    row_errors = [
-                        self.env._("Row %(row)s: %(error)s", row=row.row, error=getattr(error, "args", [error])[0])
-                    ]
-            if row_errors:
-                errors[row] = row_errors
-        return errors
 
     @api.model
     def _process_all(self, lines, figures, skip_invalid=False):

@@ -11,6 +11,7 @@ from odoo.exceptions import UserError
 from odoo.fields import Domain
 from odoo.tools import SQL, format_date
 
+from ..tools.batch import run_in_batches
 from ..tools.orm_batch import post_template, write_links
 from ..tools.qr_code import qr_data_uri
 from ..tools.rpc_args import check_record, check_text
@@ -753,26 +754,19 @@ class MembershipRenewal(models.Model):
         """Remind the members who did not answer. Idempotent: the number of
         reminders sent is stored, and a day the server was off sends one
         reminder, not several. A notice whose reminder fails is set to
-        'intervention required' with the error (see _cron_isolated): the
+        'intervention required' with the error (see _cron_failure): the
         others go on, and it is not retried until an officer clears it.
         Returns the number of failures."""
         today = today or fields.Date.context_today(self)
-        cron = self.env["ir.cron"]
-        domain = self._get_reminder_domain(today)
-        cron._commit_progress(remaining=self.search_count(domain))
-        failed = set()
-        while True:
-            batch = self.search(domain & Domain("id", "not in", list(failed)), limit=batch_size, order="id")
-            if not batch:
-                cron._commit_progress(remaining=0)
-                return len(failed)
-            for renewal in batch:
-                if not renewal._cron_isolated(
-                    lambda renewal=renewal: renewal._send_reminder(today), self.env._("Reminder"), today
-                ):
-                    failed.add(renewal.id)
-            if not cron._commit_progress(len(batch)):
-                return len(failed)
+        return run_in_batches(
+            lambda renewal: renewal._send_reminder(today),
+            self._cron_failure(self.env._("Reminder"), today),
+            model=self,
+            domain=self._get_reminder_domain(today),
+            batch_size=batch_size,
+            batch_first=False,
+            what="renewal reminders",
+        ).failed
 
     def _send_reminder(self, today):
         self.ensure_one()
@@ -784,33 +778,19 @@ class MembershipRenewal(models.Model):
     @api.model
     def _cron_send_queued(self, batch_size=100):
         """Send the notices queued by a bulk action, in batches. A batch
-        that fails is redone notice by notice, each in its own savepoint: a
-        notice that cannot be sent leaves the queue and is set to
-        'intervention required' with the error (see _cron_isolated), the
-        others are sent. Returns the number of failures."""
-        cron = self.env["ir.cron"]
-        domain = Domain("send_requested", "=", True)
-        cron._commit_progress(remaining=self.search_count(domain))
+        that fails is redone notice by notice: a notice that cannot be sent
+        leaves the queue and is set to 'intervention required' with the
+        error (see _cron_failure), the others are sent. Returns the number
+        of failures."""
         today = fields.Date.context_today(self)
-        failed = set()  # never retried within this call, even if recording the failure failed
-        while True:
-            batch = self.search(domain & Domain("id", "not in", list(failed)), limit=batch_size, order="id")
-            if not batch:
-                return len(failed)
-            try:
-                with self.env.cr.savepoint():
-                    batch._send_queued()
-            except Exception as error:  # noqa: BLE001 - redone notice by notice below
-                _logger.info(
-                    "Membership: a batch of %s queued renewal notices failed (%s); redoing it notice by notice",
-                    len(batch),
-                    error,
-                )
-                for renewal in batch:
-                    if not renewal._cron_isolated(renewal._send_queued, self.env._("Sending"), today):
-                        failed.add(renewal.id)
-            if not cron._commit_progress(len(batch)):
-                return len(failed)
+        return run_in_batches(
+            lambda renewals: renewals._send_queued(),
+            self._cron_failure(self.env._("Sending"), today),
+            model=self,
+            domain=Domain("send_requested", "=", True),
+            batch_size=batch_size,
+            what="queued renewal notices",
+        ).failed
 
     def _send_queued(self):
         """Send these queued notices; those that cannot be sent any more
@@ -818,32 +798,26 @@ class MembershipRenewal(models.Model):
         self.action_send()
         self.filtered("send_requested").send_requested = False
 
-    def _cron_isolated(self, method, what, today):
-        """Run ``method`` for this notice in its own savepoint. If it fails,
-        record why on the notice: out of the send queue, and an open notice
-        goes to 'intervention required' with the error as reason (an
-        officer's queue), so that the next runs neither retry it in a loop
-        nor record the failure twice. Returns True when ``method`` went
-        through."""
-        self.ensure_one()
-        try:
-            with self.env.cr.savepoint():
-                method()
-            return True
-        except Exception as error:  # noqa: BLE001 - recorded on the notice, the others go on
-            _logger.warning("Membership: %s of renewal notice %s failed: %s", what, self.id, error)
-            reason = self.env._(
-                "%(what)s failed on %(date)s: %(error)s",
-                what=what,
-                date=format_date(self.env, today),
-                error=str(error.args[0]) if isinstance(error, UserError) and error.args else str(error),
-            )
-        try:
-            with self.env.cr.savepoint():
-                values = {"send_requested": False, "intervention_reason": reason}
-                if self.state in ("draft", "sent", "change_requested"):
-                    values.update(state_before_intervention=self.state, state="intervention")
-                self.write(values)
-        except Exception:
-            _logger.exception("Membership: could not record the failure on renewal notice %s", self.id)
-        return False
+    @api.model
+    def _cron_failure(self, what, today):
+        """How a scheduled action records that ``what`` failed for a notice
+        (for :func:`~..tools.batch.run_in_batches`): out of the send queue,
+        and an open notice goes to 'intervention required' with the error as
+        reason (an officer's queue), so that the next runs neither retry it
+        in a loop nor record the failure twice."""
+
+        def record_failure(renewal, message):
+            values = {
+                "send_requested": False,
+                "intervention_reason": self.env._(
+                    "%(what)s failed on %(date)s: %(error)s",
+                    what=what,
+                    date=format_date(self.env, today),
+                    error=message,
+                ),
+            }
+            if renewal.state in ("draft", "sent", "change_requested"):
+                values.update(state_before_intervention=renewal.state, state="intervention")
+            renewal.write(values)
+
+        return record_failure

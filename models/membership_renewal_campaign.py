@@ -7,6 +7,7 @@ from odoo.fields import Domain
 from odoo.tools import format_date
 
 from ..engine import Period, next_period
+from ..tools.batch import run_campaign
 
 _logger = logging.getLogger(__name__)
 
@@ -139,7 +140,14 @@ class MembershipRenewalCampaign(models.Model):
         return (
             self._candidate_domain()
             & Domain("renewal_ids", "=", False)
-            & Domain("id", "not in", self.failure_ids.subscription_id.ids)
+            & Domain(
+                "id",
+                "not in",
+                self.env["membership.renewal.campaign.failure"]
+                .sudo()
+                ._search([("campaign_id", "=", self.id), ("subscription_id", "!=", False)])
+                .subselect("subscription_id"),
+            )
         )
 
     def _compute_progress(self):
@@ -284,87 +292,42 @@ class MembershipRenewalCampaign(models.Model):
                 return  # out of time: the scheduler calls again
 
     def _run(self, batch_size=200):
-        """Process the members still to renew. Returns False when the cron's
+        """Process the members still to renew (see
+        :func:`~..tools.batch.run_campaign`). Returns False when the cron's
         time is up (the rest is done at the next call), True when finished.
         Another worker running the same campaign makes this one return."""
-        self.ensure_one()
-        cron = self.env["ir.cron"]
-        if not self.try_lock_for_update():
-            _logger.info("Membership: campaign %s is running in another worker", self.id)
-            return True
-        Subscription = self.env["membership.subscription"]
-        cron._commit_progress(remaining=Subscription.search_count(self._todo_domain()))
-        while True:
-            batch = Subscription.search(self._todo_domain(), limit=batch_size, order="id")
-            if not batch:
-                self.write({"state": "done", "done_on": fields.Datetime.now()})
-                self.message_post(
-                    body=self.env._(
-                        "Campaign done: %(done)s notices, %(failed)s failures.",
-                        done=len(self.renewal_ids),
-                        failed=len(self.failure_ids),
-                    )
-                )
-                cron._commit_progress(remaining=0)
-                return True
-            self._process(batch)
-            remaining = Subscription.search_count(self._todo_domain())
-            if not cron._commit_progress(len(batch), remaining=remaining):
-                return False
-            self.try_lock_for_update()  # the commit released the lock
+        return run_campaign(self, self.env["membership.subscription"], self._todo_domain(), batch_size)
+
+    def _done(self):
+        self.write({"state": "done", "done_on": fields.Datetime.now()})
+        self.message_post(
+            body=self.env._(
+                "Campaign done: %(done)s notices, %(failed)s failures.",
+                done=len(self.renewal_ids),
+                failed=len(self.failure_ids),
+            )
+        )
+
+    def _record_failure(self, subscription, message):
+        self._record_failures(subscription, message)
 
     def _process(self, subscriptions):
-        """One batch: the fees of all its members at once, then their notices
-        created, and the auto-renewals approved, invoiced and posted, all
-        together. If anything in the batch fails, the batch is redone member
-        by member, each in its own savepoint, so that only the failing members
-        are recorded (with their error) and the others go through."""
+        """One batch (or one member when the batch failed): the fees of all
+        its members at once, by plan and period, then their notices created,
+        and the auto-renewals approved, invoiced and posted, all together. A
+        fee that cannot be computed for a member is recorded as a failure
+        (with what to do) and the others go on."""
         prepared = []
         for (plan, start), subs in subscriptions.grouped(lambda s: (s.plan_id, s.date_end + timedelta(days=1))).items():
-            try:
-                with self.env.cr.savepoint():
-                    quotes = plan._compute_period_fees(subs.partner_id, start)
-            except UserError as error:
-                self._record_failures(subs, str(error.args[0]))
-                continue
-            except Exception:  # noqa: BLE001 - a member's data broke the batch: member by member
-                quotes = {}
-                for sub in subs:
-                    try:
-                        with self.env.cr.savepoint():
-                            quotes.update(plan._compute_period_fees(sub.partner_id, start))
-                    except Exception as error:  # noqa: BLE001 - recorded, the others go on
-                        self._record_failures(sub, str(error.args[0]) if error.args else repr(error))
+            quotes = plan._compute_period_fees(subs.partner_id, start)
             for sub in subs:
-                quote = quotes.get(sub.partner_id.id)
-                if quote is None:
-                    continue
+                quote = quotes[sub.partner_id.id]
                 if quote.error:
                     self._record_failures(sub, str(quote.error), self._missing_figures_hint(sub, quote))
                 else:
                     prepared.append((sub, quote))
-        if not prepared:
-            return
-        try:
-            with self.env.cr.savepoint():
-                self._renew(prepared)
-            return
-        except Exception as error:  # noqa: BLE001 - redone member by member below
-            _logger.info(
-                "Membership: campaign %s, a batch of %s members failed (%s); redoing it member by member",
-                self.id,
-                len(prepared),
-                error,
-            )
-        for subscription, quote in prepared:
-            try:
-                with self.env.cr.savepoint():
-                    self._renew([(subscription, quote)])
-            except Exception as error:  # noqa: BLE001 - recorded, the batch goes on
-                _logger.info(
-                    "Membership: campaign %s could not renew subscription %s: %s", self.id, subscription.id, error
-                )
-                self._record_failures(subscription, str(error.args[0]) if error.args else repr(error))
+        if prepared:
+            self._renew(prepared)
 
     def _renew(self, prepared):
         """Create the notices of ``prepared`` (subscription, quote) pairs;

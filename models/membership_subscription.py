@@ -7,6 +7,7 @@ from odoo.fields import Command, Domain
 from odoo.tools import SQL, format_date
 
 from ..engine import round_money, to_decimal
+from ..tools.batch import run_in_batches
 from ..tools.orm_batch import write_links
 
 _logger = logging.getLogger(__name__)
@@ -853,52 +854,34 @@ class MembershipSubscription(models.Model):
     def _cron_update_states(self, batch_size=1000, today=None):
         """Move paid subscriptions from upcoming to active to expired.
 
-        Batched with the cron progress API: each batch is committed; a batch
-        that fails is retried one record at a time, each in its own savepoint,
-        and a failing record is stamped with its error instead of blocking
-        the others. Running it twice changes nothing the second time.
-        Returns the number of records left for a later call.
+        Batched with :func:`~..tools.batch.run_in_batches`: each batch is
+        committed; a batch that fails is redone one record at a time, and a
+        failing record is stamped with its error (retried the next day)
+        instead of blocking the others. Running it twice changes nothing the
+        second time. Returns the number of records left for a later call.
         """
         if today:
             self = self.with_context(membership_date_ref=today)  # noqa: PLW0642
         today = self._today()
-        cron = self.env["ir.cron"]
-        domain = self._get_state_update_domain(today)
-        remaining = self.search_count(domain)
-        cron._commit_progress(remaining=remaining)
-        failed = set()  # ids that failed in this call, never retried within it
-        while remaining:
-            todo = domain & Domain("id", "not in", list(failed)) if failed else domain
-            batch = self.search(todo, limit=batch_size, order="id")
-            if not batch:
-                break
-            try:
-                with self.env.cr.savepoint():
-                    batch._recompute_state()
-                    batch.filtered("cron_error_date").write({"cron_error": False, "cron_error_date": False})
-            except Exception:  # noqa: BLE001 - isolate the failing records below
-                # the savepoint rolled back and cleared the ORM cache
-                failed.update(sub.id for sub in batch if not sub._update_state_isolated(today))
-            remaining = self.search_count(domain & Domain("id", "not in", list(failed)) if failed else domain)
-            if not cron._commit_progress(len(batch), remaining=remaining):
-                break
-        return remaining
+
+        def record_failure(subscription, message):
+            subscription.write({"cron_error": message, "cron_error_date": today})
+
+        return run_in_batches(
+            lambda subscriptions: subscriptions._update_state(),
+            record_failure,
+            model=self,
+            domain=self._get_state_update_domain(today),
+            batch_size=batch_size,
+            what="subscription states",
+        ).remaining
 
     def _recompute_state(self):
         self.env.add_to_compute(self._fields["state"], self)
         self.flush_recordset(["state"])
 
-    def _update_state_isolated(self, today):
-        """Update one subscription in its own savepoint; on failure record
-        the error on it and return False."""
-        self.ensure_one()
-        try:
-            with self.env.cr.savepoint():
-                self._recompute_state()
-                if self.cron_error_date:
-                    self.write({"cron_error": False, "cron_error_date": False})
-        except Exception as error:
-            _logger.exception("Membership: could not update the state of subscription %s", self.id)
-            self.write({"cron_error": str(error), "cron_error_date": today})
-            return False
-        return True
+    def _update_state(self):
+        """Bring the stored state up to date, and clear the error of a
+        previous failed update."""
+        self._recompute_state()
+        self.filtered("cron_error_date").write({"cron_error": False, "cron_error_date": False})

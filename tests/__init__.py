@@ -4,6 +4,7 @@ from . import test_subscription
 from . import test_accounting
 from . import test_partner_status
 from . import test_cron
+from . import test_batch
 from . import test_security
 from . import test_tour
 from . import test_demo

@@ -94,7 +94,7 @@ class TestStateCron(MembershipCommon):
                 poison.id,
             )
         )
-        with mute_logger("odoo.addons.membership_dues.models.membership_subscription", "odoo.sql_db"):
+        with mute_logger("odoo.addons.membership_dues.tools.batch", "odoo.sql_db"):
             remaining, _progress = self.run_cron(D(2028, 1, 1))
         self.assertEqual(remaining, 0, "the failed record is left for tomorrow, not retried in a loop")
         self.assertEqual(poison.state, "upcoming")

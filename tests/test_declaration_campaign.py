@@ -17,6 +17,7 @@ from .test_cron_isolation import FailOneRecord
 QUIET = (
     "odoo.addons.membership_dues.models.membership_declaration_campaign",
     "odoo.addons.membership_dues.models.membership_declaration",
+    "odoo.addons.membership_dues.tools.batch",
     "odoo.sql_db",
 )
 

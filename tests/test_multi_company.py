@@ -21,6 +21,7 @@ EXEMPT = {
     "no table, no records",
     "membership.tariff.version.part": "abstract mixin of the lock of tariff versions' parts (each part is "
     "company-bound): no table, no records",
+    "membership.import.row": "abstract model the spreadsheet import rows share: no table, no records",
 }
 
 ACCESS = (AccessError, "top-secret records")

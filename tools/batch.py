@@ -18,7 +18,14 @@ contract:
 
 ``process`` must make what it did leave what is still to do (a state that
 changes, a persisted record under a unique index): that is what makes a run
-idempotent and resumable, and safe with several workers.
+idempotent and resumable, and safe with several workers. A record that fails
+or is left to the next run is not taken again within the call; nor is one
+that ``process`` did but that is still to do (logged: a broken contract).
+
+:func:`run_campaign` is the shape of a campaign's run on top of it: the
+campaign locked, its members in batches, the campaign closed when all is done.
+:func:`process_batch` is steps 2 to 4 alone, for one recordset in a larger
+transaction (no progress, no commit).
 """
 
 import logging
@@ -32,7 +39,7 @@ from odoo.fields import Domain
 _logger = logging.getLogger(__name__)
 
 
-class LeaveForNextRun(Exception):  # noqa: N818 - a signal, not an error
+class LeaveForNextRun(Exception):
     """Raised by ``process`` for a record that another worker changed
     meanwhile: its savepoint is rolled back, nothing is recorded as failed,
     and the next run takes it again."""
@@ -51,6 +58,7 @@ class BatchRun:
     failed_ids: list[int] = field(default_factory=list)  # failures recorded by record_failure
     left_ids: list[int] = field(default_factory=list)  # left to the next run (changed meanwhile)
     finished: bool = True  # False when the scheduler's time ran out
+    remaining: int = 0  # what is still to do when the time ran out (0 when finished)
 
     @property
     def failed(self):
@@ -76,60 +84,132 @@ def run_in_batches(
     order="id",
     batch_first=True,
     what="",
+    after_commit=None,
+    on_done=None,
 ):
     """Process what is to do in batches (see the module's docstring).
 
     What is to do is either a fixed recordset ``records`` (taken in slices of
     ``batch_size``) or the records of ``model`` matching ``domain`` (searched
-    again before each batch, in ``order``, without the records this call has
-    already seen).
+    again before each batch, in ``order``, without the records this call
+    failed or left to the next run).
 
     ``process(recordset)`` does the work; ``record_failure(record, message)``
     records a failure. ``batch_first=False`` goes record by record from the
     start (for steps that send one message per record anyway). ``what``
-    names the run in the log. Returns a :class:`BatchRun`.
+    names the run in the log. ``after_commit()`` is called after each
+    intermediate commit (to take a lock again); ``on_done()`` when all is
+    done, before the last commit. Returns a :class:`BatchRun`.
     """
     assert (records is None) != (model is None), "give records, or model and domain"
     cron = (records if records is not None else model).env["ir.cron"]
     run = BatchRun()
-    seen = set()
     if records is not None:
-        cron._commit_progress(remaining=len(records))
-        batches = (records[start : start + batch_size] for start in range(0, len(records), batch_size))
+        todo = _Slices(records, batch_size)
     else:
-        domain = Domain(domain or [])
-        cron._commit_progress(remaining=model.search_count(domain))
-        batches = _searched_batches(model, domain, batch_size, order, seen)
-    for batch in batches:
-        seen.update(batch.ids)
-        _process_batch(batch, process, record_failure, run, batch_first, what)
-        remaining = (
-            len(records) - len(seen) if records is not None else model.search_count(domain & Domain("id", "not in", list(seen)))
-        )
+        todo = _Searches(model, Domain(domain or []), batch_size, order, run, what)
+    cron._commit_progress(remaining=todo.remaining())
+    for batch in todo:
+        process_batch(batch, process, record_failure, run=run, batch_first=batch_first, what=what)
+        remaining = todo.remaining()
         if not cron._commit_progress(len(batch), remaining=remaining):
             run.finished = False
+            run.remaining = remaining
             return run
+        if after_commit:
+            after_commit()
+    if on_done:
+        on_done()
     cron._commit_progress(remaining=0)
     return run
 
 
-def _searched_batches(model, domain, batch_size, order, seen):
-    while True:
-        todo = domain & Domain("id", "not in", list(seen)) if seen else domain
-        batch = model.search(todo, limit=batch_size, order=order)
-        if not batch:
-            return
-        yield batch
+def run_campaign(campaign, model, domain, batch_size=200):
+    """Run ``campaign`` (one record) on the records of ``model`` matching
+    ``domain`` with :func:`run_in_batches`, under the campaign's lock (taken
+    again after each commit). The campaign's methods are the hooks:
+    ``_process(records)``, ``_record_failure(record, message)``, and
+    ``_done()``, called under the lock to close it when nothing is left.
+    Returns False when the scheduler's time is up (the next call resumes),
+    True when finished or when another worker holds the campaign."""
+    campaign.ensure_one()
+    if not campaign.try_lock_for_update():
+        _logger.info("Membership: %s %s is running in another worker", campaign._name, campaign.id)
+        return True
+    return run_in_batches(
+        campaign._process,
+        campaign._record_failure,
+        model=model,
+        domain=domain,
+        batch_size=batch_size,
+        what=f"{campaign._name} {campaign.id}",
+        after_commit=campaign.try_lock_for_update,  # the commit released the lock
+        on_done=campaign._done,
+    ).finished
 
 
-def _process_batch(batch, process, record_failure, run, batch_first, what):
+class _Slices:
+    """A fixed recordset, slice by slice."""
+
+    def __init__(self, records, batch_size):
+        self.records, self.batch_size, self.taken = records, batch_size, 0
+
+    def __iter__(self):
+        while self.taken < len(self.records):
+            batch = self.records[self.taken : self.taken + self.batch_size]
+            self.taken += len(batch)
+            yield batch
+
+    def remaining(self):
+        return len(self.records) - self.taken
+
+
+class _Searches:
+    """The records of ``model`` still matching ``domain``, searched again
+    batch by batch, without those this call failed, left, or already did."""
+
+    def __init__(self, model, domain, batch_size, order, run, what):
+        self.model, self.domain, self.order, self.run = model, domain, order, run
+        self.batch_size, self.what = batch_size, what
+        self.done_ids = set()
+        self.stuck_ids = []  # done in this call, yet still to do: the process broke its contract
+
+    def todo(self):
+        skip = self.run.failed_ids + self.run.left_ids + self.stuck_ids
+        return self.domain & Domain("id", "not in", skip) if skip else self.domain
+
+    def remaining(self):
+        return self.model.search_count(self.todo())
+
+    def __iter__(self):
+        while batch := self.model.search(self.todo(), limit=self.batch_size, order=self.order):
+            again = [id_ for id_ in batch.ids if id_ in self.done_ids]
+            if again:
+                _logger.warning(
+                    "Membership: %s: %s done in this run and still to do; left to the next run",
+                    self.what or self.model._name,
+                    self.model.browse(again),
+                )
+                self.stuck_ids += again
+                batch -= self.model.browse(again)
+                if not batch:
+                    continue
+            self.done_ids.update(batch.ids)
+            yield batch
+
+
+def process_batch(batch, process, record_failure, *, run=None, batch_first=True, what=""):
+    """Steps 2 to 4 of the module's docstring for one recordset, without
+    progress nor commit (for a caller inside a larger transaction, such as
+    the demo data): returns the :class:`BatchRun` (``run`` if given)."""
+    run = run if run is not None else BatchRun()
     cr = batch.env.cr
     if batch_first and len(batch) > 1:
         try:
             with cr.savepoint():
                 process(batch)
             run.done += len(batch)
-            return
+            return run
         except Exception as error:  # noqa: BLE001 - redone record by record below
             _logger.info(
                 "Membership: %s: a batch of %s records failed (%s); redoing it record by record",
@@ -156,3 +236,4 @@ def _process_batch(batch, process, record_failure, run, batch_first, what):
                 record_failure(record, message)
         except Exception:
             _logger.exception("Membership: %s: could not record the failure of %s", what or batch._name, record)
+    return run
