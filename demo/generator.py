@@ -644,7 +644,7 @@ def _followup(env, company):
     second = policy.level_ids.filtered(lambda level: level.delay_days == 30)
     second.write({"late_fee_type": "fixed", "late_fee_amount": 15.0, "late_fee_product_id": fee_product.id})
     today = _today(env)
-    Communication = env["membership.followup.communication"].with_context(membership_skip_emails=True)
+    Run = env["membership.followup.run"].with_context(membership_skip_emails=True)
     Line = env["membership.followup.line"]
     # Reminders work: of the invoices reaching a reminder (15 days late or
     # more), one in three is paid 6 days after it, one in three 22 days
@@ -658,7 +658,7 @@ def _followup(env, company):
                 env["account.payment.register"].with_context(
                     active_model="account.move", active_ids=invoice.ids
                 ).create({"payment_date": day})._create_payments()
-        Communication._send_due(day)
+        Run._send_due(day)
         lines = Line.search(
             [("company_id", "=", company.id), ("date", "=", day), ("level_id.delay_days", ">=", 15)], order="id"
         )

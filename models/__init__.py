@@ -28,6 +28,7 @@ from . import membership_renewal_campaign_failure
 from . import membership_renewal
 from . import membership_followup_line
 from . import membership_followup_communication
+from . import membership_followup_run
 from . import membership_card
 from . import res_partner
 from . import account_move

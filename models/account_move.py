@@ -110,10 +110,10 @@ class AccountMove(models.Model):
         Stored, and recomputed when a level is sent, a payment reconciled or
         the reminder postponed. As of the day it is computed: a courtesy
         level whose moment passed is not shown as next."""
-        Communication = self.env["membership.followup.communication"]
+        Run = self.env["membership.followup.run"]
         today = fields.Date.context_today(self)
         dues = self.filtered(lambda m: m.dues_is_invoice and m.state == "posted" and m.move_type == "out_invoice")
-        policies = Communication._policies_by_move(dues) if dues else {}
+        policies = Run._policies_by_move(dues) if dues else {}
         for move in self:
             sent = move.dues_followup_line_ids.sorted(lambda line: (line.delay_days, line.id))
             move.dues_followup_level_id = sent[-1:].level_id
@@ -124,7 +124,7 @@ class AccountMove(models.Model):
                     if line.display_type != "payment_term" or line.reconciled:
                         continue
                     line_sent = {r.level_id.id: r.date for r in sent if r.move_line_id == line}
-                    step = Communication._next_step(policy, line, line_sent, today)
+                    step = Run._next_step(policy, line, line_sent, today)
                     if step and (best is None or step.date < best.date):
                         best = step
             move.dues_followup_next_level_id = best.key if best else False
@@ -165,7 +165,7 @@ class AccountMove(models.Model):
         dues = self.filtered("dues_is_invoice")
         for company, moves in dues.grouped("company_id").items():
             # whoever registers the payment (an accountant too) lifts it
-            self.env["membership.followup.communication"].sudo()._lift_suspensions(
+            self.env["membership.followup.run"].sudo()._lift_suspensions(
                 moves.partner_id.commercial_partner_id.sudo(), company
             )
         return result

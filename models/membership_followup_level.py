@@ -107,12 +107,15 @@ class MembershipFollowupLevel(models.Model):
                     )
                 )
 
-    @api.constrains("schedule_call", "send_email", "send_letter", "send_sms", "action")
+    def _channel_fields(self):
+        """The level's fields that enable a channel (membership.followup.run's registry)."""
+        return [channel.level_field for channel in self.env["membership.followup.run"]._get_followup_channels()]
+
+    @api.constrains(lambda self: [*self._channel_fields(), "action"])
     def _check_something_happens(self):
+        channel_fields = self._channel_fields()
         for level in self:
-            if not (level.send_email or level.send_letter or level.send_sms or level.schedule_call) and (
-                level.action == "none"
-            ):
+            if not any(level[fname] for fname in channel_fields) and level.action == "none":
                 raise ValidationError(
                     self.env._(
                         "Follow-up level %(level)s does nothing: choose a channel or an action.", level=level.name

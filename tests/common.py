@@ -385,7 +385,7 @@ class MembershipFollowupCommon(MembershipCommon):
 
     def run_followup(self, on, batch_size=50):
         with freeze_time(on), self.patched_commit_progress():
-            self.env["membership.followup.communication"]._cron_run_followup(batch_size=batch_size)
+            self.env["membership.followup.run"]._cron_run_followup(batch_size=batch_size)
         self.env.invalidate_all()
 
     def sent_levels(self, invoice):

@@ -14,7 +14,7 @@ D = date
 QUIET = (
     "odoo.addons.membership_dues.models.membership_renewal",
     "odoo.addons.membership_dues.models.membership_renewal_campaign",
-    "odoo.addons.membership_dues.models.membership_followup_communication",
+    "odoo.addons.membership_dues.models.membership_followup_run",
     "odoo.addons.membership_dues.tools.batch",
     "odoo.sql_db",
 )

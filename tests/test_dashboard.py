@@ -362,7 +362,7 @@ class TestDashboardTour(MembershipRenewalCommon, HttpCase):
         renewals[0].action_approve()
         renewals[1].action_refuse(self.refuse_reason)
         # reminders on the overdue invoice: a follow-up level reached
-        self.env["membership.followup.communication"].with_context(membership_skip_emails=True)._send_due(today)
+        self.env["membership.followup.run"].with_context(membership_skip_emails=True)._send_due(today)
         self.start_tour(
             "/odoo/action-membership_dues.membership_dashboard_action",
             "membership_dues_dashboard_tour",

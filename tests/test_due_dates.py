@@ -94,15 +94,15 @@ class TestDuesPaymentTerm(MembershipRenewalCommon):
     def test_the_first_reminder_is_not_sent_the_day_of_issue(self):
         invoice = self._join()
         issued = invoice.invoice_date
-        Communication = self.env["membership.followup.communication"].with_context(membership_skip_emails=True)
-        Communication._send_due(issued)
+        Run = self.env["membership.followup.run"].with_context(membership_skip_emails=True)
+        Run._send_due(issued)
         self.assertFalse(invoice.dues_followup_line_ids, "nothing the day the invoice is issued")
         courtesy = issued + timedelta(days=45 - 7)
         self.assertEqual(invoice.dues_followup_next_date, courtesy, "the courtesy reminder, before the due date")
-        Communication._send_due(courtesy - timedelta(days=1))
+        Run._send_due(courtesy - timedelta(days=1))
         self.assertFalse(invoice.dues_followup_line_ids)
-        Communication._send_due(courtesy)
-        Communication._send_due(invoice.invoice_date_due)
+        Run._send_due(courtesy)
+        Run._send_due(invoice.invoice_date_due)
         self.assertEqual(
             [(line.delay_days, line.date) for line in invoice.dues_followup_line_ids.sorted("date")],
             [(-7, courtesy), (0, invoice.invoice_date_due)],
@@ -116,10 +116,10 @@ class TestDuesPaymentTerm(MembershipRenewalCommon):
         later = self.today + timedelta(days=20)
         invoice.write({"invoice_date": later, "invoice_payment_term_id": False, "invoice_date_due": self.today})
         invoice.action_post()
-        Communication = self.env["membership.followup.communication"].with_context(membership_skip_emails=True)
-        Communication._send_due(self.today)
+        Run = self.env["membership.followup.run"].with_context(membership_skip_emails=True)
+        Run._send_due(self.today)
         self.assertFalse(invoice.dues_followup_line_ids)
-        Communication._send_due(later)
+        Run._send_due(later)
         self.assertTrue(invoice.dues_followup_line_ids)
 
 

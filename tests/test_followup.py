@@ -11,7 +11,7 @@ from odoo.tools import mute_logger
 from .common import MembershipFollowupCommon
 
 D = date
-LOGGER = "odoo.addons.membership_dues.models.membership_followup_communication"
+LOGGER = "odoo.addons.membership_dues.models.membership_followup_run"
 
 
 @tagged("post_install", "-at_install")
@@ -62,7 +62,7 @@ class TestFollowupPolicy(MembershipFollowupCommon):
         self.plan_anniversary.followup_policy_id = strict
         on_plan = self.dues_invoice(self.ann, D(2027, 3, 1), plan=self.plan_anniversary)
         on_default = self.dues_invoice(self.bob, D(2027, 3, 1))
-        policies = self.env["membership.followup.communication"]._policies_by_move(on_plan | on_default)
+        policies = self.env["membership.followup.run"]._policies_by_move(on_plan | on_default)
         self.assertEqual(policies[on_plan.id], strict)
         self.assertEqual(policies[on_default.id], self.policy)
         self.run_followup("2027-03-02")
@@ -158,11 +158,11 @@ class TestFollowupRun(MembershipFollowupCommon):
     def test_paid_after_the_run_collected_it_and_before_it_sent(self):
         """A run collects, then sends in batches: an invoice paid meanwhile is not reminded."""
         invoice = self.dues_invoice(self.ann, D(2027, 3, 1))
-        Communication = self.env["membership.followup.communication"]
-        collected = Communication._collect(D(2027, 3, 1))
+        Run = self.env["membership.followup.run"]
+        collected = Run._collect(D(2027, 3, 1))
         self.assertIn(self.ann, collected)
         self.pay(invoice, pay_date=D(2027, 3, 1))
-        self.assertFalse(Communication._send_to_member(self.ann, collected[self.ann], D(2027, 3, 1)))
+        self.assertFalse(Run._send([collected[self.ann]], D(2027, 3, 1)))
         self.assertFalse(invoice.dues_followup_line_ids)
         self.assertFalse(self.mails_to(self.ann))
 
@@ -219,7 +219,7 @@ class TestFollowupRun(MembershipFollowupCommon):
             }
         )
         payment.action_post()
-        credits = self.env["membership.followup.communication"]._unreconciled_credits(self.ann | self.bob)
+        credits = self.env["membership.followup.run"]._unreconciled_credits(self.ann | self.bob)
         self.assertEqual(credits[self.ann.id], 240.0)
         self.assertEqual(credits[self.bob.id], 100.0)
         with freeze_time("2027-03-01"):
@@ -350,15 +350,15 @@ class TestFollowupRun(MembershipFollowupCommon):
     def test_a_failing_member_is_recorded_and_the_others_go_on(self):
         self.dues_invoice(self.ann, D(2027, 3, 1))
         bob_invoice = self.dues_invoice(self.bob, D(2027, 3, 1))
-        Communication = type(self.env["membership.followup.communication"])
-        original = Communication._deliver
+        Run = type(self.env["membership.followup.run"])
+        original = Run._deliver_email
 
-        def deliver(communication, channels, level):
-            if communication.partner_id == self.ann:
+        def deliver_email(run, sendings):
+            if any(sending.member == self.ann for sending in sendings):
                 raise ValueError("mail server refused the message")
-            return original(communication, channels, level)
+            return original(run, sendings)
 
-        with patch.object(Communication, "_deliver", deliver), self.assertLogs(LOGGER, "ERROR") as logs:
+        with patch.object(Run, "_deliver_email", deliver_email), self.assertLogs(LOGGER, "ERROR") as logs:
             self.run_followup("2027-03-01")
         self.assertIn("follow-up of Ann Martin failed", logs.output[0])
         failed = self.env["membership.followup.communication"].search([("partner_id", "=", self.ann.id)])
@@ -552,7 +552,7 @@ class TestFollowupWizardAndActions(MembershipFollowupCommon):
 @tagged("post_install", "-at_install")
 class TestFollowupPerformance(MembershipFollowupCommon):
     def test_collecting_does_not_query_per_invoice(self):
-        Communication = self.env["membership.followup.communication"]
+        Run = self.env["membership.followup.run"]
         members = self.env["res.partner"].create(
             [{"name": f"Member {i}", "email": f"m{i}@example.com"} for i in range(12)]
         )
@@ -560,7 +560,7 @@ class TestFollowupPerformance(MembershipFollowupCommon):
         def count_collect():
             self.env.invalidate_all()
             start = self.cr.sql_log_count
-            collected = Communication._collect(D(2027, 4, 1))
+            collected = Run._collect(D(2027, 4, 1))
             return self.cr.sql_log_count - start, len(collected)
 
         for index, member in enumerate(members[:4]):

@@ -104,8 +104,8 @@ class TestFollowupTwoWorkers(BaseCase):
         """Both workers collect the same members, wait for each other, then send."""
         barrier = threading.Barrier(2, timeout=20)
         errors = []
-        Communication = self.registry["membership.followup.communication"]
-        original_collect = Communication._collect
+        Run = self.registry["membership.followup.run"]
+        original_collect = Run._collect
 
         def collect_then_wait(model, *args, **kwargs):
             collected = original_collect(model, *args, **kwargs)
@@ -116,14 +116,14 @@ class TestFollowupTwoWorkers(BaseCase):
             try:
                 with self.registry.cursor() as cr:
                     env = api.Environment(cr, SUPERUSER_ID, {"tracking_disable": True})
-                    env["membership.followup.communication"]._cron_run_followup(batch_size=2, today=RUN_DATE)
+                    env["membership.followup.run"]._cron_run_followup(batch_size=2, today=RUN_DATE)
             except Exception as error:  # noqa: BLE001 - reported by the test
                 errors.append(error)
 
         # The test runner holds the registry class lock for the whole run; a
         # worker (and the post-commit hooks) asks for the registry: as in Odoo's
         # own HTTP tests, the lock is a dummy while the workers run.
-        with patch.object(Communication, "_collect", collect_then_wait), patch.object(Registry, "_lock", DummyRLock()):
+        with patch.object(Run, "_collect", collect_then_wait), patch.object(Registry, "_lock", DummyRLock()):
             threads = [threading.Thread(target=worker, name=f"followup-worker-{i}") for i in range(2)]
             for thread in threads:
                 thread.start()

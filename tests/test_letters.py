@@ -56,10 +56,10 @@ class TestFollowupLetters(MembershipDocumentsCommon):
             invoice.write({"invoice_date": cls.due, "invoice_payment_term_id": False, "invoice_date_due": cls.due})
             invoice.action_post()
             cls.invoices[member] = invoice
-        cls.Communication = cls.env["membership.followup.communication"].with_context(membership_skip_emails=True)
+        cls.Run = cls.env["membership.followup.run"].with_context(membership_skip_emails=True)
 
     def send(self, days):
-        return self.Communication._send_due(self.due + timedelta(days=days))
+        return self.Run._send_due(self.due + timedelta(days=days))
 
     def letter_of(self, communications, member):
         return communications.filtered(lambda c: c.partner_id == member)

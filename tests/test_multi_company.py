@@ -22,6 +22,7 @@ EXEMPT = {
     "membership.tariff.version.part": "abstract mixin of the lock of tariff versions' parts (each part is "
     "company-bound): no table, no records",
     "membership.import.row": "abstract model the spreadsheet import rows share: no table, no records",
+    "membership.followup.run": "abstract service that runs the dues follow-up: no table, no records",
 }
 
 ACCESS = (AccessError, "top-secret records")

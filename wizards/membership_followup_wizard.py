@@ -25,22 +25,20 @@ class MembershipFollowupWizard(models.TransientModel):
         self.ensure_one()
         if not self.date or not self.company_id:
             return []
-        collected = self.env["membership.followup.communication"]._collect(self.date, company=self.company_id)
+        collected = self.env["membership.followup.run"]._collect(self.date, company=self.company_id)
         values = []
         for member, entry in collected.items():
-            items = entry["items"]
             details = self._preview_details(entry)
-            top = max((level for _line, level in items), key=lambda level: level.delay_days) if items else False
             values.append(
                 {
                     "partner_id": member.id,
-                    "level_id": top.id if top else False,
+                    "level_id": entry.top_level.id if entry.due else False,
                     "invoice_count": len(details),
-                    "amount_due": sum(entry["open"].mapped("amount_residual")),
-                    "to_send": bool(items),
-                    "send": bool(items),
+                    "amount_due": sum(entry.open_lines.mapped("amount_residual")),
+                    "to_send": bool(entry.due),
+                    "send": bool(entry.due),
                     "details": "\n".join(f"{move.name}: {text}" for move, text in details.items()),
-                    "warning": "\n".join(entry["warnings"]),
+                    "warning": "\n".join(entry.warnings),
                 }
             )
         return values
@@ -50,11 +48,11 @@ class MembershipFollowupWizard(models.TransientModel):
         preview lists (so that the count and the details agree): the level
         due, why it is skipped, or that no level is due on this date."""
         texts = {}
-        for line, level in entry["items"]:
-            texts.setdefault(line.move_id, []).append(level.name)
-        for line, reason in entry["skipped"]:
-            texts.setdefault(line.move_id, []).append(reason)
-        for move in entry["open"].move_id:
+        for item in entry.due:
+            texts.setdefault(item.move_line.move_id, []).append(item.level.name)
+        for item in entry.skipped:
+            texts.setdefault(item.move_line.move_id, []).append(item.reason)
+        for move in entry.open_lines.move_id:
             texts.setdefault(move, [self.env._("no level due on this date")])
         return {move: ", ".join(texts[move]) for move in sorted(texts, key=lambda move: move.id)}
 
@@ -75,11 +73,9 @@ class MembershipFollowupWizard(models.TransientModel):
         if not self.line_ids:
             self._onchange_preview()
         members = self.line_ids.filtered(lambda line: line.send and line.to_send).partner_id
-        Communication = self.env["membership.followup.communication"]
-        collected = Communication._collect(self.date, partner_ids=members.ids, company=self.company_id)
-        sent = Communication._send_batch(
-            {member: entry for member, entry in collected.items() if entry["items"]}, self.date
-        )
+        Run = self.env["membership.followup.run"]
+        collected = Run._collect(self.date, partner_ids=members.ids, company=self.company_id)
+        _run, sent = Run._send_collected(collected, self.date, commit=False)
         failed = sent.filtered(lambda communication: communication.state == "failed")
         self.write(
             {

@@ -1,0 +1,708 @@
+"""The dues follow-up run, a service (as ``account.move.send`` is for
+invoices): find what is due (:meth:`_collect`), then send it
+(:meth:`_send`), one grouped communication per member, through the
+channels of its highest level (:meth:`_get_followup_channels`).
+
+The steps pass typed values, not dicts: :class:`DueInstalment` and
+:class:`SkippedInstalment` per instalment, :class:`MemberFollowup` per
+member collected, :class:`FollowupSending` per member sent. A channel is
+one :class:`FollowupChannel` in :meth:`_get_followup_channels` and one
+``_deliver_<code>(sendings)`` method; the rest of the run reads the
+registry."""
+
+import logging
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+import psycopg2.errors
+
+from odoo import api, fields, models
+from odoo.fields import Command, Domain
+from odoo.tools import SQL, format_amount, format_date
+
+from ..engine import Step, next_step
+from ..tools.batch import LeaveForNextRun, process_batch, run_in_batches
+from ..tools.orm_batch import post_template, write_value
+
+_logger = logging.getLogger(__name__)
+
+
+def top_level(due):
+    """The highest level of ``due`` (DueInstalment): it drives the tone and the channels."""
+    return max((item.level for item in due), key=lambda level: level.delay_days) if due else None
+
+
+@dataclass(frozen=True, slots=True)
+class FollowupChannel:
+    """One way of reaching a member: delivered by ``_deliver_<code>``."""
+
+    code: str
+    label: str  # how the communication and its levels name it: "email, letter"
+    level_field: str  # the level's Boolean field that enables it
+    available: bool = True  # False when the module it needs is not installed
+
+
+@dataclass(frozen=True, slots=True)
+class DueInstalment:
+    """An open dues instalment (account.move.line) and the level due on it."""
+
+    move_line: Any
+    level: Any
+
+
+@dataclass(frozen=True, slots=True)
+class SkippedInstalment:
+    """An open dues instalment the run leaves, and why."""
+
+    move_line: Any
+    reason: str
+
+
+@dataclass(slots=True)
+class MemberFollowup:
+    """What a run finds for one member: the levels due, the instalments
+    skipped, warnings for the officer, and the instalments to list
+    (account.move.line: the reminded ones and those already overdue)."""
+
+    member: Any
+    open_lines: Any
+    due: list[DueInstalment] = field(default_factory=list)
+    skipped: list[SkippedInstalment] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def top_level(self):
+        return top_level(self.due)
+
+
+@dataclass(slots=True)
+class FollowupSending:
+    """One member's communication being sent: the levels still due once
+    the invoices are locked, the instalments it lists, its highest level
+    and that level's channels."""
+
+    member: Any
+    due: list[DueInstalment]
+    open_lines: Any
+    level: Any
+    channels: list[FollowupChannel]
+    communication: Any = None
+
+    def sends(self, code):
+        return any(channel.code == code for channel in self.channels)
+
+
+class MembershipFollowupRun(models.AbstractModel):
+    _name = "membership.followup.run"
+    _description = "Dues Follow-up Run"
+
+    # ------------------------------------------------------------------
+    # Channels
+    # ------------------------------------------------------------------
+    @api.model
+    def _get_followup_channels(self):
+        """The channels, in the order the communication names them. A new
+        channel: a Boolean on the level, a descriptor here and its
+        ``_deliver_<code>(sendings)`` method."""
+        return [
+            FollowupChannel("email", self.env._("email"), "send_email"),
+            FollowupChannel("letter", self.env._("letter"), "send_letter"),
+            FollowupChannel("sms", self.env._("SMS"), "send_sms", available="sms.sms" in self.env),
+            FollowupChannel("call", self.env._("phone call"), "schedule_call"),
+        ]
+
+    @api.model
+    def _get_level_channels(self, level):
+        return [
+            channel for channel in self._get_followup_channels() if channel.available and level[channel.level_field]
+        ]
+
+    # ------------------------------------------------------------------
+    # Finding what is due
+    # ------------------------------------------------------------------
+    @api.model
+    def _get_open_dues_domain(self):
+        return (
+            Domain("move_id.move_type", "=", "out_invoice")
+            & Domain("move_id.state", "=", "posted")
+            & Domain("move_id.dues_is_invoice", "=", True)
+            & Domain("display_type", "=", "payment_term")
+            & Domain("reconciled", "=", False)
+            & Domain("amount_residual", ">", 0)
+        )
+
+    @api.model
+    def _get_due_domain(self, today, partner_ids=None, company=None):
+        # never reminded before it was issued: an invoice dated after ``today`` waits
+        domain = (
+            self._get_open_dues_domain()
+            & Domain("move_id.payment_state", "in", ("not_paid", "partial"))
+            & Domain("move_id.invoice_date", "<=", today)
+        )
+        if company:
+            domain &= Domain("company_id", "=", company.id)
+        if partner_ids:
+            domain &= Domain("partner_id.commercial_partner_id", "in", list(partner_ids))
+        return domain
+
+    @api.model
+    def _collect(self, today, partner_ids=None, company=None):
+        """What a run on ``today`` would send: {member: :class:`MemberFollowup`}
+        for the members with a level due or an instalment skipped. Never: paid
+        or in-payment invoices, disputed or manual ones, postponed ones,
+        instalments covered by an unreconciled payment or credit note of the
+        member, an instalment before its own due date beyond the courtesy
+        levels, or a second level the same day."""
+        AML = self.env["account.move.line"]
+        instalments = AML.search(self._get_due_domain(today, partner_ids, company), order="date_maturity, id")
+        if not instalments:
+            return {}
+        instalments.fetch(["move_id", "partner_id", "date_maturity", "amount_residual", "company_id"])
+        moves = instalments.move_id
+        moves.fetch(
+            ["dues_dispute", "dues_followup_manual", "dues_followup_postponed_until", "payment_state", "partner_id"]
+        )
+        sent = defaultdict(dict)  # instalment id -> {level id: date}
+        for line in self.env["membership.followup.line"].search_fetch(
+            [("move_line_id", "in", instalments.ids)], ["move_line_id", "level_id", "date"]
+        ):
+            sent[line.move_line_id.id][line.level_id.id] = line.date
+        credits = self._unreconciled_credits(instalments.partner_id.commercial_partner_id)
+        policies = self._policies_by_move(moves)
+        result = {}
+        for instalment in instalments:
+            move = instalment.move_id
+            member = move.partner_id.commercial_partner_id
+            entry = result.get(member) or result.setdefault(member, MemberFollowup(member, AML))
+            policy = policies.get(move.id)
+            reason = self._get_skip_reason(move, instalment, credits.get(member.id, 0.0), today, policy)
+            if reason:
+                entry.skipped.append(SkippedInstalment(instalment, reason))
+                continue
+            level = self._next_level(policy, instalment, sent.get(instalment.id, {}), today)
+            if level:
+                entry.due.append(DueInstalment(instalment, level))
+            # The communication lists what is reminded and what is already overdue, not future instalments.
+            if level or instalment.date_maturity <= today:
+                entry.open_lines |= instalment
+        for member, entry in result.items():
+            credit = credits.get(member.id, 0.0)
+            if credit and entry.due:
+                entry.warnings.append(
+                    self.env._(
+                        "%(member)s has %(amount)s of unreconciled payments or credit notes: reconcile them before "
+                        "reminding.",
+                        member=member.display_name,
+                        amount=format_amount(self.env, credit, entry.due[0].move_line.company_currency_id),
+                    )
+                )
+        return {member: entry for member, entry in result.items() if entry.due or entry.skipped}
+
+    @api.model
+    def _get_skip_reason(self, move, instalment, credit, today, policy):
+        """Why the run leaves an instalment, or None."""
+        if move.dues_dispute:
+            return self.env._("disputed")
+        if move.dues_followup_manual:
+            return self.env._("manual follow-up")
+        if move.dues_followup_postponed_until and move.dues_followup_postponed_until > today:
+            return self.env._(
+                "postponed until %(date)s", date=format_date(self.env, move.dues_followup_postponed_until)
+            )
+        if credit and credit >= instalment.amount_residual:
+            return self.env._("covered by an unreconciled payment or credit note")
+        if not policy:
+            return self.env._("no follow-up policy")
+        return None
+
+    @api.model
+    def _next_step(self, policy, instalment, sent, today):
+        """The next level of an instalment (a record) and its date (see engine/followup.py):
+        levels in order, each at most once, the policy's gaps kept when
+        catching up after days without a run."""
+        step = next_step(
+            [(level.id, level.delay_days) for level in policy.level_ids],
+            instalment.date_maturity,
+            sent,
+            today,
+            not_before=instalment.move_id.dues_followup_postponed_until or None,
+        )
+        return step and Step(policy.level_ids.browse(step.key), step.delay, step.date)
+
+    @api.model
+    def _next_level(self, policy, instalment, sent, today):
+        """The level to send today, if any."""
+        step = self._next_step(policy, instalment, sent, today)
+        return step.key if step and step.date <= today else None
+
+    @api.model
+    def _policies_by_move(self, moves):
+        """The policy of each dues invoice: its plan's, else the company's."""
+        defaults = {}
+        result = {}
+        moves.invoice_line_ids.dues_subscription_id.plan_id.mapped("followup_policy_id")  # prefetch
+        for move in moves:
+            plan = move.invoice_line_ids.dues_subscription_id.plan_id[:1]
+            policy = plan.followup_policy_id
+            if not policy:
+                if move.company_id.id not in defaults:
+                    defaults[move.company_id.id] = self.env["membership.followup.policy"]._for_company(move.company_id)
+                policy = defaults[move.company_id.id]
+            result[move.id] = policy
+        return result
+
+    @api.model
+    def _unreconciled_credits(self, members):
+        """{member id: money of the member not allocated to an invoice}:
+        unreconciled payments and credit notes on receivable accounts, and
+        payments recorded without a journal entry nor an invoice."""
+        if not members:
+            return {}
+        groups = self.env["account.move.line"]._read_group(
+            [
+                ("partner_id.commercial_partner_id", "in", members.ids),
+                ("account_id.account_type", "=", "asset_receivable"),
+                ("parent_state", "=", "posted"),
+                ("reconciled", "=", False),
+                ("amount_residual", "<", 0),
+            ],
+            ["partner_id"],
+            ["amount_residual:sum"],
+        )
+        result = defaultdict(float)
+        for partner, residual in groups:
+            result[partner.commercial_partner_id.id] += -residual
+        # Payments recorded without a journal entry (no outstanding account)
+        # and not allocated to an invoice yet.
+        payments = self.env["account.payment"]._read_group(
+            [
+                ("partner_id.commercial_partner_id", "in", members.ids),
+                ("payment_type", "=", "inbound"),
+                ("partner_type", "=", "customer"),
+                ("state", "in", ("in_process", "paid")),
+                ("move_id", "=", False),
+                ("invoice_ids", "=", False),
+            ],
+            ["partner_id"],
+            ["amount_company_currency_signed:sum"],
+        )
+        for partner, amount in payments:
+            result[partner.commercial_partner_id.id] += amount
+        return result
+
+    # ------------------------------------------------------------------
+    # Running
+    # ------------------------------------------------------------------
+    @api.model
+    def _cron_run_followup(self, batch_size=50, today=None):
+        """Send the follow-up levels due, one grouped communication per
+        member, in batches committed with the cron progress API. A member
+        whose sending fails is recorded and the others go on."""
+        today = today or fields.Date.context_today(self)
+        run, _communications = self._send_collected(self._collect(today), today, batch_size=batch_size)
+        return run.finished
+
+    @api.model
+    def _send_due(self, today):
+        """Send what is due on ``today`` in the current transaction (no
+        commit): the demo data and scripts use it; the scheduled action
+        batches and commits."""
+        return self._send_collected(self._collect(today), today, commit=False)[1]
+
+    @api.model
+    def _send_collected(self, collected, today, batch_size=50, commit=True):
+        """Send to the members of ``collected`` ({member: MemberFollowup})
+        with a level due, in batches (tools/batch.py): a batch together, in
+        one savepoint; if anything fails, or another worker touched their
+        invoices, member by member. A member whose sending fails gets a
+        failed communication. ``commit=False`` sends them as one batch in the
+        current transaction (the wizard, the demo data). Returns (the
+        BatchRun, the communications sent or failed)."""
+        entries = {member: entry for member, entry in collected.items() if entry.due}
+        communications = []
+
+        def process(members):
+            communications.append(self._send([entries[member] for member in members], today))
+
+        def record_failure(member, message):
+            _logger.error("Membership: follow-up of %s failed: %s", member.display_name, message)
+            communications.append(self._record_failure(entries[member], today, message))
+
+        members = self.env["res.partner"].union(*entries)
+        if commit:
+            run = run_in_batches(process, record_failure, records=members, batch_size=batch_size, what="dues follow-up")
+        else:
+            run = process_batch(members, process, record_failure, what="dues follow-up")
+        # a batch redone member by member left its communications rolled back
+        return run, self.env["membership.followup.communication"].union(*communications).exists()
+
+    @api.model
+    def _record_failure(self, entry, today, message):
+        """A failed communication for the member, or the day's failed one
+        updated: a second run the same day does not record another."""
+        values = {
+            **self._prepare_communication_values(entry.member, entry.due, entry.top_level, today),
+            "state": "failed",
+            "error": message,
+        }
+        Communication = self.env["membership.followup.communication"]
+        failed = Communication.search(
+            [
+                ("partner_id", "=", entry.member.id),
+                ("company_id", "=", values["company_id"]),
+                ("date", "=", today),
+                ("state", "=", "failed"),
+            ],
+            limit=1,
+        )
+        if failed:
+            failed.write({"level_id": values["level_id"], "error": message})
+            return failed
+        return Communication.create(values)
+
+    # ------------------------------------------------------------------
+    # Sending
+    # ------------------------------------------------------------------
+    @api.model
+    def _send(self, entries, today):
+        """Send to the members of ``entries`` (MemberFollowup): one
+        communication each, its follow-up lines, late fees, deliveries and
+        actions, and the chatter notes, created in batches. Returns the
+        communications; raises LeaveForNextRun when another transaction
+        changed some of the invoices after this one began (those members
+        wait for the next run)."""
+        moves = self.env["account.move"].union(*(item.move_line.move_id for entry in entries for item in entry.due))
+        locked = self._lock_invoices(moves)
+        if locked is None:
+            raise LeaveForNextRun("invoices changed by another transaction meanwhile")
+        sendings = self._prepare_sendings(entries, locked)
+        Communication = self.env["membership.followup.communication"]
+        if not sendings:
+            return Communication
+        communications = Communication.create(
+            [
+                {
+                    **self._prepare_communication_values(sending.member, sending.due, sending.level, today),
+                    **self._prepare_listed_values(sending),
+                }
+                for sending in sendings
+            ]
+        )
+        for sending, communication in zip(sendings, communications, strict=True):
+            sending.communication = communication
+        records = self.env["membership.followup.line"].create(
+            [self._prepare_followup_line_values(sending, item, today) for sending in sendings for item in sending.due]
+        )
+        write_value(records.move_id, "dues_followup_last_date", today)
+        with_fees = records.filtered(lambda record: record.level_id.late_fee_type != "none")
+        self._invoice_late_fees(with_fees)
+        communications._record_listed()
+        # what the emails and letters list, read for the whole batch at once
+        open_lines = communications.open_line_ids
+        open_lines.fetch(["move_id", "date_maturity", "amount_residual", "company_currency_id"])
+        open_lines.dues_followup_line_ids.fetch(["move_line_id", "level_id", "date"])
+        open_lines.move_id.fetch(["name", "invoice_date", "payment_reference"])
+        self._deliver(sendings)
+        self._apply_actions(sendings)
+        self._log_sent(sendings, records)
+        return communications
+
+    @api.model
+    def _lock_invoices(self, moves):
+        """Lock the invoices for this transaction, skipping those another
+        worker holds; None when another transaction changed them after this
+        one began (it may have reminded them: this run must not).
+
+        Sending a level always writes the invoice (its last follow-up date),
+        so with the database's repeatable-read isolation two workers can
+        never both send for the same invoice: the second either finds it
+        locked, or fails to lock it here, quietly, and leaves it."""
+        if not moves:
+            return moves
+        try:
+            with self.env.cr.savepoint(flush=False):
+                self.env.cr.execute(
+                    SQL(
+                        "SELECT id FROM account_move WHERE id IN %s FOR NO KEY UPDATE SKIP LOCKED",
+                        tuple(moves.ids),
+                    ),
+                    log_exceptions=False,
+                )
+                return moves.browse(row[0] for row in self.env.cr.fetchall())
+        except psycopg2.errors.SerializationFailure:
+            return None
+
+    @api.model
+    def _prepare_sendings(self, entries, locked):
+        """A FollowupSending per member with a level still due once its
+        invoices are locked: not paid since the run collected it, nor sent by
+        another worker."""
+        instalments = self.env["account.move.line"].union(*(item.move_line for entry in entries for item in entry.due))
+        open_all = self.env["account.move.line"].union(*(entry.open_lines for entry in entries))
+        (instalments | open_all).invalidate_recordset(["reconciled", "amount_residual"])
+        locked.invalidate_recordset(["payment_state"])
+        already = self.env["membership.followup.line"].search_fetch(
+            [("move_line_id", "in", instalments.ids)], ["move_line_id", "level_id"]
+        )
+        done = {(line.move_line_id.id, line.level_id.id) for line in already}
+        sendings = []
+        for entry in entries:
+            due = [
+                item
+                for item in entry.due
+                if item.move_line.move_id in locked
+                and not item.move_line.reconciled
+                and item.move_line.move_id.payment_state in ("not_paid", "partial")
+                and (item.move_line.id, item.level.id) not in done
+            ]
+            if not due:
+                continue
+            top = top_level(due)
+            sendings.append(
+                FollowupSending(
+                    member=entry.member,
+                    due=due,
+                    open_lines=entry.open_lines.filtered(lambda line: not line.reconciled),
+                    level=top,
+                    channels=self._get_level_channels(top),
+                )
+            )
+        return sendings
+
+    @api.model
+    def _prepare_communication_values(self, member, due, level, today):
+        """A communication to ``member`` about ``due`` (DueInstalment) at ``level``, sent or failed."""
+        return {
+            "partner_id": member.id,
+            "company_id": due[0].move_line.company_id.id,
+            "date": today,
+            "level_id": level.id,
+        }
+
+    @api.model
+    def _prepare_listed_values(self, sending):
+        """What a communication sent lists, and its channels."""
+        return {
+            "open_line_ids": [Command.set(sending.open_lines.ids)],
+            "amount_due": sum(sending.open_lines.mapped("amount_residual")),
+            "channels": ", ".join(channel.label for channel in sending.channels),
+        }
+
+    @api.model
+    def _prepare_followup_line_values(self, sending, item, today):
+        return {
+            "move_line_id": item.move_line.id,
+            "partner_id": sending.member.id,
+            "level_id": item.level.id,
+            "communication_id": sending.communication.id,
+            "date": today,
+            "channels": sending.communication.channels,
+            "amount_due": item.move_line.amount_residual,
+        }
+
+    @api.model
+    def _invoice_late_fees(self, records):
+        """One late-fee invoice per instalment and level at most (the record
+        holding it is unique per instalment and level)."""
+        for record in records:
+            fee = record.level_id._late_fee(record.amount_due)
+            if not fee:
+                continue
+            move = (
+                self.env["account.move"]
+                .with_company(record.company_id)
+                .create(self._prepare_late_fee_invoice_values(record, fee))
+            )
+            move.action_post()
+            record.late_fee_move_id = move
+
+    @api.model
+    def _prepare_late_fee_invoice_values(self, record, fee):
+        level = record.level_id
+        return {
+            "move_type": "out_invoice",
+            "partner_id": record.move_id.partner_id.id,
+            "company_id": record.company_id.id,
+            "invoice_origin": record.move_id.name,
+            "invoice_line_ids": [
+                Command.create(
+                    {
+                        "product_id": level.late_fee_product_id.id,
+                        "name": self.env._(
+                            "Late fee, %(level)s, invoice %(invoice)s", level=level.name, invoice=record.move_id.name
+                        ),
+                        "quantity": 1,
+                        "price_unit": fee,
+                    }
+                )
+            ],
+        }
+
+    @api.model
+    def _apply_actions(self, sendings):
+        """The actions of the levels sent: suspend, flag for collection."""
+        for sending in sendings:
+            for item in sending.due:
+                level = item.level
+                member = item.move_line.move_id.partner_id.commercial_partner_id.with_company(item.move_line.company_id)
+                if level.action == "suspend" and not member.dues_suspended:
+                    member.dues_suspended = True
+                    member.message_post(
+                        body=self.env._("Membership suspended: dues overdue (%(level)s).", level=level.name)
+                    )
+                elif level.action == "collection" and not member.dues_collection:
+                    member.dues_collection = True
+                    member.message_post(
+                        body=self.env._("Flagged for external collection (%(level)s).", level=level.name)
+                    )
+
+    @api.model
+    def _log_sent(self, sendings, records):
+        """The chatter notes: one on each member, one on each invoice."""
+        no_channel = self.env._("no channel")
+        self.env["res.partner"].union(*(sending.member for sending in sendings))._message_log_batch(
+            bodies={
+                sending.member.id: self.env._(
+                    "Dues follow-up %(level)s sent (%(channels)s) for %(invoices)s.",
+                    level=sending.level.name,
+                    channels=sending.communication.channels or no_channel,
+                    invoices=", ".join(dict.fromkeys(item.move_line.move_id.name for item in sending.due)),
+                )
+                for sending in sendings
+            }
+        )
+        move_bodies = defaultdict(list)
+        for record in records:
+            move_bodies[record.move_id.id].append(
+                self.env._(
+                    "Follow-up %(level)s sent (%(channels)s).",
+                    level=record.level_id.name,
+                    channels=record.channels or no_channel,
+                )
+            )
+        self.env["account.move"].browse(move_bodies)._message_log_batch(
+            bodies={move_id: " ".join(bodies) for move_id, bodies in move_bodies.items()}
+        )
+
+    # ------------------------------------------------------------------
+    # Delivering, one method per channel
+    # ------------------------------------------------------------------
+    @api.model
+    def _deliver(self, sendings):
+        """Each channel delivers the communications that use it."""
+        if self.env.context.get("membership_skip_emails"):  # demo data: nothing sent, nothing printed
+            return
+        for channel in self._get_followup_channels():
+            todo = [sending for sending in sendings if sending.sends(channel.code)]
+            if todo:
+                getattr(self, f"_deliver_{channel.code}")(todo)
+
+    @api.model
+    def _deliver_email(self, sendings):
+        """Plain emails rendered and posted in batches per template; those
+        with the letter or the invoices attached one by one."""
+        batched = defaultdict(lambda: self.env["membership.followup.communication"])
+        for sending in sendings:
+            template = sending.level._email_template()
+            if not sending.sends("letter") and not sending.level.attach_invoices:
+                batched[template] |= sending.communication
+                continue
+            attachments = self._get_email_attachments(sending)
+            sending.communication.message_post_with_source(
+                template, subtype_xmlid="mail.mt_comment", attachment_ids=attachments.ids
+            )
+        comment = self.env.ref("mail.mt_comment").id
+        for template, communications in batched.items():
+            post_template(communications, template, subtype_id=comment)
+
+    @api.model
+    def _get_email_attachments(self, sending):
+        """The letter, when one is sent, and the invoices when the level attaches them."""
+        communication = sending.communication
+        attachments = self._get_letter(communication) if sending.sends("letter") else self.env["ir.attachment"]
+        if sending.level.attach_invoices:
+            for move in communication.open_line_ids.move_id:
+                content, _kind = self.env["ir.actions.report"]._render_qweb_pdf("account.account_invoices", move.ids)
+                attachments |= self._create_attachment(communication, f"{move.name.replace('/', '_')}.pdf", content)
+        return attachments
+
+    @api.model
+    def _deliver_letter(self, sendings):
+        for sending in sendings:
+            self._get_letter(sending.communication)
+
+    @api.model
+    def _get_letter(self, communication):
+        """The communication's PDF letter, printed once."""
+        if not communication.letter_id:
+            pdf, _kind = self.env["ir.actions.report"]._render_qweb_pdf(
+                "membership_dues.action_report_followup_letter", communication.ids
+            )
+            name = self.env._("Letter %(name)s.pdf", name=communication.display_name)
+            communication.letter_id = self._create_attachment(communication, name, pdf)
+        return communication.letter_id
+
+    @api.model
+    def _create_attachment(self, communication, name, content):
+        return self.env["ir.attachment"].create(
+            {
+                "name": name,
+                "raw": content,
+                "res_model": communication._name,
+                "res_id": communication.id,
+                "mimetype": "application/pdf",
+            }
+        )
+
+    @api.model
+    def _deliver_sms(self, sendings):
+        self.env["sms.sms"].create(
+            [
+                {
+                    "number": sending.member.phone,
+                    "partner_id": sending.member.id,
+                    "body": sending.level.sms_text
+                    or self.env._(
+                        "%(company)s: %(amount)s of membership dues are overdue. Thank you for paying them.",
+                        company=sending.communication.company_id.name,
+                        amount=sending.communication._format_amount(sending.communication.amount_due),
+                    ),
+                }
+                for sending in sendings
+                if sending.member.phone
+            ]
+        )
+
+    @api.model
+    def _deliver_call(self, sendings):
+        for sending in sendings:
+            communication, level = sending.communication, sending.level
+            user = level.call_user_id or communication.open_line_ids.move_id.invoice_user_id[:1] or self.env.user
+            sending.member.activity_schedule(
+                "mail.mail_activity_data_call",
+                summary=self.env._("Call about overdue dues (%(level)s)", level=level.name),
+                note=self.env._("Total due: %(amount)s", amount=communication._format_amount(communication.amount_due)),
+                user_id=user.id,
+            )
+
+    # ------------------------------------------------------------------
+    # Suspension lifted when the overdue dues are paid
+    # ------------------------------------------------------------------
+    @api.model
+    def _lift_suspensions(self, members, company):
+        """Lift the suspension of members with no open dues instalment left
+        at a level that suspends."""
+        for member in members.with_company(company).filtered("dues_suspended"):
+            still = self.env["membership.followup.line"].search_count(
+                [
+                    ("partner_id", "=", member.id),
+                    ("level_id.action", "=", "suspend"),
+                    ("move_line_id.reconciled", "=", False),
+                    ("move_id.payment_state", "in", ("not_paid", "partial")),
+                    ("company_id", "=", company.id),
+                ]
+            )
+            if not still:
+                member.dues_suspended = False
+                member.message_post(body=self.env._("Suspension lifted: the overdue dues are paid."))
