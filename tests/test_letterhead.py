@@ -95,7 +95,7 @@ class TestLetterhead(MembershipDocumentsCommon, HttpCase):
                     self.assertEqual(text.count(VAT), 1, "the letterhead once")
                     self.assertEqual(text.count(FOOTER), 1, "the footer once")
                     if report == LETTER:
-                        dateline = records._letter_place_and_date()
+                        dateline = records.company_id._membership_dateline(records.date, lang_code=member.lang)
                         self.assertIn(squash(dateline), text, "the letter's date line")
 
     def test_dues_invoice_one_page_with_reference_and_amount(self):
