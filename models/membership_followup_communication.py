@@ -1,8 +1,12 @@
 from datetime import timedelta
 
+from markupsafe import Markup
+
 from odoo import api, fields, models
 from odoo.fields import Command
-from odoo.tools import format_amount, format_date
+from odoo.tools import format_date
+
+from ..tools.formatting import format_money
 
 
 class MembershipFollowupCommunication(models.Model):
@@ -111,7 +115,7 @@ class MembershipFollowupCommunication(models.Model):
         return self.currency_id.round(self.amount_due + self.late_fee_total)
 
     def _format_amount(self, amount):
-        return format_amount(self.env, amount, self.currency_id)
+        return format_money(self.env, amount, self.currency_id)
 
     def _format_date(self, day):
         """A date as the member reads it, in the member's language."""
@@ -120,6 +124,19 @@ class MembershipFollowupCommunication(models.Model):
     def _deadline(self):
         """Pay within ten days of the communication."""
         return self.date + timedelta(days=10)
+
+    def _wording_values(self):
+        """The values the follow-up sentences quote (report/membership_followup_templates.xml),
+        formatted in the member's language; the total and the date in bold."""
+        self.ensure_one()
+        bold = Markup("<strong>%s</strong>")
+        return {
+            "total": bold % self._format_amount(self._total_to_pay()),
+            "deadline": bold % self._format_date(self._deadline()),
+            "dues": self._format_amount(self.amount_due),
+            "fees": self._format_amount(self.late_fee_total),
+            "account": self.company_id._membership_bank_account().display_name or "",
+        }
 
     def action_print_letters(self):
         """The letters of the selection in one PDF, to print and post."""

@@ -19,10 +19,11 @@ import psycopg2.errors
 
 from odoo import api, fields, models
 from odoo.fields import Command, Domain
-from odoo.tools import SQL, format_amount, format_date
+from odoo.tools import SQL, format_date
 
 from ..engine import Step, next_step
 from ..tools.batch import LeaveForNextRun, process_batch, run_in_batches
+from ..tools.formatting import format_money
 from ..tools.orm_batch import post_template, write_value
 
 _logger = logging.getLogger(__name__)
@@ -194,7 +195,7 @@ class MembershipFollowupRun(models.AbstractModel):
                         "%(member)s has %(amount)s of unreconciled payments or credit notes: reconcile them before "
                         "reminding.",
                         member=member.display_name,
-                        amount=format_amount(self.env, credit, entry.due[0].move_line.company_currency_id),
+                        amount=format_money(self.env, credit, entry.due[0].move_line.company_currency_id),
                     )
                 )
         return {member: entry for member, entry in result.items() if entry.due or entry.skipped}

@@ -1,5 +1,6 @@
 from odoo import api, fields, models
-from odoo.tools import format_amount
+
+from ..tools.formatting import format_money
 
 
 class ReportPaymentCertificate(models.AbstractModel):
@@ -65,19 +66,22 @@ class ReportPaymentCertificate(models.AbstractModel):
             total = currency.round(sum(p["amount"] for p in payments))
             for payment in payments:
                 payment["period"] = ", ".join(payment["periods"].with_env(env).mapped(lambda s: s._period_text()))
-            if payments:
-                statement = env._(
-                    "We certify that %(member)s paid %(total)s of membership dues for %(year)s, as detailed below.",
-                    member=partner.commercial_partner_id.name,
-                    total=format_amount(env, total, currency),
-                    year=year,
+            # the wording is in the template, in the member's language
+            statement = (
+                env["ir.qweb"]
+                ._render(
+                    "membership_dues.payment_certificate_statement",
+                    {
+                        "paid": bool(payments),
+                        "values": {
+                            "member": partner.commercial_partner_id.name,
+                            "total": format_money(env, total, currency),
+                            "year": year,
+                        },
+                    },
                 )
-            else:
-                statement = env._(
-                    "We have received no payment of membership dues from %(member)s for %(year)s.",
-                    member=partner.commercial_partner_id.name,
-                    year=year,
-                )
+                .strip()
+            )
             result[partner.id] = {
                 "payments": payments,
                 "total": total,
