@@ -32,7 +32,7 @@ from odoo.fields import Domain
 _logger = logging.getLogger(__name__)
 
 
-class LeaveForNextRun(Exception):  # noqa: N818 - a signal, not an error
+class LeaveForNextRun(Exception):
     """Raised by ``process`` for a record that another worker changed
     meanwhile: its savepoint is rolled back, nothing is recorded as failed,
     and the next run takes it again."""
@@ -104,7 +104,9 @@ def run_in_batches(
         seen.update(batch.ids)
         _process_batch(batch, process, record_failure, run, batch_first, what)
         remaining = (
-            len(records) - len(seen) if records is not None else model.search_count(domain & Domain("id", "not in", list(seen)))
+            len(records) - len(seen)
+            if records is not None
+            else model.search_count(domain & Domain("id", "not in", list(seen)))
         )
         if not cron._commit_progress(len(batch), remaining=remaining):
             run.finished = False
