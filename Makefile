@@ -1,5 +1,5 @@
 # The two project commands. Everything else is in dev/.
-.PHONY: run test lint format bench screenshots documents i18n
+.PHONY: run test lint format readme package bench screenshots documents i18n
 
 run:  ## demo database with the module and demo data, served on 127.0.0.1
 	@bash dev/run.sh
@@ -7,11 +7,17 @@ run:  ## demo database with the module and demo data, served on 127.0.0.1
 test:  ## every test (Odoo test runner, browser tours, pure-Python) and the linters
 	@bash dev/test.sh
 
-lint:  ## only the linters
+lint:  ## only the linters (pre-commit run --all-files, .pre-commit-config.yaml)
 	@bash dev/test.sh --lint-only
 
-format:  ## apply ruff and prettier formatting
+format:  ## apply ruff, prettier and OCA's XML fixes
 	@bash dev/format.sh
+
+readme:  ## regenerate README.rst from readme/*.rst and the manifest
+	@bash dev/hook.sh readme
+
+package:  ## dist/membership_dues-<version>.zip of HEAD, without the development files
+	@bash dev/package.sh
 
 bench:  ## benchmarks (pure tariff engine, fees of 10,000 members in Odoo); not part of make test
 	@bash dev/bench.sh all

@@ -11,7 +11,8 @@
 #   bash dev/bench.sh install   # installing the module on a database holding MD_BENCH_PARTNERS
 #                                 # (default 50,000) partners
 #
-# Results are printed and written as JSON under $MD_HOME/benchmark-results/.
+# Results are printed and written as JSON under $MD_HOME/benchmark-results/;
+# the newest of each kind are then written into dev/BENCHMARKS.rst (Latest results).
 source "$(dirname "$0")/lib.sh"
 
 what="${1:-all}"
@@ -116,3 +117,6 @@ if [ "$what" = install ]; then
     printf '{"partners": %s, "install_seconds": %.1f}\n' "$partners" "$seconds" | tee "$RESULTS/install-$partners-$STAMP.json"
     say "installing $MD_MODULE on a database with $partners partners: ${seconds%.*} s (target: under 60 s)"
 fi
+
+# The newest result of each benchmark into dev/BENCHMARKS.rst ("Latest results")
+"$VENV/bin/python" "$MD_ROOT/dev/bench_report.py" --doc "$RESULTS"

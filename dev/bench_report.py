@@ -1,15 +1,28 @@
-"""Table of a campaign benchmark (dev/bench.sh campaign): reads the rows
-every phase appended (JSON lines), takes the median of each step over the
-rounds, adds the ratios per invoice to the floor and to OCA contract, prints
-the table and writes it as JSON.
+"""Benchmark reports.
+
+Table of a campaign benchmark (dev/bench.sh campaign): reads the rows every
+phase appended (JSON lines), takes the median of each step over the rounds,
+adds the ratios per invoice to the floor and to OCA contract, prints the table
+and writes it as JSON.
 
     python dev/bench_report.py ROWS.jsonl OUT.json
+
+The "Latest results" section of dev/BENCHMARKS.rst, rewritten from the newest
+JSON result of each benchmark in RESULTS (dev/bench.sh runs it at its end):
+
+    python dev/bench_report.py --doc RESULTS
 """
 
 import json
+import re
 import statistics
 import sys
 from collections import defaultdict
+from pathlib import Path
+
+DOC = Path(__file__).resolve().parent / "BENCHMARKS.rst"
+BEGIN = ".. latest results: begin"
+END = ".. latest results: end"
 
 ORDER = ("ours", "floor", "contract")
 
@@ -74,5 +87,92 @@ def main(rows_path, out_path):
     print(f"\nwritten to {out_path}")
 
 
+def _rst_table(header, rows):
+    """A simple reStructuredText table."""
+    cells = [header] + [[str(cell) for cell in row] for row in rows]
+    widths = [max(len(row[i]) for row in cells) for i in range(len(header))]
+    rule = "  ".join("=" * width for width in widths)
+
+    def line(row):
+        return "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
+
+    return "\n".join([rule, line(cells[0]), rule, *(line(row) for row in cells[1:]), rule])
+
+
+def _newest(results, pattern):
+    """{key: (date, data)} of the newest result per key (members, partners...)."""
+    newest = {}
+    for path in sorted(results.glob(pattern)):
+        match = re.match(r"^(?P<kind>[a-z]+)(?:-(?P<key>\d+))?-(?P<stamp>\d{8}-\d{6})\.json$", path.name)
+        if not match:
+            continue
+        stamp = match["stamp"]
+        day = f"{stamp[:4]}-{stamp[4:6]}-{stamp[6:8]}"
+        key = int(match["key"]) if match["key"] else 0
+        if key not in newest or stamp > newest[key][0]:
+            newest[key] = (stamp, day, json.loads(path.read_text(encoding="utf-8")))
+    return {key: (day, data) for key, (_stamp, day, data) in sorted(newest.items())}
+
+
+def latest_results(results):
+    """The reStructuredText of the latest results found in RESULTS."""
+    parts = []
+    for day, data in _newest(results, "engine-*.json").values():
+        parts.append(
+            f"* Pure tariff engine, 5-component grid ({day}): {data['median_fees_per_second']:,} fees per second, "
+            f"median of {data['runs']} runs of {data['fees_per_run']:,} (slowest {data['min_fees_per_second']:,}; "
+            f"target {data['target_fees_per_second']:,})."
+        )
+    for day, data in _newest(results, "fees-*.json").values():
+        parts.append(
+            f"* Fees of {data['members']:,} members inside Odoo ({day}): {data['total_seconds']} s in batches of "
+            f"{data['batch']:,} ({data['fees_per_second']:,} fees per second), queries per batch: "
+            f"{', '.join(str(q) for q in data['queries_per_batch'])}."
+        )
+    for day, data in _newest(results, "install-*.json").values():
+        parts.append(
+            f"* Installing the module on a database of {data['partners']:,} partners ({day}): "
+            f"{data['install_seconds']} s."
+        )
+    for members, (day, data) in _newest(results, "campaign-*.json").items():
+        runs = max(row["runs"] for row in data["steps"])
+        rows = [
+            (
+                row["step"],
+                row["n"],
+                f"{row['seconds']:.2f}",
+                row["queries_per_member"],
+                row["peak_mb"],
+                _ratio(row["ratio_to_floor"]),
+                _ratio(row["ratio_to_contract"]),
+            )
+            for row in data["steps"]
+        ]
+        parts.append(
+            f"Renewal season of {members:,} members ({day}, medians of {runs} round(s); seeding "
+            f"{data.get('seed_seconds') or '?'} s, not measured):\n\n"
+            + _rst_table(["step", "N", "seconds", "q/member", "peak MB", "/floor", "/contract"], rows)
+        )
+    if not parts:
+        return None
+    return "\n\n".join(parts)
+
+
+def write_doc(results):
+    text = latest_results(Path(results))
+    if text is None:
+        print(f"no benchmark results in {results}: {DOC.name} left as it is")
+        return
+    doc = DOC.read_text(encoding="utf-8")
+    begin = doc.index(BEGIN)
+    begin = doc.index("\n", begin) + 1
+    end = doc.index(END)
+    DOC.write_text(doc[:begin] + "\n" + text + "\n\n" + doc[end:], encoding="utf-8")
+    print(f"latest results written to {DOC}")
+
+
 if __name__ == "__main__":
-    main(*sys.argv[1:3])
+    if sys.argv[1:2] == ["--doc"]:
+        write_doc(sys.argv[2])
+    else:
+        main(*sys.argv[1:3])

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Apply the project's formatting: ruff (Python) and prettier (XML, JS).
+# Apply the project's formatting: ruff (Python), prettier (XML, JS) and OCA's
+# module fixes (XML headers, attribute order, eval on numbers and booleans).
 source "$(dirname "$0")/lib.sh"
 check_odoo
 ensure_venv
@@ -7,4 +8,5 @@ ensure_node_tools
 cd "$MD_ROOT"
 "$VENV/bin/ruff" format .
 "$VENV/bin/ruff" check --fix .
+bash dev/hook.sh oca-checks-odoo-module --fix >/dev/null || true
 "${PRETTIER[@]}" --write --log-level warn "**/*.xml" "static/**/*.js"

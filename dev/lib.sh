@@ -81,6 +81,32 @@ ensure_venv() {
     touch "$VENV/.complete"
 }
 
+# --- Lint virtualenv (pre-commit and OCA's checks) ---------------------------
+# A small virtualenv of its own, keyed on dev/lint-requirements.txt: OCA's
+# module checks pin a polib that Odoo's requirements pin differently, so they
+# cannot share the main one. ruff and pylint-odoo stay in the main virtualenv.
+ensure_lint_venv() {
+    local key
+    key=$(cat "$MD_ROOT/dev/lint-requirements.txt" | sha1sum | cut -c1-12)
+    LINT_VENV="$MD_HOME/lint-venv-$key"
+    # pre-commit's own cache: only local hooks are configured, so it fetches nothing
+    export PRE_COMMIT_HOME="$MD_HOME/pre-commit"
+    if [ -x "$LINT_VENV/bin/pre-commit" ] && [ -f "$LINT_VENV/.complete" ]; then
+        return 0
+    fi
+    say "creating the lint virtualenv $LINT_VENV (dev/lint-requirements.txt)"
+    rm -rf "$LINT_VENV"
+    mkdir -p "$MD_HOME"
+    "$MD_PYTHON" -m venv "$LINT_VENV"
+    local log="$MD_HOME/lint-venv-install.log"
+    if ! { "$LINT_VENV/bin/python" -m pip install --upgrade pip \
+            && "$LINT_VENV/bin/python" -m pip install -r "$MD_ROOT/dev/lint-requirements.txt"; } >"$log" 2>&1; then
+        grep -v "is ignored: it is neither" "$log" | tail -n 30 >&2
+        die "installing the lint virtualenv failed (full log: $log)"
+    fi
+    touch "$LINT_VENV/.complete"
+}
+
 # --- Node tools (XML/JS formatting) ---------------------------------------------
 MD_NODE_PACKAGES=("prettier@3.10.1" "@prettier/plugin-xml@3.4.2")
 

@@ -5,7 +5,8 @@
 #  - builds a fresh test database from a cached template that holds only the
 #    addon's Odoo dependencies, then installs membership_dues fresh with
 #    --test-enable (at_install, post_install and browser tests);
-#  - runs the pure-Python tests (tests/pure, pytest + hypothesis) and the linters;
+#  - runs the pure-Python tests (tests/pure, pytest + hypothesis) and the linters
+#    (pre-commit run --all-files, .pre-commit-config.yaml);
 #  - neighbours: installs membership_dues beside OCA membership (19.0, from
 #    PyPI) in another database and runs THEIR tests there: OCA membership's
 #    and a selection of Odoo's account tests (contacts, invoices, payments,
@@ -187,22 +188,18 @@ if [ "$run_neighbours" = 1 ]; then
 fi
 
 if [ "$run_lint" = 1 ]; then
-    say "running the linters (ruff, ruff format, pylint-odoo, prettier)"
+    # .pre-commit-config.yaml: ruff, ruff format, pylint-odoo, prettier, OCA's
+    # module and translation checks, pre-commit-hooks' checks, the README check.
+    # Local hooks only (dev/hook.sh): nothing is fetched from a git host.
+    say "running the linters: pre-commit run --all-files (log $OUT/lint-pre-commit.log)"
+    ensure_lint_venv
     ensure_node_tools
-    lint() {
-        local name="$1"; shift
-        set +e
-        (cd "$MD_ROOT" && "$@") >"$OUT/lint-$name.log" 2>&1
-        local rc=$?
-        set -e
-        summary_args+=(--lint "$name=$rc=$OUT/lint-$name.log")
-    }
-    lint ruff "$VENV/bin/ruff" check --no-cache .
-    lint ruff-format "$VENV/bin/ruff" format --no-cache --check --diff .
-    # pylint-odoo reads the module name from the folder: lint the linked copy.
-    lint pylint-odoo bash -c "cd '$MD_ADDONS_DIR' && '$VENV/bin/pylint' --rcfile='$MD_ROOT/.pylintrc' $MD_MODULE"
-    # XML and JS formatted consistently (make format applies it)
-    lint prettier "${PRETTIER[@]}" --check "**/*.xml" "static/**/*.js"
+    set +e
+    (cd "$MD_ROOT" && "$LINT_VENV/bin/pre-commit" run --all-files --show-diff-on-failure --color=never) \
+        >"$OUT/lint-pre-commit.log" 2>&1
+    lint_rc=$?
+    set -e
+    summary_args+=(--lint "pre-commit=$lint_rc=$OUT/lint-pre-commit.log")
 fi
 
 # not exec: the EXIT trap must still drop the test databases
