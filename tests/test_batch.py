@@ -38,7 +38,7 @@ class TestBatch(MembershipRenewalCommon):
         ``self.todo``) and its 2027 notice (under a unique index)."""
         self.calls.append(subscriptions.ids)
         if subscriptions & self.refuse:
-            raise UserError(self.env._("refused by the test"))
+            raise UserError("refused by the test")
         subscriptions.write({"note": "<p>done</p>"})
         (subscriptions & self.negative).write({"amount": -1.0})
         for subscription in subscriptions:
@@ -189,5 +189,5 @@ class TestBatch(MembershipRenewalCommon):
         self.assertEqual(self.done(), self.subscriptions - self.refuse)
 
     def test_error_message_speaks_the_users_terms(self):
-        self.assertEqual(error_message(UserError(self.env._("Adopt a tariff first."))), "Adopt a tariff first.")
+        self.assertEqual(error_message(UserError("Adopt a tariff first.")), "Adopt a tariff first.")
         self.assertEqual(error_message(ValueError("bad value")), "bad value")
