@@ -19,6 +19,19 @@ STATE_OF_RANK = {rank: state for state, rank in RANK.items()}
 MEMBERSHIP_USER = "membership_dues.group_membership_user"
 
 
+# The subscription fields a member's status is computed from (its SQL, and
+# the reporting models built on it, depend on them).
+STATUS_SUBSCRIPTION_FIELDS = (
+    "partner_id",
+    "plan_id",
+    "company_id",
+    "state",
+    "date_start",
+    "date_end",
+    "grace_date_end",
+)
+
+
 class ResPartner(models.Model):
     """Membership status of a partner, per company.
 
@@ -284,18 +297,7 @@ class ResPartner(models.Model):
         """Fields the SQL expressions read: flushed before any query using them."""
         subscription_fields = self.env["membership.subscription"]._fields
         return [
-            *(
-                subscription_fields[fname]
-                for fname in (
-                    "partner_id",
-                    "plan_id",
-                    "company_id",
-                    "state",
-                    "date_start",
-                    "date_end",
-                    "grace_date_end",
-                )
-            ),
+            *(subscription_fields[fname] for fname in STATUS_SUBSCRIPTION_FIELDS),
             self._fields["commercial_partner_id"],
             self._fields["dues_suspended"],
         ]

@@ -2,7 +2,7 @@ from odoo import fields, models
 from odoo.tools import SQL
 
 from ..models.membership_subscription import PAID_STATES
-from ..models.res_partner import MEMBERSHIP_STATES, RANK
+from ..models.res_partner import MEMBERSHIP_STATES, RANK, STATUS_SUBSCRIPTION_FIELDS
 
 
 def main_category_sql(partner):
@@ -29,15 +29,7 @@ class MembershipMemberAnalysis(models.Model):
     _auto = False
     _order = "company_id, partner_id"
     _depends = {
-        "membership.subscription": [
-            "partner_id",
-            "plan_id",
-            "company_id",
-            "state",
-            "date_start",
-            "date_end",
-            "grace_date_end",
-        ],
+        "membership.subscription": list(STATUS_SUBSCRIPTION_FIELDS),
         "res.partner": ["commercial_partner_id", "dues_suspended", "dues_category_ids"],
     }
 

@@ -2,6 +2,7 @@ from odoo import fields, models
 from odoo.tools import SQL
 
 from ..models.membership_subscription import PAID_STATES
+from ..models.res_partner import STATUS_SUBSCRIPTION_FIELDS
 from .membership_member_analysis import main_category_sql
 
 MOVEMENTS = [("joined", "Joined"), ("renewed", "Renewed"), ("left", "Left")]
@@ -20,16 +21,7 @@ class MembershipMemberMovement(models.Model):
     _auto = False
     _order = "date desc, id desc"
     _depends = {
-        "membership.subscription": [
-            "partner_id",
-            "plan_id",
-            "company_id",
-            "state",
-            "kind",
-            "date_start",
-            "date_end",
-            "grace_date_end",
-        ],
+        "membership.subscription": [*STATUS_SUBSCRIPTION_FIELDS, "kind"],
         "res.partner": ["dues_category_ids"],
     }
 
