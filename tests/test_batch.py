@@ -38,7 +38,7 @@ class TestBatch(MembershipRenewalCommon):
         ``self.todo``) and its 2027 notice (under a unique index)."""
         self.calls.append(subscriptions.ids)
         if subscriptions & self.refuse:
-            raise UserError("refused by the test")
+            raise UserError("refused by the test")  # pylint: disable=translation-required
         subscriptions.write({"note": "<p>done</p>"})
         (subscriptions & self.negative).write({"amount": -1.0})
         for subscription in subscriptions:
