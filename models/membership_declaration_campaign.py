@@ -209,8 +209,12 @@ class MembershipDeclarationCampaign(models.Model):
         self.ensure_one()
         # read in SQL at each search: the members other workers failed meanwhile count too
         self.flush_recordset(["failed_partner_ids"])
+        field = self._fields["failed_partner_ids"]
         failed = SQL(
-            "SELECT partner_id FROM membership_declaration_campaign_failed_rel WHERE campaign_id = %s",
+            "SELECT %s FROM %s WHERE %s = %s",
+            SQL.identifier(field.column2),
+            SQL.identifier(field.relation),
+            SQL.identifier(field.column1),
             self.id,
         )
         return (

@@ -271,22 +271,32 @@ class _Searches:
         another transaction holds."""
         if not self.claim:
             return self.model.search(self.todo(), limit=self.batch_size, order=self.order)
+        # The claimed rows are locked and touched (a no-op update): a worker
+        # whose snapshot predates the commit of the worker that did them gets
+        # a serialization error instead of taking them again, and retries
+        # with a fresh snapshot (Odoo's transactions are REPEATABLE READ).
         query = self.model._search(self.todo(), limit=self.batch_size, order=self.order)
         table = SQL.identifier(self.model._table)
         sql = SQL(
-            "%s FOR NO KEY UPDATE OF %s SKIP LOCKED", query.select(SQL.identifier(self.model._table, "id")), table
+            "UPDATE %(table)s SET id = id WHERE id IN (%(select)s FOR NO KEY UPDATE OF %(table)s SKIP LOCKED) "
+            "RETURNING id",
+            table=table,
+            select=query.select(SQL.identifier(self.model._table, "id")),
         )
         cr = self.model.env.cr
-        for _attempt in range(5):
+        for attempt in range(10):
             try:
-                return self.model.browse(id_ for (id_,) in self.model.env.execute_query(sql))
+                ids = [id_ for (id_,) in self.model.env.execute_query(sql)]
+                break
             except psycopg2.extensions.TransactionRollbackError as error:
-                # Rows another worker committed while this statement ran: the
-                # claim is this transaction's first statement (it follows a
-                # commit), so a rollback gives it a fresh snapshot.
+                if attempt == 9:
+                    raise
+                # the claim follows a commit: nothing is lost by rolling back
                 _logger.info("Membership: %s: claim retried (%s)", self.what or self.model._name, error)
                 cr.rollback()
-        return self.model.browse(id_ for (id_,) in self.model.env.execute_query(sql))
+        if self.order == "id":
+            return self.model.browse(sorted(ids))
+        return self.model.search([("id", "in", ids)], order=self.order)
 
     def __iter__(self):
         while batch := self.take():
