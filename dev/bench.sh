@@ -8,6 +8,9 @@
 #                                 # Odoo's own invoice floor and OCA contract, each phase on its own
 #                                 # copy of one seeded database; MD_BENCH_ROUNDS rounds (default 3 up to
 #                                 # 2,000 members, else 1), medians reported (not part of `all`: long)
+#   bash dev/bench.sh workers   # one renewal season of MD_BENCH_MEMBERS (default 2,000) members run by 1, then
+#                                 # by MD_BENCH_WORKERS (default 2) processes at once, each on its own copy
+#                                 # of one seeded database: wall times (not part of `all`)
 #   bash dev/bench.sh install   # installing the module on a database holding MD_BENCH_PARTNERS
 #                                 # (default 50,000) partners
 #
@@ -94,6 +97,54 @@ if [ "$what" = campaign ]; then
         "$RESULTS/campaign-${MD_BENCH_MEMBERS:-10000}-$STAMP.json"
 fi
 
+if [ "$what" = workers ]; then
+    deps="$(manifest_depends)"
+    export MD_BENCH_MEMBERS="${MD_BENCH_MEMBERS:-2000}"
+    many="${MD_BENCH_WORKERS:-2}"
+    SEED="md_bench_seed_$$"
+    DATA="$MD_HOME/data-bench-$$"
+    cleanup() {
+        for db in $(psql -d postgres -Atc "SELECT datname FROM pg_database WHERE datname LIKE 'md_bench_%_$$'"); do
+            dropdb --if-exists --force "$db" 2>/dev/null || true
+        done
+        rm -rf "$DATA"
+    }
+    trap cleanup EXIT
+    say "creating $SEED with the module (no demo data)"
+    odoo_bin -d "$SEED" --addons-path="$ADDONS_PATH" --data-dir="$DATA" -i "$deps,$MD_MODULE" \
+        --stop-after-init --no-http --max-cron-threads=0 --log-level=warn >"$RESULTS/bench-install.log" 2>&1 \
+        || { tail -n 30 "$RESULTS/bench-install.log" >&2; die "installing the module failed"; }
+    say "seeding $MD_BENCH_MEMBERS members"
+    MD_BENCH_PHASE=seed odoo_bin shell -d "$SEED" --addons-path="$ADDONS_PATH" --data-dir="$DATA" --no-http \
+        --log-level=warn <"$MD_ROOT/dev/bench_campaign.py" || die "seeding failed"
+    ROWS="$RESULTS/workers-$MD_BENCH_MEMBERS-$STAMP.jsonl"
+    shell() {  # shell DB PHASE: dev/bench_workers.py in odoo-bin shell on DB
+        MD_BENCH_PHASE="$2" MD_BENCH_ROWS="$ROWS" odoo_bin shell -d "$1" --addons-path="$ADDONS_PATH" \
+            --data-dir="$DATA" --no-http --max-cron-threads=0 --log-level=warn <"$MD_ROOT/dev/bench_workers.py"
+    }
+    for workers in 1 "$many"; do
+        db="md_bench_w${workers}_$$"
+        createdb -T "$SEED" "$db"
+        if [ -d "$DATA/filestore/$SEED" ]; then cp -r "$DATA/filestore/$SEED" "$DATA/filestore/$db"; fi
+        shell "$db" prepare || die "preparing the campaigns failed"
+        for campaign in notices auto; do
+            say "$campaign campaign, $workers worker(s)"
+            barrier="$(mktemp -d)"
+            pids=()
+            for _ in $(seq 1 "$workers"); do
+                MD_BENCH_CAMPAIGN="$campaign" MD_BENCH_WORKERS="$workers" MD_BENCH_BARRIER="$barrier" \
+                    shell "$db" work &
+                pids+=($!)
+            done
+            for pid in "${pids[@]}"; do wait "$pid" || die "a worker failed"; done
+            rm -rf "$barrier"
+        done
+        dropdb --force "$db"
+        rm -rf "${DATA:?}/filestore/$db"
+    done
+    "$VENV/bin/python" "$MD_ROOT/dev/bench_workers.py" "$ROWS" "$RESULTS/workers-$MD_BENCH_MEMBERS-$STAMP.json"
+fi
+
 if [ "$what" = install ]; then
     ensure_template "" "$RESULTS/template.log"
     DB="md_bench_install_$$"
@@ -118,5 +169,6 @@ if [ "$what" = install ]; then
     say "installing $MD_MODULE on a database with $partners partners: ${seconds%.*} s (target: under 60 s)"
 fi
 
-# The newest result of each benchmark into dev/BENCHMARKS.rst ("Latest results")
-"$VENV/bin/python" "$MD_ROOT/dev/bench_report.py" --doc "$RESULTS"
+# The newest result of each benchmark into dev/BENCHMARKS.rst ("Latest results");
+# the workers' figures are written there by hand, under their date.
+[ "$what" = workers ] || "$VENV/bin/python" "$MD_ROOT/dev/bench_report.py" --doc "$RESULTS"

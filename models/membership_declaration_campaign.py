@@ -4,9 +4,9 @@ from datetime import date, timedelta
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.fields import Domain
-from odoo.tools import format_date
+from odoo.tools import SQL, format_date
 
-from ..tools.batch import run_campaign
+from ..tools.batch import run_campaign, start_workers
 
 _logger = logging.getLogger(__name__)
 
@@ -207,9 +207,19 @@ class MembershipDeclarationCampaign(models.Model):
         """Members still to ask: no declaration of the year already asked by
         a campaign, and not failed in this one (Retry asks those again)."""
         self.ensure_one()
+        # read in SQL at each search: the members other workers failed meanwhile count too
+        self.flush_recordset(["failed_partner_ids"])
+        field = self._fields["failed_partner_ids"]
+        failed = SQL(
+            "SELECT %s FROM %s WHERE %s = %s",
+            SQL.identifier(field.column2),
+            SQL.identifier(field.relation),
+            SQL.identifier(field.column1),
+            self.id,
+        )
         return (
             self._get_member_domain()
-            & Domain("id", "not in", self.failed_partner_ids.ids)
+            & Domain("id", "not in", failed)
             & Domain(
                 "id",
                 "not in",
@@ -368,16 +378,34 @@ class MembershipDeclarationCampaign(models.Model):
         remind the members who have not answered. Progress is committed after
         each batch; a member that fails is recorded and the others go on."""
         today = today or fields.Date.context_today(self)
-        for campaign in self.search([("state", "=", "running")], order="id"):
-            if not campaign._run(batch_size=batch_size):
-                return  # out of time: the scheduler calls again
+        running = self.search([("state", "=", "running")], order="id")
+        if running:
+            start_workers(
+                self.env.ref("membership_dues.ir_cron_membership_declaration_campaigns"),
+                "model._cron_work_declaration_campaigns()",
+                max(running.company_id.mapped("dues_campaign_workers")),
+            )
+        if not self._cron_work_declaration_campaigns(batch_size=batch_size, campaigns=running):
+            return  # out of time: the scheduler calls again
         self.env["membership.declaration"]._cron_send_declaration_reminders(batch_size=batch_size, today=today)
+
+    @api.model
+    def _cron_work_declaration_campaigns(self, batch_size=200, campaigns=None):
+        """Ask the members of the running campaigns, batch by batch, beside
+        the other workers (the helper scheduled actions the main one wakes,
+        see :func:`~..tools.batch.start_workers`). False when out of time."""
+        if campaigns is None:
+            campaigns = self.search([("state", "=", "running")], order="id")
+        for campaign in campaigns:
+            if not campaign._run(batch_size=batch_size):
+                return False
+        return True
 
     def _run(self, batch_size=200):
         """Ask the members still to ask (see
-        :func:`~..tools.batch.run_campaign`). Returns False when the cron's
-        time is up, True when finished (or another worker holds the
-        campaign)."""
+        :func:`~..tools.batch.run_campaign`), beside any other worker running
+        the same campaign. Returns False when this worker is to be called
+        again (the cron's time is up), True when it has nothing left to do."""
         Partner = self.env["res.partner"].with_context(active_test=False)
         return run_campaign(self, Partner, self._get_todo_domain(), batch_size)
 

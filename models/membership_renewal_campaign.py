@@ -7,7 +7,7 @@ from odoo.fields import Domain
 from odoo.tools import format_date
 
 from ..engine import Period, next_period
-from ..tools.batch import run_campaign
+from ..tools.batch import run_campaign, start_workers
 
 _logger = logging.getLogger(__name__)
 
@@ -287,15 +287,33 @@ class MembershipRenewalCampaign(models.Model):
         for campaign in self.search([("state", "=", "draft"), ("auto_launch", "=", True)]):
             if campaign.date_from - timedelta(days=campaign.launch_days_before) <= today:
                 campaign.action_launch()
-        for campaign in self.search([("state", "=", "running")], order="date_from, id"):
+        running = self.search([("state", "=", "running")], order="date_from, id")
+        if running:
+            start_workers(
+                self.env.ref("membership_dues.ir_cron_membership_campaigns"),
+                "model._cron_work_campaigns()",
+                max(running.company_id.mapped("dues_campaign_workers")),
+            )
+        self._cron_work_campaigns(batch_size=batch_size, campaigns=running)
+
+    @api.model
+    def _cron_work_campaigns(self, batch_size=200, campaigns=None):
+        """Run the running campaigns, batch by batch, beside the other
+        workers (the helper scheduled actions the main one wakes, see
+        :func:`~..tools.batch.start_workers`). False when out of time (the
+        scheduler calls again)."""
+        if campaigns is None:
+            campaigns = self.search([("state", "=", "running")], order="date_from, id")
+        for campaign in campaigns:
             if not campaign._run(batch_size=batch_size):
-                return  # out of time: the scheduler calls again
+                return False
+        return True
 
     def _run(self, batch_size=200):
         """Process the members still to renew (see
-        :func:`~..tools.batch.run_campaign`). Returns False when the cron's
-        time is up (the rest is done at the next call), True when finished.
-        Another worker running the same campaign makes this one return."""
+        :func:`~..tools.batch.run_campaign`), beside any other worker running
+        the same campaign. Returns False when this worker is to be called
+        again (the cron's time is up), True when it has nothing left to do."""
         return run_campaign(self, self.env["membership.subscription"], self._todo_domain(), batch_size)
 
     def _done(self):

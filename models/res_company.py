@@ -32,6 +32,14 @@ class ResCompany(models.Model):
         "is confirmed by the member and flagged for an officer's check. 0: no check.",
     )
 
+    dues_campaign_workers = fields.Integer(
+        "Campaign Workers",
+        default=1,
+        help="How many scheduled-action workers run a renewal or declaration campaign at once, each on its own "
+        "batches of members. More than 1 needs as many cron threads (--max-cron-threads, on one Odoo server or "
+        "spread over several on the same database).",
+    )
+
     dues_reference_model = fields.Selection(
         selection="_selection_membership_reference_model",
         string="Dues Payment Reference",
@@ -95,6 +103,18 @@ class ResCompany(models.Model):
                         "times larger or smaller than last year's), or 0 for no check.",
                         company=company.name,
                         ratio=formatLang(self.env, ratio, digits=1) if math.isfinite(ratio) else ratio,
+                    )
+                )
+
+    @api.constrains("dues_campaign_workers")
+    def _check_campaign_workers(self):
+        for company in self:
+            if not 1 <= company.dues_campaign_workers <= 64:
+                raise ValidationError(
+                    self.env._(
+                        "%(company)s: a campaign runs on 1 to 64 workers, not %(count)s.",
+                        company=company.name,
+                        count=company.dues_campaign_workers,
                     )
                 )
 

@@ -13,6 +13,7 @@ from . import test_declaration
 from . import test_regularisation
 from . import test_simulation
 from . import test_campaign
+from . import test_campaign_workers
 from . import test_renewal
 from . import test_work_queues
 from . import test_renewal_accounting

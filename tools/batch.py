@@ -22,8 +22,12 @@ idempotent and resumable, and safe with several workers. A record that fails
 or is left to the next run is not taken again within the call; nor is one
 that ``process`` did but that is still to do (logged: a broken contract).
 
-:func:`run_campaign` is the shape of a campaign's run on top of it: the
-campaign locked, its members in batches, the campaign closed when all is done.
+:func:`run_campaign` is the shape of a campaign's run on top of it: its
+members in batches that several workers claim at once (``SELECT ... FOR NO
+KEY UPDATE SKIP LOCKED``: a batch another worker holds is skipped, never
+waited for nor done twice), the campaign closed once, by the worker that finds
+nothing left to do. :func:`start_workers` wakes the helper scheduled actions
+that share a campaign with the main one.
 :func:`process_batch` is steps 2 to 4 alone, for one recordset in a larger
 transaction (no progress, no commit).
 """
@@ -32,9 +36,11 @@ import logging
 from dataclasses import dataclass, field
 
 import psycopg2.errors
+import psycopg2.extensions
 
 from odoo.exceptions import UserError
 from odoo.fields import Domain
+from odoo.tools import SQL
 
 _logger = logging.getLogger(__name__)
 
@@ -45,9 +51,15 @@ class LeaveForNextRun(Exception):
     and the next run takes it again."""
 
 
-# Another transaction did the same thing first (unique index, serialization):
-# the record is left to the next run, not recorded as failed.
-CONCURRENCY_ERRORS = (psycopg2.errors.UniqueViolation, psycopg2.errors.SerializationFailure, LeaveForNextRun)
+# Another transaction did the same thing first (unique index, serialization),
+# or two workers waited for each other (deadlock): the record is left to the
+# next run, not recorded as failed.
+CONCURRENCY_ERRORS = (
+    psycopg2.errors.UniqueViolation,
+    psycopg2.errors.SerializationFailure,
+    psycopg2.errors.DeadlockDetected,
+    LeaveForNextRun,
+)
 
 
 @dataclass
@@ -59,6 +71,7 @@ class BatchRun:
     left_ids: list[int] = field(default_factory=list)  # left to the next run (changed meanwhile)
     finished: bool = True  # False when the scheduler's time ran out
     remaining: int = 0  # what is still to do when the time ran out (0 when finished)
+    stuck_ids: list[int] = field(default_factory=list)  # done in this call, yet still to do (a broken contract)
 
     @property
     def failed(self):
@@ -86,6 +99,7 @@ def run_in_batches(
     what="",
     after_commit=None,
     on_done=None,
+    claim=False,
 ):
     """Process what is to do in batches (see the module's docstring).
 
@@ -99,7 +113,10 @@ def run_in_batches(
     start (for steps that send one message per record anyway). ``what``
     names the run in the log. ``after_commit()`` is called after each
     intermediate commit (to take a lock again); ``on_done()`` when all is
-    done, before the last commit. Returns a :class:`BatchRun`.
+    done, before the last commit. ``claim=True`` (with ``model``) locks each
+    batch as it is taken and skips the records another worker holds, so
+    that several workers share the same work (see :func:`run_campaign`).
+    Returns a :class:`BatchRun`.
     """
     assert (records is None) != (model is None), "give records, or model and domain"
     cron = (records if records is not None else model).env["ir.cron"]
@@ -107,7 +124,7 @@ def run_in_batches(
     if records is not None:
         todo = _Slices(records, batch_size)
     else:
-        todo = _Searches(model, Domain(domain or []), batch_size, order, run, what)
+        todo = _Searches(model, Domain(domain or []), batch_size, order, run, what, claim=claim)
     cron._commit_progress(remaining=todo.remaining())
     for batch in todo:
         process_batch(batch, process, record_failure, run=run, batch_first=batch_first, what=what)
@@ -125,27 +142,96 @@ def run_in_batches(
 
 
 def run_campaign(campaign, model, domain, batch_size=200):
-    """Run ``campaign`` (one record) on the records of ``model`` matching
-    ``domain`` with :func:`run_in_batches`, under the campaign's lock (taken
-    again after each commit). The campaign's methods are the hooks:
-    ``_process(records)``, ``_record_failure(record, message)``, and
-    ``_done()``, called under the lock to close it when nothing is left.
-    Returns False when the scheduler's time is up (the next call resumes),
-    True when finished or when another worker holds the campaign."""
+    """Run ``campaign`` (one record in state ``running``) on the records of
+    ``model`` matching ``domain`` with :func:`run_in_batches`, sharing the
+    work with any other worker running the same campaign at the same time.
+
+    Each batch is claimed with ``FOR NO KEY UPDATE SKIP LOCKED`` on the
+    records it takes, processed and committed on its own: two workers never
+    take the same batch, and a crash loses only the batch in progress (its
+    records are still to do). The unique indexes of what ``_process``
+    creates keep it idempotent whatever the race. The campaign's methods are
+    the hooks: ``_process(records)``, ``_record_failure(record, message)``
+    and ``_done()``, which closes it: called once, by the worker that finds
+    nothing left to do, under the campaign's row lock (taken only then).
+
+    Returns False when this worker should be called again (the scheduler's
+    time is up, or records it left to the next run are still to do), True
+    when it has nothing more to do (the campaign closed, or the rest held by
+    other workers, which close it)."""
     campaign.ensure_one()
-    if not campaign.try_lock_for_update():
-        _logger.info("Membership: %s %s is running in another worker", campaign._name, campaign.id)
-        return True
-    return run_in_batches(
+    what = f"{campaign._name} {campaign.id}"
+    run = run_in_batches(
         campaign._process,
         campaign._record_failure,
         model=model,
         domain=domain,
         batch_size=batch_size,
-        what=f"{campaign._name} {campaign.id}",
-        after_commit=campaign.try_lock_for_update,  # the commit released the lock
-        on_done=campaign._done,
-    ).finished
+        what=what,
+        claim=True,
+    )
+    if not run.finished:
+        return False
+    return _close_campaign(campaign, model, Domain(domain or []), run, what)
+
+
+def _close_campaign(campaign, model, domain, run, what):
+    """Close ``campaign`` if nothing is left to do, counting the records
+    other workers hold (they close it when they are done) and those this
+    call left to the next run (they are retried first)."""
+    cron = campaign.env["ir.cron"]
+    try:
+        locked = campaign.try_lock_for_update()
+        campaign.invalidate_recordset()
+        if not locked or campaign.state != "running":
+            return True  # another worker is closing it, or has closed it
+        stuck = run.failed_ids + run.stuck_ids
+        left = model.search_count(domain & Domain("id", "not in", stuck) if stuck else domain)
+    except psycopg2.extensions.TransactionRollbackError:
+        # another worker closed it between this transaction's start and the lock
+        campaign.env.cr.rollback()
+        return True
+    if left:
+        _logger.info("Membership: %s: %s records still to do, held by other workers or left", what, left)
+        if run.left_ids:
+            cron._commit_progress(remaining=left)
+            return False  # the scheduler calls again: the records left are retried
+        cron._commit_progress(remaining=0)
+        return True
+    campaign._done()
+    cron._commit_progress(remaining=0)
+    return True
+
+
+def start_workers(cron, code, count):
+    """Wake ``count - 1`` helper scheduled actions that run ``code`` (a
+    server action's code, such as ``model._cron_work_campaigns()``) on the
+    model of ``cron``, creating those still missing. Odoo runs one job of a
+    scheduled action at a time; each helper is one more job, so ``count``
+    cron workers (threads of ``--max-cron-threads``, on one Odoo host or
+    several on the same database) can share a campaign at once. Returns the
+    helpers triggered."""
+    Cron = cron.env["ir.cron"].sudo()
+    if count <= 1:
+        return Cron
+    helpers = Cron.with_context(active_test=False).search([("code", "=", code)], order="id")
+    for number in range(len(helpers) + 2, count + 1):
+        helpers |= Cron.create(
+            {
+                "name": cron.env._("%(name)s (worker %(number)s)", name=cron.sudo().name, number=number),
+                "model_id": cron.sudo().model_id.id,
+                "state": "code",
+                "code": code,
+                "user_id": cron.sudo().user_id.id,
+                "interval_number": 1,
+                "interval_type": "days",
+                "priority": cron.sudo().priority,
+            }
+        )
+    helpers = helpers.filtered("active")[: count - 1]
+    for helper in helpers:
+        helper._trigger()
+    return helpers
 
 
 class _Slices:
@@ -168,21 +254,52 @@ class _Searches:
     """The records of ``model`` still matching ``domain``, searched again
     batch by batch, without those this call failed, left, or already did."""
 
-    def __init__(self, model, domain, batch_size, order, run, what):
+    def __init__(self, model, domain, batch_size, order, run, what, claim=False):
         self.model, self.domain, self.order, self.run = model, domain, order, run
-        self.batch_size, self.what = batch_size, what
+        self.batch_size, self.what, self.claim = batch_size, what, claim
         self.done_ids = set()
-        self.stuck_ids = []  # done in this call, yet still to do: the process broke its contract
 
     def todo(self):
-        skip = self.run.failed_ids + self.run.left_ids + self.stuck_ids
+        skip = self.run.failed_ids + self.run.left_ids + self.run.stuck_ids
         return self.domain & Domain("id", "not in", skip) if skip else self.domain
 
     def remaining(self):
         return self.model.search_count(self.todo())
 
+    def take(self):
+        """The next batch; with ``claim``, locked, without the records
+        another transaction holds."""
+        if not self.claim:
+            return self.model.search(self.todo(), limit=self.batch_size, order=self.order)
+        # The claimed rows are locked and touched (a no-op update): a worker
+        # whose snapshot predates the commit of the worker that did them gets
+        # a serialization error instead of taking them again, and retries
+        # with a fresh snapshot (Odoo's transactions are REPEATABLE READ).
+        query = self.model._search(self.todo(), limit=self.batch_size, order=self.order)
+        table = SQL.identifier(self.model._table)
+        sql = SQL(
+            "UPDATE %(table)s SET id = id WHERE id IN (%(select)s FOR NO KEY UPDATE OF %(table)s SKIP LOCKED) "
+            "RETURNING id",
+            table=table,
+            select=query.select(SQL.identifier(self.model._table, "id")),
+        )
+        cr = self.model.env.cr
+        for attempt in range(10):
+            try:
+                ids = [id_ for (id_,) in self.model.env.execute_query(sql)]
+                break
+            except psycopg2.extensions.TransactionRollbackError as error:
+                if attempt == 9:
+                    raise
+                # the claim follows a commit: nothing is lost by rolling back
+                _logger.info("Membership: %s: claim retried (%s)", self.what or self.model._name, error)
+                cr.rollback()
+        if self.order == "id":
+            return self.model.browse(sorted(ids))
+        return self.model.search([("id", "in", ids)], order=self.order)
+
     def __iter__(self):
-        while batch := self.model.search(self.todo(), limit=self.batch_size, order=self.order):
+        while batch := self.take():
             again = [id_ for id_ in batch.ids if id_ in self.done_ids]
             if again:
                 _logger.warning(
@@ -190,7 +307,7 @@ class _Searches:
                     self.what or self.model._name,
                     self.model.browse(again),
                 )
-                self.stuck_ids += again
+                self.run.stuck_ids += again
                 batch -= self.model.browse(again)
                 if not batch:
                     continue

@@ -12,7 +12,7 @@ SEED = """
 from datetime import date
 env = env(context=dict(env.context, tracking_disable=True, mail_notrack=True, mail_create_nolog=True))
 product = env["product.product"].create({"name": "Dues", "type": "service", "taxes_id": [(5, 0, 0)]})
-for key in ("crash", "twice", "notice"):
+for key in ("crash", "twice", "notice", "pair"):
     plan = env["membership.plan"].create({
         "name": f"Plan {key}", "fee_amount": 100.0, "product_id": product.id, "period_rule": "calendar",
         "period_months": 12, "period_start_month": "1", "period_start_day": 1,
@@ -38,6 +38,33 @@ RUN_CAMPAIGN = """
 campaign = env["membership.renewal.campaign"].search([("name", "=", "Campaign %(key)s")])
 print("FINISHED" if campaign.with_context(membership_skip_emails=True)._run(batch_size=%(batch)d) else "RETURNED")
 env.cr.commit()
+"""
+
+# One of several workers on the same campaign: they start together (each
+# waits for the others' "ready" file), run until this worker has nothing left
+# (the scheduler would call it again while it answers False), and print how
+# many members this one processed.
+RUN_WORKER = """
+import os, time
+campaign = env["membership.renewal.campaign"].search([("name", "=", "Campaign %(key)s")])
+Campaign = type(campaign)
+original = Campaign._process
+processed = [0]
+def counting(self, subscriptions):
+    original(self, subscriptions)
+    processed[0] += len(subscriptions)
+Campaign._process = counting
+open(os.path.join(%(barrier)r, "ready-%(name)s"), "w").close()
+deadline = time.monotonic() + 120
+while sum(f.startswith("ready-") for f in os.listdir(%(barrier)r)) < %(workers)d and time.monotonic() < deadline:
+    time.sleep(0.05)
+campaign = campaign.with_context(membership_skip_emails=True)
+for _call in range(10):
+    if campaign._run(batch_size=%(batch)d):
+        break
+env.cr.commit()
+print("PROCESSED", processed[0], flush=True)
+print("FINISHED" if _call < 9 or campaign.state == "done" else "RETURNED")
 """
 
 RUN_FOLLOWUP = """
@@ -122,22 +149,45 @@ def test_kill_9_in_the_middle_of_a_campaign_then_resume(seeded, tmp_path):
     ), "no subscription invoiced twice"
 
 
+def worker_script(key, tmp_path, name, workers=2, batch=10):
+    barrier = tmp_path / f"barrier-{key}"
+    barrier.mkdir(exist_ok=True)
+    return RUN_WORKER % {"key": key, "barrier": str(barrier), "name": name, "workers": workers, "batch": batch}
+
+
+def processed(output):
+    counts = [int(line.split()[1]) for line in output.splitlines() if line.startswith("PROCESSED ")]
+    assert len(counts) == 1, output[-3000:]
+    return counts[0]
+
+
 def test_two_processes_run_the_same_campaign(seeded, tmp_path):
-    """Two workers on the same campaign at once: no duplicate; one does the
-    work while the other returns at once (the campaign row is locked), or
-    both share it."""
+    """Two workers on the same campaign at once share it: each claims its
+    own batches (row locks that skip what the other holds), both process
+    members, and every member ends with exactly one renewal, one
+    subscription and its posted invoice."""
     odoo = seeded
-    first = odoo.start_shell(RUN_CAMPAIGN % {"key": "twice", "batch": 20}, tmp_path / "first.log")
-    second = odoo.start_shell(RUN_CAMPAIGN % {"key": "twice", "batch": 20}, tmp_path / "second.log")
+    first = odoo.start_shell(worker_script("twice", tmp_path, "first"), tmp_path / "first.log")
+    second = odoo.start_shell(worker_script("twice", tmp_path, "second"), tmp_path / "second.log")
     for process in (first, second):
         assert process.wait(timeout=600) == 0
         process.log.close()
     outputs = [(tmp_path / name).read_text() for name in ("first.log", "second.log")]
-    assert any("FINISHED" in output for output in outputs), outputs
+    assert all("FINISHED" in output for output in outputs), outputs
     assert "Traceback" not in "".join(outputs), outputs
-    if not all("FINISHED" in output for output in outputs):
-        assert "FINISHED" in odoo.shell(RUN_CAMPAIGN % {"key": "twice", "batch": 50})
+    counts = [processed(output) for output in outputs]
+    assert all(counts), f"both workers processed members: {counts}"
+    assert sum(counts) == MEMBERS, f"no member processed twice: {counts}"
     assert campaign_counts(odoo, "twice") == (MEMBERS, MEMBERS, 0, MEMBERS, 0, 0)
+    assert (
+        odoo.value("SELECT count(*) FROM membership_renewal_campaign WHERE name = 'Campaign twice' AND state = 'done'")
+        == 1
+    )
+    closing = odoo.value(
+        "SELECT count(*) FROM mail_message WHERE model = 'membership.renewal.campaign' AND body LIKE '%Campaign done%' "
+        "AND res_id = (SELECT id FROM membership_renewal_campaign WHERE name = 'Campaign twice')"
+    )
+    assert closing == 1, "closed once"
 
 
 def test_two_processes_run_the_follow_up_at_once(seeded, tmp_path):
@@ -173,3 +223,42 @@ def test_two_processes_run_the_follow_up_at_once(seeded, tmp_path):
     before = odoo.value("SELECT count(*) FROM membership_followup_line")
     assert "FOLLOWED UP" in odoo.shell(script)
     assert odoo.value("SELECT count(*) FROM membership_followup_line") == before
+
+
+def test_kill_9_one_of_two_workers_then_restart_it(seeded, tmp_path):
+    """Two workers share a campaign; one is killed (kill -9) in the middle:
+    the other goes on, the restarted one joins in, and in the end every
+    member has exactly one renewal, one subscription and its posted invoice,
+    none invoiced twice."""
+    odoo = seeded
+    first = odoo.start_shell(worker_script("pair", tmp_path, "first", batch=5), tmp_path / "first.log")
+    second = odoo.start_shell(worker_script("pair", tmp_path, "second", batch=5), tmp_path / "second.log")
+    started = wait_for(lambda: campaign_counts(odoo, "pair")[1] >= 60)
+    first.send_signal(signal.SIGKILL)
+    first.wait(timeout=30)
+    first.log.close()
+    assert started, (tmp_path / "second.log").read_text()[-3000:]
+    killed_at = campaign_counts(odoo, "pair")[1]
+    assert killed_at < MEMBERS, "killed in the middle"
+    restarted = odoo.start_shell(worker_script("pair", tmp_path, "restarted", workers=1, batch=5), tmp_path / "r.log")
+    for process in (second, restarted):
+        assert process.wait(timeout=600) == 0
+        process.log.close()
+    outputs = [(tmp_path / name).read_text() for name in ("second.log", "r.log")]
+    assert all("FINISHED" in output for output in outputs), outputs
+    assert "Traceback" not in "".join(outputs), outputs
+    assert processed(outputs[0]) > 0, "the survivor went on"
+    assert campaign_counts(odoo, "pair") == (MEMBERS, MEMBERS, 0, MEMBERS, 0, 0)
+    assert (
+        odoo.value(
+            "SELECT count(*) FROM (SELECT s.id FROM membership_subscription s JOIN account_move_line l "
+            "ON l.dues_subscription_id = s.id JOIN account_move m ON m.id = l.move_id "
+            "JOIN membership_plan p ON p.id = s.plan_id WHERE p.name->>'en_US' = 'Plan pair' "
+            "AND s.date_start = '2027-01-01' GROUP BY s.id HAVING count(DISTINCT m.id) > 1) d"
+        )
+        == 0
+    ), "no subscription invoiced twice"
+    assert (
+        odoo.value("SELECT count(*) FROM membership_renewal_campaign WHERE name = 'Campaign pair' AND state = 'done'")
+        == 1
+    )
