@@ -24,6 +24,25 @@ RESULTS="$MD_HOME/benchmark-results"
 mkdir -p "$RESULTS"
 STAMP="$(date +%Y%m%d-%H%M%S)"
 
+# create_seed_db ADDONS MODULES: the database $SEED with MODULES installed (no
+# demo data), its data dir $DATA; every md_bench_*_$$ database and $DATA are
+# dropped when the script exits.
+create_seed_db() {
+    SEED="md_bench_seed_$$"
+    DATA="$MD_HOME/data-bench-$$"
+    cleanup() {
+        for db in $(psql -d postgres -Atc "SELECT datname FROM pg_database WHERE datname LIKE 'md_bench_%_$$'"); do
+            dropdb --if-exists --force "$db" 2>/dev/null || true
+        done
+        rm -rf "$DATA"
+    }
+    trap cleanup EXIT
+    say "creating $SEED with $2 (no demo data)"
+    odoo_bin -d "$SEED" --addons-path="$1" --data-dir="$DATA" -i "$2" \
+        --stop-after-init --no-http --max-cron-threads=0 --log-level=warn >"$RESULTS/bench-install.log" 2>&1 \
+        || { tail -n 30 "$RESULTS/bench-install.log" >&2; die "installing the module failed"; }
+}
+
 if [ "$what" = engine ] || [ "$what" = all ]; then
     "$VENV/bin/python" "$MD_ROOT/dev/bench_engine.py" --json "$RESULTS/engine-$STAMP.json"
 fi
@@ -54,23 +73,11 @@ if [ "$what" = campaign ]; then
     else
         say "OCA contract unavailable: its baseline is left out"
     fi
-    SEED="md_bench_seed_$$"
-    DATA="$MD_HOME/data-bench-$$"
     rounds="${MD_BENCH_ROUNDS:-}"
     if [ -z "$rounds" ]; then
         if [ "${MD_BENCH_MEMBERS:-10000}" -le 2000 ]; then rounds=3; else rounds=1; fi
     fi
-    cleanup() {
-        for db in $(psql -d postgres -Atc "SELECT datname FROM pg_database WHERE datname LIKE 'md_bench_%_$$'"); do
-            dropdb --if-exists --force "$db" 2>/dev/null || true
-        done
-        rm -rf "$DATA"
-    }
-    trap cleanup EXIT
-    say "creating $SEED with the module${extra:+ and OCA contract} (no demo data)"
-    odoo_bin -d "$SEED" --addons-path="$addons" --data-dir="$DATA" -i "$deps,$MD_MODULE$extra" \
-        --stop-after-init --no-http --max-cron-threads=0 --log-level=warn >"$RESULTS/bench-install.log" 2>&1 \
-        || { tail -n 30 "$RESULTS/bench-install.log" >&2; die "installing the module failed"; }
+    create_seed_db "$addons" "$deps,$MD_MODULE$extra"
     ROWS="$RESULTS/campaign-${MD_BENCH_MEMBERS:-10000}-$STAMP.jsonl"
     phase() {  # phase DB NAME: run one phase of dev/bench_campaign.py on DB
         MD_BENCH_PHASE="$2" MD_BENCH_ROWS="$ROWS" odoo_bin shell -d "$1" --addons-path="$addons" \
@@ -101,19 +108,7 @@ if [ "$what" = workers ]; then
     deps="$(manifest_depends)"
     export MD_BENCH_MEMBERS="${MD_BENCH_MEMBERS:-2000}"
     many="${MD_BENCH_WORKERS:-2}"
-    SEED="md_bench_seed_$$"
-    DATA="$MD_HOME/data-bench-$$"
-    cleanup() {
-        for db in $(psql -d postgres -Atc "SELECT datname FROM pg_database WHERE datname LIKE 'md_bench_%_$$'"); do
-            dropdb --if-exists --force "$db" 2>/dev/null || true
-        done
-        rm -rf "$DATA"
-    }
-    trap cleanup EXIT
-    say "creating $SEED with the module (no demo data)"
-    odoo_bin -d "$SEED" --addons-path="$ADDONS_PATH" --data-dir="$DATA" -i "$deps,$MD_MODULE" \
-        --stop-after-init --no-http --max-cron-threads=0 --log-level=warn >"$RESULTS/bench-install.log" 2>&1 \
-        || { tail -n 30 "$RESULTS/bench-install.log" >&2; die "installing the module failed"; }
+    create_seed_db "$ADDONS_PATH" "$deps,$MD_MODULE"
     say "seeding $MD_BENCH_MEMBERS members"
     MD_BENCH_PHASE=seed odoo_bin shell -d "$SEED" --addons-path="$ADDONS_PATH" --data-dir="$DATA" --no-http \
         --log-level=warn <"$MD_ROOT/dev/bench_campaign.py" || die "seeding failed"
