@@ -62,6 +62,15 @@ class ResCompany(models.Model):
         self.ensure_one()
         return self.partner_id.bank_ids[:1]
 
+    def _membership_letterhead_labels(self):
+        """(registry label, VAT label) of the letterhead, in the context's
+        language. The partner's own labels are computed fields, cached for
+        the first language that reads them in a transaction: a batch of
+        documents in several languages would repeat the first one's."""
+        self.ensure_one()
+        registry = self.partner_id._get_company_registry_labels().get(self.country_id.code)
+        return registry or self.env._("Company ID"), self.country_id.vat_label or self.env._("Tax ID")
+
     def _membership_dateline(self, day, lang_code=None):
         """ "Brussels, 21/11/2026": the place and date line of the letters."""
         self.ensure_one()
