@@ -8,6 +8,9 @@
 #                                 # Odoo's own invoice floor and OCA contract, each phase on its own
 #                                 # copy of one seeded database; MD_BENCH_ROUNDS rounds (default 3 up to
 #                                 # 2,000 members, else 1), medians reported (not part of `all`: long)
+#   bash dev/bench.sh auto-renewal  # the auto-renewal path batch by batch (seconds and queries of
+#                                 # each batch), after the bulk approval of the other members, on a
+#                                 # season of MD_BENCH_MEMBERS members (dev/bench_auto_renewal.py)
 #   bash dev/bench.sh install   # installing the module on a database holding MD_BENCH_PARTNERS
 #                                 # (default 50,000) partners
 #
@@ -91,6 +94,24 @@ if [ "$what" = campaign ]; then
     done
     "$VENV/bin/python" "$MD_ROOT/dev/bench_report.py" "$ROWS" \
         "$RESULTS/campaign-${MD_BENCH_MEMBERS:-10000}-$STAMP.json"
+fi
+
+if [ "$what" = auto-renewal ]; then
+    deps="$(manifest_depends)"
+    DB="md_bench_auto_$$"
+    DATA="$MD_HOME/data-bench-$$"
+    cleanup() { dropdb --if-exists --force "$DB" 2>/dev/null || true; rm -rf "$DATA"; }
+    trap cleanup EXIT
+    say "creating $DB with the module (no demo data)"
+    odoo_bin -d "$DB" --addons-path="$ADDONS_PATH" --data-dir="$DATA" -i "$deps,$MD_MODULE" \
+        --stop-after-init --no-http --max-cron-threads=0 --log-level=warn >"$RESULTS/bench-install.log" 2>&1 \
+        || { tail -n 30 "$RESULTS/bench-install.log" >&2; die "installing the module failed"; }
+    say "seeding ${MD_BENCH_MEMBERS:-10000} members"
+    MD_BENCH_PHASE=seed odoo_bin shell -d "$DB" --addons-path="$ADDONS_PATH" --data-dir="$DATA" --no-http \
+        --log-level=warn <"$MD_ROOT/dev/bench_campaign.py"
+    MD_BENCH_BULK="${MD_BENCH_BULK-1}" odoo_bin shell -d "$DB" --addons-path="$ADDONS_PATH" --data-dir="$DATA" \
+        --no-http --log-level=warn <"$MD_ROOT/dev/bench_auto_renewal.py" \
+        | tee "$RESULTS/auto-renewal-${MD_BENCH_MEMBERS:-10000}-$STAMP.txt"
 fi
 
 if [ "$what" = install ]; then
