@@ -11,6 +11,9 @@
 #   bash dev/bench.sh workers   # one renewal season of MD_BENCH_MEMBERS (default 2,000) members run by 1, then
 #                                 # by MD_BENCH_WORKERS (default 2) processes at once, each on its own copy
 #                                 # of one seeded database: wall times (not part of `all`)
+#   bash dev/bench.sh auto-renewal  # the auto-renewal path batch by batch (seconds and queries of
+#                                 # each batch), after the bulk approval of the other members, on a
+#                                 # season of MD_BENCH_MEMBERS members (dev/bench_auto_renewal.py)
 #   bash dev/bench.sh install   # installing the module on a database holding MD_BENCH_PARTNERS
 #                                 # (default 50,000) partners
 #
@@ -138,6 +141,17 @@ if [ "$what" = workers ]; then
         rm -rf "${DATA:?}/filestore/$db"
     done
     "$VENV/bin/python" "$MD_ROOT/dev/bench_workers.py" "$ROWS" "$RESULTS/workers-$MD_BENCH_MEMBERS-$STAMP.json"
+fi
+
+if [ "$what" = auto-renewal ]; then
+    deps="$(manifest_depends)"
+    create_seed_db "$ADDONS_PATH" "$deps,$MD_MODULE"
+    say "seeding ${MD_BENCH_MEMBERS:-10000} members"
+    MD_BENCH_PHASE=seed odoo_bin shell -d "$SEED" --addons-path="$ADDONS_PATH" --data-dir="$DATA" --no-http \
+        --log-level=warn <"$MD_ROOT/dev/bench_campaign.py"
+    MD_BENCH_BULK="${MD_BENCH_BULK-1}" odoo_bin shell -d "$SEED" --addons-path="$ADDONS_PATH" --data-dir="$DATA" \
+        --no-http --log-level=warn <"$MD_ROOT/dev/bench_auto_renewal.py" \
+        | tee "$RESULTS/auto-renewal-${MD_BENCH_MEMBERS:-10000}-$STAMP.txt"
 fi
 
 if [ "$what" = install ]; then

@@ -8,13 +8,17 @@ from odoo.tools import SQL, format_date
 
 from ..engine import round_money, to_decimal
 from ..tools.batch import run_in_batches
-from ..tools.orm_batch import write_links
+from ..tools.orm_batch import refresh_statistics, write_links
 
 _logger = logging.getLogger(__name__)
 
 # Subscription states that mean "paid" (or free): the member is covered by the
 # subscription's dates. The partner's status is derived from these in SQL.
 PAID_STATES = ("upcoming", "active", "expired")
+
+# Posting this many invoices at once is a bulk run (a campaign's or a bulk
+# approval's batch): the planner's statistics of account_move are checked first.
+BULK_POSTING = 20
 
 
 class MembershipSubscription(models.Model):
@@ -630,6 +634,11 @@ class MembershipSubscription(models.Model):
         )
         write_links(todo, "invoice_id", moves)
         if post:
+            if len(moves) >= BULK_POSTING:
+                # Odoo numbers each invoice with queries on account_move whose
+                # plan depends on the planner's statistics: stale ones make
+                # each invoice read all the invoices of its year.
+                refresh_statistics(Move)
             moves.action_post()
             if send:
                 self.env.ref("account.ir_cron_account_move_send")._trigger()

@@ -7,6 +7,8 @@ from odoo.exceptions import UserError
 from odoo.tests import tagged
 from odoo.tools import mute_logger
 
+from ..models import membership_subscription
+from ..tools.orm_batch import refresh_statistics
 from .common import MembershipRenewalCommon
 
 
@@ -223,6 +225,32 @@ class TestCampaign(MembershipRenewalCommon):
         five, fifteen = queries_for(5, 2030), queries_for(15, 2032)
         per_member = (fifteen - five) / 10
         self.assertLess(per_member, 25, f"{five} queries for 5 members, {fifteen} for 15")
+
+    def test_a_bulk_posting_refreshes_stale_planner_statistics(self):
+        """Odoo numbers each posted invoice with queries on account_move
+        whose plan depends on the table's planner statistics: with stale
+        ones, each invoice reads every invoice of its year, and a season's
+        cost per member grows with the season. A batch of auto-renewals
+        first analyzes the table when it changed much since it was last
+        analyzed (or never was)."""
+        Move = self.env["account.move"]
+        self.assertTrue(refresh_statistics(Move, min_changes=0, scale=0), "changed since: analyzed")
+        self.env.cr.execute("SELECT reltuples FROM pg_class WHERE oid = 'account_move'::regclass")
+        self.assertGreaterEqual(self.env.cr.fetchone()[0], 0, "the table has statistics now")
+        self.assertFalse(refresh_statistics(Move, min_changes=10**9), "few changes since: nothing to do")
+
+        self.plan_year.renewal_mode = "invoice"
+        count = membership_subscription.BULK_POSTING
+        partners = self.env["res.partner"].create(
+            [{"name": f"Bulk {i}", "email": f"bulk{i}@example.com"} for i in range(count)]
+        )
+        for partner in partners:
+            self.paid_subscription(partner, self.plan_year, "2030-01-01", "2030-12-31")
+        campaign = self.make_campaign(date_from="2030-12-31", date_to="2030-12-31")
+        with patch.object(membership_subscription, "refresh_statistics", wraps=refresh_statistics) as refresh:
+            renewals = self.run_campaign(campaign)
+        self.assertEqual(len(renewals.subscription_id.invoice_id.filtered(lambda m: m.state == "posted")), count)
+        refresh.assert_called_once_with(Move)
 
     def test_auto_launch_by_the_scheduled_action(self):
         campaign = self.make_campaign(auto_launch=True, launch_days_before=60)

@@ -1,6 +1,10 @@
 """Batch helpers for the hot paths (campaigns, bulk approval)."""
 
+import logging
+
 from odoo.tools import SQL
+
+_logger = logging.getLogger(__name__)
 
 
 def write_links(records, fname, targets):
@@ -74,3 +78,40 @@ def write_value(records, fname, value):
     )
     records.invalidate_recordset([fname, "write_uid", "write_date"])
     records.modified([fname])
+
+
+def refresh_statistics(model, min_changes=1000, scale=0.1):
+    """ANALYZE the table of ``model`` when its rows changed since PostgreSQL
+    last gathered its planner statistics more than ``min_changes`` plus
+    ``scale`` times its rows (autovacuum's own rule for an automatic ANALYZE,
+    with a larger floor), or when it was never analyzed. Returns whether it
+    analyzed.
+
+    For bulk runs that add thousands of rows within minutes: until the
+    statistics know them, the planner can pick a plan whose cost grows with
+    the rows (Odoo's numbering queries on ``account.move``, run once per
+    invoice posted, read every invoice of the year), and autovacuum may be
+    off or not have caught up. ``SKIP_LOCKED``: when another transaction is
+    analyzing the table, leave it to that one. The ANALYZE runs in the
+    caller's transaction (the statistics are committed with its batch)."""
+    cr = model.env.cr
+    cr.execute(
+        SQL(
+            "SELECT s.n_mod_since_analyze, c.reltuples FROM pg_stat_user_tables s "
+            "JOIN pg_class c ON c.oid = s.relid WHERE s.relid = %s::regclass",
+            model._table,
+        )
+    )
+    row = cr.fetchone()
+    if not row:
+        return False
+    changes, rows = row
+    # reltuples is -1 when the table was never analyzed (a database restored
+    # or copied without its statistics, whose change counters start at 0)
+    if rows >= 0 and changes < min_changes + scale * rows:
+        return False
+    _logger.info(
+        "Membership: analyzing %s (%s row changes since its statistics, %s rows then)", model._table, changes, rows
+    )
+    cr.execute(SQL("ANALYZE (SKIP_LOCKED) %s", SQL.identifier(model._table)))
+    return True
