@@ -6,7 +6,7 @@ from odoo.exceptions import UserError, ValidationError
 from odoo.fields import Domain
 from odoo.tools import SQL, format_date
 
-from ..tools.batch import run_campaign, start_workers
+from ..tools.batch import run_campaign, work_campaigns
 
 _logger = logging.getLogger(__name__)
 
@@ -378,14 +378,11 @@ class MembershipDeclarationCampaign(models.Model):
         remind the members who have not answered. Progress is committed after
         each batch; a member that fails is recorded and the others go on."""
         today = today or fields.Date.context_today(self)
-        running = self.search([("state", "=", "running")], order="id")
-        if running:
-            start_workers(
-                self.env.ref("membership_dues.ir_cron_membership_declaration_campaigns"),
-                "model._cron_work_declaration_campaigns()",
-                max(running.company_id.mapped("dues_campaign_workers")),
-            )
-        if not self._cron_work_declaration_campaigns(batch_size=batch_size, campaigns=running):
+        wake = (
+            self.env.ref("membership_dues.ir_cron_membership_declaration_campaigns"),
+            "model._cron_work_declaration_campaigns()",
+        )
+        if not work_campaigns(self.search([("state", "=", "running")], order="id"), batch_size, wake=wake):
             return  # out of time: the scheduler calls again
         self.env["membership.declaration"]._cron_send_declaration_reminders(batch_size=batch_size, today=today)
 
@@ -396,10 +393,7 @@ class MembershipDeclarationCampaign(models.Model):
         see :func:`~..tools.batch.start_workers`). False when out of time."""
         if campaigns is None:
             campaigns = self.search([("state", "=", "running")], order="id")
-        for campaign in campaigns:
-            if not campaign._run(batch_size=batch_size):
-                return False
-        return True
+        return work_campaigns(campaigns, batch_size)
 
     def _run(self, batch_size=200):
         """Ask the members still to ask (see

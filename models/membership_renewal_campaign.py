@@ -7,7 +7,7 @@ from odoo.fields import Domain
 from odoo.tools import format_date
 
 from ..engine import Period, next_period
-from ..tools.batch import run_campaign, start_workers
+from ..tools.batch import run_campaign, work_campaigns
 
 _logger = logging.getLogger(__name__)
 
@@ -287,14 +287,11 @@ class MembershipRenewalCampaign(models.Model):
         for campaign in self.search([("state", "=", "draft"), ("auto_launch", "=", True)]):
             if campaign.date_from - timedelta(days=campaign.launch_days_before) <= today:
                 campaign.action_launch()
-        running = self.search([("state", "=", "running")], order="date_from, id")
-        if running:
-            start_workers(
-                self.env.ref("membership_dues.ir_cron_membership_campaigns"),
-                "model._cron_work_campaigns()",
-                max(running.company_id.mapped("dues_campaign_workers")),
-            )
-        self._cron_work_campaigns(batch_size=batch_size, campaigns=running)
+        work_campaigns(
+            self.search([("state", "=", "running")], order="date_from, id"),
+            batch_size,
+            wake=(self.env.ref("membership_dues.ir_cron_membership_campaigns"), "model._cron_work_campaigns()"),
+        )
 
     @api.model
     def _cron_work_campaigns(self, batch_size=200, campaigns=None):
@@ -304,10 +301,7 @@ class MembershipRenewalCampaign(models.Model):
         scheduler calls again)."""
         if campaigns is None:
             campaigns = self.search([("state", "=", "running")], order="date_from, id")
-        for campaign in campaigns:
-            if not campaign._run(batch_size=batch_size):
-                return False
-        return True
+        return work_campaigns(campaigns, batch_size)
 
     def _run(self, batch_size=200):
         """Process the members still to renew (see

@@ -234,6 +234,18 @@ def start_workers(cron, code, count):
     return helpers
 
 
+def work_campaigns(campaigns, batch_size, wake=None):
+    """Run the running ``campaigns`` one after the other, each through its
+    ``_run`` (:func:`run_campaign`, beside the other workers). With
+    ``wake=(cron, code)``, first wake the helper scheduled actions the
+    campaigns' companies ask for (``dues_campaign_workers``, see
+    :func:`start_workers`). False when out of time: the scheduler calls
+    again."""
+    if wake and campaigns:
+        start_workers(*wake, max(campaigns.company_id.mapped("dues_campaign_workers")))
+    return all(campaign._run(batch_size=batch_size) for campaign in campaigns)
+
+
 class _Slices:
     """A fixed recordset, slice by slice."""
 
