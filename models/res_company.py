@@ -35,6 +35,7 @@ class ResCompany(models.Model):
     dues_campaign_workers = fields.Integer(
         "Campaign Workers",
         default=1,
+        groups="base.group_user",  # a deployment setting, nothing for members
         help="How many scheduled-action workers run a renewal or declaration campaign at once, each on its own "
         "batches of members. More than 1 needs as many cron threads (--max-cron-threads, on one Odoo server or "
         "spread over several on the same database).",
