@@ -92,7 +92,6 @@ class MembershipDeclaration(models.Model):
     # asked by a declaration campaign
     campaign_id = fields.Many2one(
         "membership.declaration.campaign",
-        "Campaign",
         index="btree_not_null",
         copy=False,
         tracking=True,
@@ -107,7 +106,6 @@ class MembershipDeclaration(models.Model):
     )
     category_id = fields.Many2one(
         "membership.category",
-        "Category",
         compute="_compute_plan_id",
         store=True,
         help="The member's sector (or first category), for the campaign's figures.",

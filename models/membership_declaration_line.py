@@ -13,7 +13,7 @@ class MembershipDeclarationLine(models.Model):
     partner_id = fields.Many2one(related="declaration_id.partner_id", store=True, index=True)
     company_id = fields.Many2one(related="declaration_id.company_id", store=True)
     year = fields.Integer(related="declaration_id.year", store=True, aggregator=None)
-    figure_id = fields.Many2one("membership.figure", "Figure", required=True, ondelete="restrict")
+    figure_id = fields.Many2one("membership.figure", required=True, ondelete="restrict")
     figure_sequence = fields.Integer(related="figure_id.sequence", store=True)
     value = fields.Float(digits=(20, 2), required=True)
     unit = fields.Char(related="figure_id.unit")

@@ -23,7 +23,6 @@ class MembershipFeeMixin(models.AbstractModel):
 
     tariff_version_id = fields.Many2one(
         "membership.tariff.version",
-        "Tariff Version",
         ondelete="restrict",
         check_company=True,
         help="The tariff grid version that computed the fee.",

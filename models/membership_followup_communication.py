@@ -49,7 +49,7 @@ class MembershipFollowupCommunication(models.Model):
         "again later is the same letter."
     )
     channels = fields.Char()
-    letter_id = fields.Many2one("ir.attachment", "Letter", help="The PDF letter to print and post.")
+    letter_id = fields.Many2one("ir.attachment", help="The PDF letter to print and post.")
     state = fields.Selection([("sent", "Sent"), ("failed", "Failed")], required=True, default="sent")
     error = fields.Text()
 

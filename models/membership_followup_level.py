@@ -46,7 +46,6 @@ class MembershipFollowupLevel(models.Model):
     )
     email_template_id = fields.Many2one(
         "mail.template",
-        "Email Template",
         domain="[('model', '=', 'membership.followup.communication')]",
         help="The email of this level; the template of its tone when empty.",
     )
@@ -59,7 +58,7 @@ class MembershipFollowupLevel(models.Model):
     )
     late_fee_amount = fields.Monetary("Late Fee")
     late_fee_percent = fields.Float("Late Fee (%)", digits=(8, 2))
-    late_fee_product_id = fields.Many2one("product.product", "Late Fee Product", check_company=True)
+    late_fee_product_id = fields.Many2one("product.product", check_company=True)
     action = fields.Selection(
         [("none", "None"), ("suspend", "Suspend the membership"), ("collection", "Flag for external collection")],
         required=True,

@@ -19,16 +19,14 @@ class MembershipFollowupLine(models.Model):
     company_id = fields.Many2one(related="move_line_id.company_id", store=True)
     currency_id = fields.Many2one(related="move_line_id.company_currency_id")
     partner_id = fields.Many2one("res.partner", "Member", required=True, index=True, check_company=True)
-    level_id = fields.Many2one(
-        "membership.followup.level", "Level", required=True, ondelete="restrict", check_company=True
-    )
+    level_id = fields.Many2one("membership.followup.level", required=True, ondelete="restrict", check_company=True)
     delay_days = fields.Integer(related="level_id.delay_days")
     communication_id = fields.Many2one(
         "membership.followup.communication", index="btree_not_null", ondelete="set null", check_company=True
     )
     date = fields.Date(required=True)
     channels = fields.Char(help="How the member was reached: email, letter, SMS, phone call.")
-    amount_due = fields.Monetary("Amount Due", help="The instalment's residual when the level was sent.")
+    amount_due = fields.Monetary(help="The instalment's residual when the level was sent.")
     late_fee_move_id = fields.Many2one("account.move", "Late Fee Invoice", ondelete="set null", check_company=True)
     result = fields.Selection(
         [("sent", "Sent"), ("failed", "Failed")], required=True, default="sent", help="Whether the sending succeeded."

@@ -18,7 +18,7 @@ class MembershipImportFigure(models.Model):
     year = fields.Integer(aggregator=None, help="The membership year the figure is declared for.")
     figure = fields.Char(help="The code (e.g. turnover) or the name of a declared figure.")
     value = fields.Float(digits=(20, 2))
-    declaration_id = fields.Many2one("membership.declaration", "Declaration", readonly=True)
+    declaration_id = fields.Many2one("membership.declaration", readonly=True)
 
     def _column_error(self, **values):
         return self.env._("Figures row %(row)s, column %(column)s, value %(value)s: %(reason)s", **values)

@@ -16,15 +16,15 @@ class MembershipImportLine(models.Model):
     _order = "id"
 
     company_id = fields.Many2one("res.company", required=True, index=True, default=lambda self: self.env.company)
-    member_name = fields.Char("Member Name")
+    member_name = fields.Char()
     plan_name = fields.Char("Plan")
     date_start = fields.Date("Period Start")
     date_end = fields.Date("Period End")
-    amount = fields.Float("Amount", digits="Account")
+    amount = fields.Float(digits="Account")
     paid = fields.Boolean()
     invoice_ref = fields.Char("Invoice Reference")
-    opening_invoice = fields.Boolean("Opening Invoice", help="Unpaid and no invoice: create and post one.")
-    subscription_id = fields.Many2one("membership.subscription", "Subscription", readonly=True)
+    opening_invoice = fields.Boolean(help="Unpaid and no invoice: create and post one.")
+    subscription_id = fields.Many2one("membership.subscription", readonly=True)
 
     def _column_error(self, **values):
         return self.env._("Row %(row)s, column %(column)s, value %(value)s: %(reason)s", **values)

@@ -21,7 +21,7 @@ class MembershipImportRow(models.AbstractModel):
     error = fields.Text(readonly=True)
     member_ref = fields.Char("Member Reference")
     member_vat = fields.Char("Member VAT")
-    member_email = fields.Char("Member Email")
+    member_email = fields.Char()
     partner_id = fields.Many2one("res.partner", "Member", readonly=True, index="btree_not_null")
 
     @api.model_create_multi

@@ -56,7 +56,6 @@ class MembershipRenewal(models.Model):
     # users only (groups=).
     campaign_id = fields.Many2one(
         "membership.renewal.campaign",
-        "Campaign",
         index="btree_not_null",
         check_company=True,
         groups="membership_dues.group_membership_user",
@@ -143,12 +142,10 @@ class MembershipRenewal(models.Model):
         groups="membership_dues.group_membership_user",
     )
     refusal_reason_id = fields.Many2one(
-        "membership.refusal.reason", "Refusal Reason", tracking=True, groups="membership_dues.group_membership_user"
+        "membership.refusal.reason", tracking=True, groups="membership_dues.group_membership_user"
     )
     refusal_note = fields.Text(groups="membership_dues.group_membership_user")
-    intervention_reason = fields.Text(
-        "Intervention Reason", tracking=True, groups="membership_dues.group_membership_user"
-    )
+    intervention_reason = fields.Text(tracking=True, groups="membership_dues.group_membership_user")
     subscription_id = fields.Many2one(
         "membership.subscription",
         "New Subscription",
@@ -170,7 +167,6 @@ class MembershipRenewal(models.Model):
     )
     category_id = fields.Many2one(
         "membership.category",
-        "Category",
         compute="_compute_category_id",
         store=True,
         help="The member's sector (or first category), for the campaign's figures.",

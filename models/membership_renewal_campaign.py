@@ -78,9 +78,9 @@ class MembershipRenewalCampaign(models.Model):
     pending_count = fields.Integer("Pending", compute="_compute_figures")
     response_rate = fields.Float("Response Rate (%)", compute="_compute_figures", digits=(5, 1))
     renewal_rate = fields.Float("Renewal Rate (%)", compute="_compute_figures", digits=(5, 1))
-    amount_called = fields.Monetary("Amount Called", compute="_compute_figures")
-    amount_invoiced = fields.Monetary("Amount Invoiced", compute="_compute_figures")
-    amount_paid = fields.Monetary("Amount Paid", compute="_compute_figures")
+    amount_called = fields.Monetary(compute="_compute_figures")
+    amount_invoiced = fields.Monetary(compute="_compute_figures")
+    amount_paid = fields.Monetary(compute="_compute_figures")
     declaration_warning = fields.Text(
         compute="_compute_declaration_warning",
         help="A declaration campaign for the figures these renewals read is still collecting them.",

@@ -18,9 +18,7 @@ class MembershipRenewalCampaignFailure(models.Model):
         "membership.renewal.campaign", required=True, index=True, ondelete="cascade", check_company=True
     )
     company_id = fields.Many2one(related="campaign_id.company_id", store=True)
-    subscription_id = fields.Many2one(
-        "membership.subscription", "Subscription", required=True, ondelete="cascade", check_company=True
-    )
+    subscription_id = fields.Many2one("membership.subscription", required=True, ondelete="cascade", check_company=True)
     partner_id = fields.Many2one("res.partner", "Member", check_company=True)
     error = fields.Text(required=True)
     date = fields.Datetime(required=True, default=fields.Datetime.now)

@@ -89,7 +89,6 @@ class MembershipSubscription(models.Model):
     )
     invoice_id = fields.Many2one(
         "account.move",
-        "Invoice",
         copy=False,
         index="btree_not_null",
         tracking=True,

@@ -18,12 +18,11 @@ class MembershipTariffCoefficient(models.Model):
         "membership.tariff.version", required=True, index=True, ondelete="cascade", check_company=True
     )
     company_id = fields.Many2one(related="version_id.company_id", store=True, index=True, precompute=True)
-    category_id = fields.Many2one("membership.category", "Category", required=True, ondelete="restrict")
+    category_id = fields.Many2one("membership.category", required=True, ondelete="restrict")
     dimension = fields.Selection(related="category_id.dimension")
     factor = fields.Float("Coefficient", digits=(12, 4), required=True, default=1.0)
     component_id = fields.Many2one(
         "membership.tariff.component",
-        "Component",
         ondelete="cascade",
         check_company=True,
         domain="[('version_id', '=', version_id)]",

@@ -34,7 +34,7 @@ class MembershipTariffComponent(models.Model):
         required=True,
         default="step",
     )
-    figure_id = fields.Many2one("membership.figure", "Figure", ondelete="restrict")
+    figure_id = fields.Many2one("membership.figure", ondelete="restrict")
     amount = fields.Monetary(help="Flat amount, or the price of one unit for a per-unit component without brackets.")
     figure_cap = fields.Float(
         "Cap on the Figure", digits=(20, 2), help="Only this much of the figure is charged (0: no cap)."

@@ -44,7 +44,7 @@ class MembershipTariffVersion(models.Model):
         copy=False,
     )
     adopted_on = fields.Date(readonly=True, copy=False)
-    adopted_by_id = fields.Many2one("res.users", "Adopted By", readonly=True, copy=False)
+    adopted_by_id = fields.Many2one("res.users", readonly=True, copy=False)
     component_ids = fields.One2many("membership.tariff.component", "version_id", "Components", copy=True)
     coefficient_ids = fields.One2many("membership.tariff.coefficient", "version_id", "Coefficients")
     floor = fields.Monetary(help="The fee is never below this amount (0: no floor).")

@@ -59,7 +59,7 @@ class ResPartner(models.Model):
     dues_subscription_count = fields.Integer("Subscriptions", compute="_compute_dues_counts", groups=MEMBERSHIP_USER)
     dues_renewal_count = fields.Integer("Renewal Notice Count", compute="_compute_dues_counts", groups=MEMBERSHIP_USER)
     dues_declaration_count = fields.Integer("Declaration Count", compute="_compute_dues_counts", groups=MEMBERSHIP_USER)
-    dues_invoice_count = fields.Integer("Dues Invoice Count", compute="_compute_dues_counts", groups=MEMBERSHIP_USER)
+    dues_invoice_count = fields.Integer(compute="_compute_dues_counts", groups=MEMBERSHIP_USER)
     dues_followup_count = fields.Integer(
         "Follow-up Communication Count", compute="_compute_dues_counts", groups=MEMBERSHIP_USER
     )

@@ -14,12 +14,12 @@ class MembershipDeclarationAnalysis(models.Model):
     _auto = False
     _order = "campaign_id desc, partner_id"
 
-    declaration_id = fields.Many2one("membership.declaration", "Declaration", readonly=True)
-    campaign_id = fields.Many2one("membership.declaration.campaign", "Campaign", readonly=True)
+    declaration_id = fields.Many2one("membership.declaration", readonly=True)
+    campaign_id = fields.Many2one("membership.declaration.campaign", readonly=True)
     company_id = fields.Many2one("res.company", readonly=True)
     partner_id = fields.Many2one("res.partner", "Member", readonly=True)
-    plan_id = fields.Many2one("membership.plan", "Plan", readonly=True)
-    category_id = fields.Many2one("membership.category", "Category", readonly=True)
+    plan_id = fields.Many2one("membership.plan", readonly=True)
+    category_id = fields.Many2one("membership.category", readonly=True)
     year = fields.Integer(readonly=True, aggregator=None)
     state = fields.Selection(DECLARATION_STATES, readonly=True)
     asked_count = fields.Integer("Asked", readonly=True)

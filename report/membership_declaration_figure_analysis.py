@@ -11,18 +11,18 @@ class MembershipDeclarationFigureAnalysis(models.Model):
     _auto = False
     _order = "campaign_id desc, figure_id, partner_id"
 
-    campaign_id = fields.Many2one("membership.declaration.campaign", "Campaign", readonly=True)
+    campaign_id = fields.Many2one("membership.declaration.campaign", readonly=True)
     company_id = fields.Many2one("res.company", readonly=True)
     partner_id = fields.Many2one("res.partner", "Member", readonly=True)
-    plan_id = fields.Many2one("membership.plan", "Plan", readonly=True)
-    category_id = fields.Many2one("membership.category", "Category", readonly=True)
+    plan_id = fields.Many2one("membership.plan", readonly=True)
+    category_id = fields.Many2one("membership.category", readonly=True)
     year = fields.Integer(readonly=True, aggregator=None)
-    figure_id = fields.Many2one("membership.figure", "Figure", readonly=True)
+    figure_id = fields.Many2one("membership.figure", readonly=True)
     value = fields.Float("Declared", digits=(20, 2), readonly=True)
     last_year_value = fields.Float(
         "Last Year", digits=(20, 2), readonly=True, help="The same member's value of the year before, if declared."
     )
-    change = fields.Float("Change", digits=(20, 2), readonly=True, help="Declared minus last year's value.")
+    change = fields.Float(digits=(20, 2), readonly=True, help="Declared minus last year's value.")
 
     @property
     def _table_query(self):

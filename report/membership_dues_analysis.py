@@ -25,7 +25,7 @@ class MembershipDuesAnalysis(models.Model):
     currency_id = fields.Many2one("res.currency", readonly=True)
     partner_id = fields.Many2one("res.partner", "Member", readonly=True)
     plan_id = fields.Many2one("membership.plan", readonly=True)
-    campaign_id = fields.Many2one("membership.renewal.campaign", "Campaign", readonly=True)
+    campaign_id = fields.Many2one("membership.renewal.campaign", readonly=True)
     invoice_date = fields.Date(readonly=True)
     date_due = fields.Date("Due Date", readonly=True)
     paid_date = fields.Date("Paid On", readonly=True)

@@ -19,7 +19,7 @@ class MembershipDuesCollection(models.Model):
     company_id = fields.Many2one("res.company", readonly=True)
     currency_id = fields.Many2one("res.currency", readonly=True)
     plan_id = fields.Many2one("membership.plan", readonly=True)
-    campaign_id = fields.Many2one("membership.renewal.campaign", "Campaign", readonly=True)
+    campaign_id = fields.Many2one("membership.renewal.campaign", readonly=True)
     invoice_count = fields.Integer("Invoices", readonly=True)
     amount_invoiced = fields.Monetary(readonly=True)
     amount_collected = fields.Monetary(readonly=True)

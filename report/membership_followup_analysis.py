@@ -15,11 +15,11 @@ class MembershipFollowupAnalysis(models.Model):
     move_id = fields.Many2one("account.move", "Invoice", readonly=True)
     company_id = fields.Many2one("res.company", readonly=True)
     partner_id = fields.Many2one("res.partner", "Member", readonly=True)
-    level_id = fields.Many2one("membership.followup.level", "Level", readonly=True)
+    level_id = fields.Many2one("membership.followup.level", readonly=True)
     date = fields.Date("Sent On", readonly=True)
     sent_count = fields.Integer("Sent", readonly=True)
     paid_within_15 = fields.Integer("Paid within 15 Days", readonly=True)
-    paid_later = fields.Integer("Paid Later", readonly=True)
+    paid_later = fields.Integer(readonly=True)
     days_to_pay = fields.Integer("Days to Pay After It", readonly=True, aggregator="avg")
 
     @property

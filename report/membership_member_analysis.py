@@ -38,9 +38,7 @@ class MembershipMemberAnalysis(models.Model):
     plan_id = fields.Many2one(
         "membership.plan", "Current Plan", readonly=True, help="The plan covering today, else the last one paid."
     )
-    category_id = fields.Many2one(
-        "membership.category", "Category", readonly=True, help="The member's sector (or first category)."
-    )
+    category_id = fields.Many2one("membership.category", readonly=True, help="The member's sector (or first category).")
     state = fields.Selection(MEMBERSHIP_STATES, "Status Today", readonly=True)
     date_start = fields.Date("Member Since", readonly=True)
     date_end = fields.Date("Paid Until", readonly=True)

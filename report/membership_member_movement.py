@@ -25,11 +25,11 @@ class MembershipMemberMovement(models.Model):
         "res.partner": ["dues_category_ids"],
     }
 
-    subscription_id = fields.Many2one("membership.subscription", "Subscription", readonly=True)
+    subscription_id = fields.Many2one("membership.subscription", readonly=True)
     company_id = fields.Many2one("res.company", readonly=True)
     partner_id = fields.Many2one("res.partner", "Member", readonly=True)
-    plan_id = fields.Many2one("membership.plan", "Plan", readonly=True)
-    category_id = fields.Many2one("membership.category", "Category", readonly=True)
+    plan_id = fields.Many2one("membership.plan", readonly=True)
+    category_id = fields.Many2one("membership.category", readonly=True)
     date = fields.Date(readonly=True)
     movement = fields.Selection(MOVEMENTS, readonly=True)
     joined_count = fields.Integer("Joined", readonly=True)

@@ -34,17 +34,16 @@ class MembershipRenewalAnalysis(models.Model):
     }
 
     renewal_id = fields.Many2one("membership.renewal", "Renewal Notice", readonly=True)
-    campaign_id = fields.Many2one("membership.renewal.campaign", "Campaign", readonly=True)
+    campaign_id = fields.Many2one("membership.renewal.campaign", readonly=True)
     current_campaign = fields.Boolean(
-        "Current Campaign",
         readonly=True,
         help="The notice belongs to its company's latest campaign (by 'Periods Ending From') that made notices.",
     )
     company_id = fields.Many2one("res.company", readonly=True)
     currency_id = fields.Many2one("res.currency", readonly=True)
     partner_id = fields.Many2one("res.partner", "Member", readonly=True)
-    plan_id = fields.Many2one("membership.plan", "Plan", readonly=True)
-    category_id = fields.Many2one("membership.category", "Category", readonly=True)
+    plan_id = fields.Many2one("membership.plan", readonly=True)
+    category_id = fields.Many2one("membership.category", readonly=True)
     state = fields.Selection(
         NOTICE_STATES,
         readonly=True,
@@ -58,7 +57,7 @@ class MembershipRenewalAnalysis(models.Model):
     invoiced_count = fields.Integer("Invoiced", readonly=True)
     paid_count = fields.Integer("Paid", readonly=True)
     refused_count = fields.Integer("Refused", readonly=True)
-    amount_called = fields.Monetary("Amount Called", readonly=True)
+    amount_called = fields.Monetary(readonly=True)
     amount_invoiced = fields.Monetary(readonly=True)
     amount_paid = fields.Monetary(readonly=True)
 

@@ -9,7 +9,7 @@ class MembershipFollowupWizardLine(models.TransientModel):
     wizard_id = fields.Many2one("membership.followup.wizard", required=True, ondelete="cascade", check_company=True)
     company_id = fields.Many2one(related="wizard_id.company_id", store=True, precompute=True)
     partner_id = fields.Many2one("res.partner", "Member", readonly=True, check_company=True)
-    level_id = fields.Many2one("membership.followup.level", "Level", readonly=True, check_company=True)
+    level_id = fields.Many2one("membership.followup.level", readonly=True, check_company=True)
     invoice_count = fields.Integer("Invoices", readonly=True)
     currency_id = fields.Many2one(related="wizard_id.company_id.currency_id")
     amount_due = fields.Monetary(readonly=True)

@@ -14,7 +14,7 @@ class MembershipJoinWizardFigure(models.TransientModel):
         "membership.join.wizard", required=True, index=True, ondelete="cascade", check_company=True
     )
     company_id = fields.Many2one(related="wizard_id.company_id", store=True, precompute=True)
-    figure_id = fields.Many2one("membership.figure", "Figure", required=True, ondelete="cascade")
+    figure_id = fields.Many2one("membership.figure", required=True, ondelete="cascade")
     sequence = fields.Integer()
     # text, not a number: an empty cell is a figure not given yet, not a 0
     value = fields.Char(help="The member's figure for the year, e.g. 1250000 or 1 250 000,50; 0 when it has none.")

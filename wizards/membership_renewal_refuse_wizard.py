@@ -13,7 +13,7 @@ class MembershipRenewalRefuseWizard(models.TransientModel):
     company_id = fields.Many2one(
         "res.company", compute="_compute_company_id", store=True, precompute=True, required=True
     )
-    reason_id = fields.Many2one("membership.refusal.reason", "Reason", required=True)
+    reason_id = fields.Many2one("membership.refusal.reason", required=True)
     note = fields.Text()
     count = fields.Integer(compute="_compute_count")
 

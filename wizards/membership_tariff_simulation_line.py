@@ -19,7 +19,7 @@ class MembershipTariffSimulationLine(models.TransientModel):
     )
     partner_id = fields.Many2one("res.partner", "Member", readonly=True, check_company=True)
     plan_id = fields.Many2one("membership.plan", readonly=True, check_company=True)
-    category_id = fields.Many2one("membership.category", "Category", readonly=True)
+    category_id = fields.Many2one("membership.category", readonly=True)
     status = fields.Selection([("ok", "Computed"), ("missing", "Figures missing")], readonly=True)
     old_amount = fields.Monetary("Paid", readonly=True)
     new_amount = fields.Monetary("Would Pay", readonly=True)
