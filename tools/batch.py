@@ -97,8 +97,6 @@ def run_in_batches(
     order="id",
     batch_first=True,
     what="",
-    after_commit=None,
-    on_done=None,
     claim=False,
 ):
     """Process what is to do in batches (see the module's docstring).
@@ -111,9 +109,7 @@ def run_in_batches(
     ``process(recordset)`` does the work; ``record_failure(record, message)``
     records a failure. ``batch_first=False`` goes record by record from the
     start (for steps that send one message per record anyway). ``what``
-    names the run in the log. ``after_commit()`` is called after each
-    intermediate commit (to take a lock again); ``on_done()`` when all is
-    done, before the last commit. ``claim=True`` (with ``model``) locks each
+    names the run in the log. ``claim=True`` (with ``model``) locks each
     batch as it is taken and skips the records another worker holds, so
     that several workers share the same work (see :func:`run_campaign`).
     Returns a :class:`BatchRun`.
@@ -133,10 +129,6 @@ def run_in_batches(
             run.finished = False
             run.remaining = remaining
             return run
-        if after_commit:
-            after_commit()
-    if on_done:
-        on_done()
     cron._commit_progress(remaining=0)
     return run
 
