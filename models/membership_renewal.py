@@ -786,13 +786,28 @@ class MembershipRenewal(models.Model):
             domain=Domain("send_requested", "=", True),
             batch_size=batch_size,
             what="queued renewal notices",
+            claim=True,
         ).failed
 
     def _send_queued(self):
-        """Send these queued notices; those that cannot be sent any more
-        (answered, approved meanwhile) leave the queue too."""
-        self.action_send()
+        """Send these queued notices, and the emails of the automatic
+        renewals a campaign approved (each with its notice attached); those
+        that cannot be sent any more (answered, approved meanwhile) leave the
+        queue too."""
+        auto = self.filtered(lambda r: r.mode == "auto" and r.state == "approved")
+        auto._send_notices("membership_dues.mail_template_renewal_auto")
+        (self - auto).action_send()
         self.filtered("send_requested").send_requested = False
+
+    def _queue_notices(self):
+        """Queue the emails of these automatic renewals for the sending
+        scheduled action (woken now). The demo data and the benchmarks,
+        which send no email, only get the members' links."""
+        if self.env.context.get("membership_skip_emails"):
+            self._send_notices("membership_dues.mail_template_renewal_auto")
+            return
+        self.send_requested = True
+        self.env.ref("membership_dues.ir_cron_membership_renewal_send")._trigger()
 
     @api.model
     def _cron_failure(self, what, today):

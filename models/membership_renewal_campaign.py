@@ -351,8 +351,13 @@ class MembershipRenewalCampaign(models.Model):
         auto = renewals.filtered(lambda r: r.mode == "auto")
         if auto:
             auto._approve()
-            auto._send_notices("membership_dues.mail_template_renewal_auto")
             auto.date_sent = fields.Date.context_today(self)
+            # Their emails (each with its notice as PDF) are queued, not
+            # rendered here: posting the invoices took the sales journal's
+            # numbering lock, held until this batch commits, and any other
+            # invoice posted in that journal meanwhile (another worker's, an
+            # accountant's) waits for it.
+            auto._queue_notices()
         if self.send_on_launch and renewals - auto:
             (renewals - auto).action_send()
         return renewals

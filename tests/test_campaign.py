@@ -57,7 +57,21 @@ class TestCampaign(MembershipRenewalCommon):
         self.assertEqual((subscription.date_start, subscription.previous_id), (date(2027, 1, 1), self.subscriptions[0]))
         self.assertEqual(subscription.invoice_id.state, "posted")
         self.assertTrue(subscription.invoice_id.sending_data, "the invoice is queued for sending")
+        # the member's email is queued: rendering it (with its PDF) in the
+        # campaign's batch would hold the sales journal's numbering lock
+        self.assertTrue(auto.send_requested)
+        self.assertFalse(auto.message_ids.filtered(lambda m: "renews automatically" in (m.body or "")))
+        cron = self.env.ref("membership_dues.ir_cron_membership_renewal_send")
+        self.assertTrue(
+            self.env["ir.cron.trigger"].search([("cron_id", "=", cron.id)]), "the sending scheduled action is woken"
+        )
+        with self.patched_commit_progress():
+            self.env["membership.renewal"]._cron_send_queued()
+            self.env["membership.renewal"]._cron_send_queued()  # twice: sent once
+        self.assertFalse(auto.send_requested)
+        self.assertEqual(auto.state, "approved")
         message = auto.message_ids.filtered(lambda m: "renews automatically" in (m.body or ""))
+        self.assertEqual(len(message), 1)
         self.assertTrue(message, "the member is told, with the amount and how to opt out")
         self.assertIn("do not wish to renew", message.body)
         self.assertTrue(message.attachment_ids, "with the notice attached")
