@@ -129,6 +129,10 @@ def run_in_batches(
             run.finished = False
             run.remaining = remaining
             return run
+        # Committed: nothing of this batch is needed any more. The record
+        # cache would otherwise keep every batch's values (rendered mails,
+        # printed PDFs) to the end of the run: memory grows with the season.
+        cron.env.invalidate_all()
     cron._commit_progress(remaining=0)
     return run
 
@@ -246,7 +250,8 @@ class _Slices:
 
     def __iter__(self):
         while self.taken < len(self.records):
-            batch = self.records[self.taken : self.taken + self.batch_size]
+            # prefetching within the batch only, not across the whole run
+            batch = self.records[self.taken : self.taken + self.batch_size].with_prefetch()
             self.taken += len(batch)
             yield batch
 
