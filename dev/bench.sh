@@ -7,7 +7,12 @@
 #   bash dev/bench.sh campaign  # a renewal season of MD_BENCH_MEMBERS members, step by step, beside
 #                                 # Odoo's own invoice floor and OCA contract, each phase on its own
 #                                 # copy of one seeded database; MD_BENCH_ROUNDS rounds (default 3 up to
-#                                 # 2,000 members, else 1), medians reported (not part of `all`: long)
+#                                 # 2,000 members, else 1), medians reported (not part of `all`: long).
+#                                 # MD_BENCH_SIZES=1000,10000[,100000]: a season per size, then one table
+#                                 # of the figures per member side by side and the projection for
+#                                 # 500,000 members (dev/bench_report.py --sizes); MD_BENCH_FLOOR_MAX and
+#                                 # MD_BENCH_CONTRACT_MAX: the largest size at which the floor and OCA
+#                                 # contract run (default every size; at 100,000 they take hours)
 #   bash dev/bench.sh workers   # one renewal season of MD_BENCH_MEMBERS (default 2,000) members run by 1, then
 #                                 # by MD_BENCH_WORKERS (default 2) processes at once, each on its own copy
 #                                 # of one seeded database: wall times (not part of `all`)
@@ -76,35 +81,66 @@ if [ "$what" = campaign ]; then
     else
         say "OCA contract unavailable: its baseline is left out"
     fi
-    rounds="${MD_BENCH_ROUNDS:-}"
-    if [ -z "$rounds" ]; then
-        if [ "${MD_BENCH_MEMBERS:-10000}" -le 2000 ]; then rounds=3; else rounds=1; fi
-    fi
+    # MD_BENCH_SIZES=1000,10000[,100000]: one season per size (smallest first),
+    # then one table of them side by side; without it, the single size
+    # MD_BENCH_MEMBERS (default 10,000). 100,000 runs only when asked for.
+    sizes="$(echo "${MD_BENCH_SIZES:-${MD_BENCH_MEMBERS:-10000}}" | tr ', ' '\n\n' | sed '/^$/d' | sort -nu)"
+    for size in $sizes; do
+        [[ "$size" =~ ^[1-9][0-9]*$ ]] || die "MD_BENCH_SIZES: '$size' is not a number of members"
+    done
+    # The baselines' largest sizes (default: every size): the floor and OCA
+    # contract take hours at 100,000 members.
+    floor_max="${MD_BENCH_FLOOR_MAX:-}"
+    contract_max="${MD_BENCH_CONTRACT_MAX:-}"
+    # The modules are installed once ($SEED), then copied and seeded per size.
     create_seed_db "$addons" "$deps,$MD_MODULE$extra"
-    ROWS="$RESULTS/campaign-${MD_BENCH_MEMBERS:-10000}-$STAMP.jsonl"
     phase() {  # phase DB NAME: run one phase of dev/bench_campaign.py on DB
         MD_BENCH_PHASE="$2" MD_BENCH_ROWS="$ROWS" odoo_bin shell -d "$1" --addons-path="$addons" \
             --data-dir="$DATA" --no-http --log-level=warn <"$MD_ROOT/dev/bench_campaign.py" \
             || die "benchmark phase $2 failed"
     }
-    say "seeding ${MD_BENCH_MEMBERS:-10000} members"
-    phase "$SEED" seed
-    # Every phase starts from its own copy of the seeded database; rounds alternate them.
-    phases="ours floor"
-    [ -n "$extra" ] && phases="$phases contract"
-    for round in $(seq 1 "$rounds"); do
-        for name in $phases; do
-            db="md_bench_${name}_$$"
-            createdb -T "$SEED" "$db"
-            if [ -d "$DATA/filestore/$SEED" ]; then cp -r "$DATA/filestore/$SEED" "$DATA/filestore/$db"; fi
-            say "round $round/$rounds: $name"
-            phase "$db" "$name"
-            dropdb --force "$db"
-            rm -rf "${DATA:?}/filestore/$db"
+    copy_db() {  # copy_db FROM TO: a database and its filestore
+        createdb -T "$1" "$2"
+        if [ -d "$DATA/filestore/$1" ]; then cp -r "$DATA/filestore/$1" "$DATA/filestore/$2"; fi
+    }
+    drop_db() {
+        dropdb --force "$1"
+        rm -rf "${DATA:?}/filestore/$1"
+    }
+    results=()
+    for members in $sizes; do
+        export MD_BENCH_MEMBERS="$members"
+        rounds="${MD_BENCH_ROUNDS:-}"
+        if [ -z "$rounds" ]; then
+            if [ "$members" -le 2000 ]; then rounds=3; else rounds=1; fi
+        fi
+        ROWS="$RESULTS/campaign-$members-$STAMP.jsonl"
+        seeded="md_bench_seeded_$$"
+        copy_db "$SEED" "$seeded"
+        say "seeding $members members"
+        phase "$seeded" seed
+        # Every phase starts from its own copy of the seeded database; rounds alternate them.
+        phases="ours"
+        if [ -z "$floor_max" ] || [ "$members" -le "$floor_max" ]; then phases="$phases floor"; fi
+        if [ -n "$extra" ] && { [ -z "$contract_max" ] || [ "$members" -le "$contract_max" ]; }; then
+            phases="$phases contract"
+        fi
+        for round in $(seq 1 "$rounds"); do
+            for name in $phases; do
+                db="md_bench_${name}_$$"
+                copy_db "$seeded" "$db"
+                say "$members members, round $round/$rounds: $name"
+                phase "$db" "$name"
+                drop_db "$db"
+            done
         done
+        drop_db "$seeded"
+        "$VENV/bin/python" "$MD_ROOT/dev/bench_report.py" "$ROWS" "$RESULTS/campaign-$members-$STAMP.json"
+        results+=("$RESULTS/campaign-$members-$STAMP.json")
     done
-    "$VENV/bin/python" "$MD_ROOT/dev/bench_report.py" "$ROWS" \
-        "$RESULTS/campaign-${MD_BENCH_MEMBERS:-10000}-$STAMP.json"
+    if [ -n "${MD_BENCH_SIZES:-}" ]; then
+        "$VENV/bin/python" "$MD_ROOT/dev/bench_report.py" --sizes "$RESULTS/sizes-$STAMP.json" "${results[@]}"
+    fi
 fi
 
 if [ "$what" = workers ]; then

@@ -11,6 +11,26 @@
 # MD_BENCH_ROWS (JSON lines); dev/bench_report.py prints the table.
 # Seeding runs with tracking and chatter notes off; the measured phases run
 # with the plain context a scheduled action has.
+#
+# Planner statistics: the module's invoicing (membership.subscription
+# _create_invoices) calls tools/orm_batch.refresh_statistics on account.move
+# after creating a batch of BULK_POSTING (20) invoices or more and before
+# posting it (stale statistics make Odoo's numbering queries read every
+# invoice of the year for each invoice posted; dev/BENCHMARKS.rst,
+# 2026-11-30). The floor and the contract phases call the same function at the
+# same point (after creating, before posting each batch), so that "/floor" and
+# "/contract" compare like with like. MD_BENCH_NO_ANALYZE=1 turns it off in
+# every phase (the module's too), for a "before" run.
+#
+# Peak memory of a step: the process's resident set high-water mark (VmHWM of
+# /proc/self/status), reset before the step by writing 5 to
+# /proc/self/clear_refs (Linux >= 4.0), so each step gets its own peak rather
+# than the highest of the steps before it. Not tracemalloc: it sees Python
+# objects only (not psycopg2's result buffers, lxml, C extensions) and slows
+# allocation-heavy code several times, which would distort the times measured
+# in the same run; RSS is what the host has to provide. Where the reset is not
+# allowed, the step's peak is getrusage's ru_maxrss (the process's high-water
+# mark so far: only growth shows) and the row says so (peak_source).
 # pylint: skip-file
 import json
 import os
@@ -20,6 +40,9 @@ from datetime import date
 
 from odoo import Command
 
+from odoo.addons.membership_dues.models import membership_subscription
+from odoo.addons.membership_dues.tools.orm_batch import refresh_statistics
+
 phase = os.environ["MD_BENCH_PHASE"]
 members = int(os.environ.get("MD_BENCH_MEMBERS", "10000"))
 chunk = int(os.environ.get("MD_BENCH_CHUNK", "500"))
@@ -28,28 +51,68 @@ plain_env = env  # noqa: F821
 cr = plain_env.cr
 
 
-def peak_mb():
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+if os.environ.get("MD_BENCH_NO_ANALYZE"):
+    membership_subscription.refresh_statistics = lambda model: False
+
+
+def refresh_before_posting(moves):
+    """What the module's invoicing does before posting a batch (see the top)."""
+    if len(moves) >= membership_subscription.BULK_POSTING and not os.environ.get("MD_BENCH_NO_ANALYZE"):
+        refresh_statistics(moves.env["account.move"])
+
+
+def _status_mb(field):
+    """A field of /proc/self/status (VmHWM, VmRSS, VmSize), in MB, or None."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as handle:
+            for line in handle:
+                if line.startswith(field + ":"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return None
+
+
+def reset_peak():
+    """Reset the process's RSS high-water mark; whether it could."""
+    try:
+        with open("/proc/self/clear_refs", "w", encoding="ascii") as handle:
+            handle.write("5")
+    except OSError:
+        return False
+    return _status_mb("VmHWM") is not None
+
+
+def peak_mb(reset):
+    if reset:
+        return _status_mb("VmHWM"), "vmhwm"
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, "maxrss"
 
 
 def measure(step, count, function):
     """Run ``function`` (it commits what it makes); record its seconds,
     queries and the process's peak memory."""
     plain_env.invalidate_all()
+    start_mb = _status_mb("VmRSS")
+    reset = reset_peak()
     before = cr.sql_log_count
     start = time.perf_counter()
     function()
     seconds = time.perf_counter() - start
     queries = cr.sql_log_count - before
+    peak, source = peak_mb(reset)
     row = {
         "phase": phase,
         "step": step,
         "n": count,
         "seconds": round(seconds, 3),
         "queries": queries,
-        "peak_mb": round(peak_mb()),
+        "peak_mb": round(peak),
+        "peak_source": source,
+        "start_mb": round(start_mb) if start_mb is not None else None,
+        "vms_mb": round(_status_mb("VmSize") or 0) or None,
     }
-    print(f"  {step}: {seconds:.2f} s, {queries} queries", flush=True)
+    print(f"  {step}: {seconds:.2f} s, {queries} queries, peak {peak:.0f} MB ({source})", flush=True)
     if rows_file:
         with open(rows_file, "a", encoding="utf-8") as handle:
             handle.write(json.dumps(row) + "\n")
@@ -294,6 +357,7 @@ def run_floor():
                     for partner in batch
                 ]
             )
+            refresh_before_posting(moves)
             moves.action_post()
             cr.commit()
 
@@ -346,6 +410,7 @@ def run_contract():
         cr.commit()
         drafts = plain_env["account.move"].search([("state", "=", "draft"), ("move_type", "=", "out_invoice")])
         for batch in chunks(drafts):
+            refresh_before_posting(batch)
             batch.action_post()
             cr.commit()
 
