@@ -250,8 +250,8 @@ def test_kill_9_one_of_two_declaration_workers_then_restart_it(seeded, tmp_path)
     exactly once and the campaign is closed once."""
     odoo = seeded
     key = "decl-pair"
-    first = odoo.start_shell(worker_script(key, tmp_path, "first", batch=5, pause=0.05), tmp_path / "first.log")
-    second = odoo.start_shell(worker_script(key, tmp_path, "second", batch=5, pause=0.05), tmp_path / "second.log")
+    first = odoo.start_shell(worker_script(key, tmp_path, "first", pause=0.05), tmp_path / "first.log")
+    second = odoo.start_shell(worker_script(key, tmp_path, "second", pause=0.05), tmp_path / "second.log")
     started = wait_for(lambda: asked(odoo, key) >= 60)
     first.send_signal(signal.SIGKILL)
     first.wait(timeout=30)
@@ -259,9 +259,7 @@ def test_kill_9_one_of_two_declaration_workers_then_restart_it(seeded, tmp_path)
     assert started, (tmp_path / "second.log").read_text()[-3000:]
     assert asked(odoo, key) < MEMBERS, "killed in the middle"
     assert_whole(odoo, key)
-    restarted = odoo.start_shell(
-        worker_script(key, tmp_path, "restarted", workers=1, batch=5), tmp_path / "restarted.log"
-    )
+    restarted = odoo.start_shell(worker_script(key, tmp_path, "restarted", workers=1), tmp_path / "restarted.log")
     outputs = finish((second, restarted), [tmp_path / "second.log", tmp_path / "restarted.log"])
     assert processed(outputs[0]) > 0, "the survivor went on"
     assert counts(odoo, key) == ALL_ASKED_ONCE
