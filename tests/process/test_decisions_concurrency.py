@@ -87,10 +87,10 @@ def server(odoo, tmp_path_factory):
     deadline = time.monotonic() + 180
     while time.monotonic() < deadline:
         try:
-            if requests.get(f"{url}/web/login", timeout=5).status_code == 200:
+            if requests.get(f"{url}/web/login", timeout=60).status_code == 200:
                 break
-        except requests.ConnectionError:
-            pass
+        except (requests.ConnectionError, requests.Timeout):
+            pass  # not listening yet, or its first page still being built (a loaded machine)
         assert process.poll() is None, log_path.read_text()[-3000:]
         time.sleep(0.5)
     else:
