@@ -273,7 +273,9 @@ def campaign_close_job(campaign, batch_size=200):
         return campaign.env._("Members left by the batches enqueued again.")
     if _close(campaign, model, domain):
         return campaign.env._("Campaign closed.")
-    return campaign.env._("Members still to do in failed jobs: requeue them from the Job Queue menu.")
+    # members held by failed jobs, or the campaign held by another transaction: the
+    # scheduled action closes it once nothing is left and no job holds any
+    return campaign.env._("Not closed yet: members still to do in failed jobs (requeue them from Job Queue).")
 
 
 def _close(campaign, model, domain, skip_ids=()):
