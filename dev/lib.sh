@@ -286,3 +286,24 @@ ensure_oca_addon() {
     say "OCA $name ($spec) could not be downloaded from PyPI"
     return 1
 }
+
+# ensure_oca_pydeps REQUIREMENT...: Python packages that OCA addons declare
+# (external_dependencies) and the project's virtualenv lacks, installed once
+# without their dependencies into $MD_HOME/oca/python (not into the
+# virtualenv, keyed on the requirement files). Sets OCA_PYTHONPATH to that
+# folder, for PYTHONPATH; returns 1 (after saying why) when they cannot be had.
+ensure_oca_pydeps() {
+    local dir="$MD_HOME/oca/python" stamp
+    OCA_PYTHONPATH="$dir"
+    stamp="$dir/.installed-$(printf '%s ' "$@" | sha1sum | cut -c1-12)"
+    [ -f "$stamp" ] && return 0
+    say "installing $* into $dir (for the OCA addons)"
+    mkdir -p "$dir"
+    if "$VENV/bin/python" -m pip install -q --no-deps --upgrade --target "$dir" "$@" >"$MD_HOME/oca/python.log" 2>&1; then
+        touch "$stamp"
+        return 0
+    fi
+    tail -n 5 "$MD_HOME/oca/python.log" >&2 || true
+    say "could not install $* for the OCA addons"
+    return 1
+}

@@ -7,10 +7,11 @@
 #    --test-enable (at_install, post_install and browser tests);
 #  - runs the pure-Python tests (tests/pure, pytest + hypothesis) and the linters
 #    (pre-commit run --all-files, .pre-commit-config.yaml);
-#  - neighbours: installs membership_dues beside OCA membership (19.0, from
-#    PyPI) in another database and runs THEIR tests there: OCA membership's
-#    and a selection of Odoo's account tests (contacts, invoices, payments,
-#    reconciliation, invoice sending); fails on clashing field definitions;
+#  - neighbours: installs membership_dues beside OCA membership and OCA
+#    queue_job (19.0, from PyPI) in another database and runs THEIR tests there:
+#    OCA membership's, some of queue_job's and a selection of Odoo's account
+#    tests (contacts, invoices, payments, reconciliation, invoice sending), and
+#    ours that need them; fails on clashing field definitions;
 #  - fails on any failed or erroring test, on a module that did not install,
 #    on zero tests, on a skipped (browser) test and on lint errors.
 #
@@ -115,7 +116,7 @@ fi
 # together in one clone of the template; then odoo.tests.shell.run_tests runs
 # the selected tests, at_install and post_install, with every module loaded
 # (dev/neighbour_tests.py says why Odoo's own runner cannot).
-MD_NEIGHBOUR_MODULES="membership,account,$MD_MODULE"
+MD_NEIGHBOUR_MODULES="membership,account,queue_job,$MD_MODULE"
 # Odoo's account tests: contacts (TestAccountPartner, TestMergePartner,
 # TestDuplicatePartnerBank: duplicates and merges), invoices
 # (TestAccountMoveOutInvoiceOnchanges), payments (TestAccountPayment,
@@ -138,25 +139,35 @@ done
 # Ours that need OCA membership installed (issue 19, import from it): tagged
 # membership_dues_oca and not standard, so that only this phase runs them.
 neighbour_tags+=("membership_dues_oca/$MD_MODULE")
+# OCA queue_job 19.0 (issue 18): the campaigns run as its jobs when it is
+# installed. Ours tagged membership_dues_queue_job (not standard either), and
+# queue_job's own tests of delaying jobs, identity keys, channels, job functions
+# and its wizards, beside membership_dues (a few seconds).
+neighbour_tags+=("membership_dues_queue_job/$MD_MODULE" /queue_job:TestDelayable /queue_job:TestDelayableSplit
+    /queue_job:TestJobChannel /queue_job:TestJobFunction /queue_job:TestJson /queue_job:TestWizards)
 MD_NEIGHBOUR_TAGS="${MD_NEIGHBOUR_TAGS-$(IFS=,; echo "${neighbour_tags[*]}")}"
 
 if [ "$run_neighbours" = 1 ]; then
     neighbours_start=$(date +%s)
-    if ensure_oca_addon membership "==19.0.*"; then
+    nb_oca=""
+    if ensure_oca_addon membership "==19.0.*" && nb_oca="$OCA_ADDONS" && ensure_oca_addon queue_job "==19.0.*" \
+        && nb_oca="$nb_oca,$OCA_ADDONS" && ensure_oca_pydeps "openupgradelib==3.13.7"; then
         [ -n "${TEMPLATE:-}" ] || ensure_template "$MD_TEST_EXTRA_MODULES" "$OUT/template.log"
         NB_DB="md_neighbours_$$"
         NB_DATA="$OUT/neighbours-data"
-        NB_ADDONS="$ADDONS_PATH,$OCA_ADDONS"
+        NB_ADDONS="$ADDONS_PATH,$nb_oca"
+        # queue_job's external dependency openupgradelib (its migrations only)
+        export PYTHONPATH="$OCA_PYTHONPATH${PYTHONPATH:+:$PYTHONPATH}"
         TEST_DBS+=("$NB_DB") TEST_DIRS+=("$NB_DATA")
         clone_template "$NB_DB" "$NB_DATA"
-        say "installing $MD_MODULE and OCA membership together in $NB_DB (log $OUT/neighbours-install.log)"
+        say "installing $MD_MODULE, OCA membership and OCA queue_job together in $NB_DB (log $OUT/neighbours-install.log)"
         set +e
-        odoo_bin -d "$NB_DB" --addons-path="$NB_ADDONS" --data-dir="$NB_DATA" -i "$MD_MODULE,membership" \
+        odoo_bin -d "$NB_DB" --addons-path="$NB_ADDONS" --data-dir="$NB_DATA" -i "$MD_MODULE,membership,queue_job" \
             --stop-after-init --max-cron-threads=0 --workers=0 --no-http --log-level=info \
             >"$OUT/neighbours-install.log" 2>&1
         set -e
         states=$(psql -d "$NB_DB" -Atqc "SELECT m.name || '=' || COALESCE(i.state, 'absent')
-            FROM unnest(ARRAY['$MD_MODULE', 'membership']) m(name)
+            FROM unnest(ARRAY['$MD_MODULE', 'membership', 'queue_job']) m(name)
             LEFT JOIN ir_module_module i ON i.name = m.name ORDER BY m.name" 2>/dev/null | paste -sd, || true)
         # A field that both modules add (neither depends on the other, so one of
         # them silently redefines the other's): field ids whose only defining
@@ -166,10 +177,10 @@ if [ "$run_neighbours" = 1 ]; then
             GROUP BY f.id, f.model, f.name, f.ttype
             HAVING count(DISTINCT d.module) FILTER (WHERE d.module IN ('$MD_MODULE', 'membership')) = 2
                AND count(DISTINCT d.module) = 2" >"$OUT/neighbours-shared-fields.txt" 2>/dev/null || true
-        summary_args+=(--neighbours-states "${states:-$MD_MODULE=absent,membership=absent}"
+        summary_args+=(--neighbours-states "${states:-$MD_MODULE=absent,membership=absent,queue_job=absent}"
             --neighbours-install-log "$OUT/neighbours-install.log"
             --neighbours-shared-fields "$OUT/neighbours-shared-fields.txt")
-        if [ "$states" = "membership=installed,$MD_MODULE=installed" ]; then
+        if [ "$states" = "membership=installed,$MD_MODULE=installed,queue_job=installed" ]; then
             say "running the neighbours' tests in $NB_DB (log $OUT/neighbours.log)"
             set +e
             MD_NEIGHBOUR_TAGS="$MD_NEIGHBOUR_TAGS" MD_NEIGHBOUR_MODULES="$MD_NEIGHBOUR_MODULES" \
@@ -182,7 +193,7 @@ if [ "$run_neighbours" = 1 ]; then
                 --neighbours-modules "$MD_NEIGHBOUR_MODULES" --neighbours-tags "$MD_NEIGHBOUR_TAGS")
         fi
     else
-        summary_args+=(--neighbours-error "OCA membership 19.0 could not be downloaded from PyPI")
+        summary_args+=(--neighbours-error "OCA membership or queue_job 19.0 (or openupgradelib) could not be had from PyPI")
     fi
     say "neighbour phase: $(($(date +%s) - neighbours_start)) s"
 fi

@@ -6,8 +6,8 @@ browser test is skipped. This script counts every test from the per-test log
 lines and fails the run on any of those silent passes.
 
 The neighbour phase (--neighbours-*) is counted the same way from its own
-Odoo log: OCA membership's and Odoo's account tests run with membership_dues
-installed beside them; it also fails when a module did not install, when the
+Odoo log: OCA membership's, OCA queue_job's and Odoo's account tests run with
+membership_dues installed beside them; it also fails when a module did not install, when the
 install log shows clashing definitions, when a field is added by both modules,
 and when a requested test tag ran no test.
 

@@ -6,7 +6,8 @@ from odoo.exceptions import UserError, ValidationError
 from odoo.fields import Domain
 from odoo.tools import SQL, format_date
 
-from ..tools.batch import run_campaign, work_campaigns
+from ..tools.batch import run_campaign
+from ..tools.jobs import campaign_batch_job, campaign_close_job, work_campaigns
 
 _logger = logging.getLogger(__name__)
 
@@ -376,7 +377,9 @@ class MembershipDeclarationCampaign(models.Model):
     def _cron_run_declaration_campaigns(self, batch_size=200, today=None):
         """Ask the members of the running campaigns, batch by batch, then
         remind the members who have not answered. Progress is committed after
-        each batch; a member that fails is recorded and the others go on."""
+        each batch; a member that fails is recorded and the others go on.
+        When OCA queue_job runs the campaigns, their batches are enqueued
+        instead (see :func:`~..tools.jobs.work_campaigns`)."""
         today = today or fields.Date.context_today(self)
         wake = (
             self.env.ref("membership_dues.ir_cron_membership_declaration_campaigns"),
@@ -400,8 +403,22 @@ class MembershipDeclarationCampaign(models.Model):
         :func:`~..tools.batch.run_campaign`), beside any other worker running
         the same campaign. Returns False when this worker is to be called
         again (the cron's time is up), True when it has nothing left to do."""
-        Partner = self.env["res.partner"].with_context(active_test=False)
-        return run_campaign(self, Partner, self._get_todo_domain(), batch_size)
+        return run_campaign(self, *self._batch_todo(), batch_size)
+
+    def _batch_todo(self):
+        """What the campaign's batches take: (model, domain of the records
+        still to do)."""
+        return self.env["res.partner"].with_context(active_test=False), self._get_todo_domain()
+
+    def _job_work_batch(self, ids):
+        """The queue job of one batch of members (OCA queue_job, see
+        :func:`~..tools.jobs.campaign_batch_job`)."""
+        return campaign_batch_job(self, ids)
+
+    def _job_close(self, batch_size=200):
+        """The queue job that closes the campaign once its members are all
+        asked (:func:`~..tools.jobs.campaign_close_job`)."""
+        return campaign_close_job(self, batch_size)
 
     def _done(self):
         self.write({"state": "open"})

@@ -7,7 +7,8 @@ from odoo.fields import Domain
 from odoo.tools import format_date
 
 from ..engine import Period, next_period
-from ..tools.batch import run_campaign, work_campaigns
+from ..tools.batch import run_campaign
+from ..tools.jobs import campaign_batch_job, campaign_close_job, work_campaigns
 
 _logger = logging.getLogger(__name__)
 
@@ -282,7 +283,9 @@ class MembershipRenewalCampaign(models.Model):
     @api.model
     def _cron_run_campaigns(self, batch_size=200, today=None):
         """Launch the campaigns due, then run the running ones, batch by
-        batch, with progress committed after each batch."""
+        batch, with progress committed after each batch; or, when OCA
+        queue_job runs them, enqueue their batches (see
+        :func:`~..tools.jobs.work_campaigns`)."""
         today = today or fields.Date.context_today(self)
         for campaign in self.search([("state", "=", "draft"), ("auto_launch", "=", True)]):
             if campaign.date_from - timedelta(days=campaign.launch_days_before) <= today:
@@ -303,12 +306,27 @@ class MembershipRenewalCampaign(models.Model):
             campaigns = self.search([("state", "=", "running")], order="date_from, id")
         return work_campaigns(campaigns, batch_size)
 
+    def _batch_todo(self):
+        """What the campaign's batches take: (model, domain of the records
+        still to do)."""
+        return self.env["membership.subscription"], self._todo_domain()
+
     def _run(self, batch_size=200):
         """Process the members still to renew (see
         :func:`~..tools.batch.run_campaign`), beside any other worker running
         the same campaign. Returns False when this worker is to be called
         again (the cron's time is up), True when it has nothing left to do."""
-        return run_campaign(self, self.env["membership.subscription"], self._todo_domain(), batch_size)
+        return run_campaign(self, *self._batch_todo(), batch_size)
+
+    def _job_work_batch(self, ids):
+        """The queue job of one batch of members (OCA queue_job, see
+        :func:`~..tools.jobs.campaign_batch_job`)."""
+        return campaign_batch_job(self, ids)
+
+    def _job_close(self, batch_size=200):
+        """The queue job that closes the campaign once its batches are done
+        (:func:`~..tools.jobs.campaign_close_job`)."""
+        return campaign_close_job(self, batch_size)
 
     def _done(self):
         self.write({"state": "done", "done_on": fields.Datetime.now()})

@@ -46,3 +46,4 @@ from . import test_dashboard
 from . import test_import_oca
 from . import test_import_spreadsheet
 from . import test_import_figures
+from . import test_queue_job

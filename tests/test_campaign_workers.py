@@ -8,7 +8,7 @@ from unittest.mock import patch
 from odoo.exceptions import ValidationError
 from odoo.tests import tagged
 
-from ..tools import batch
+from ..tools import batch, jobs
 from ..tools.batch import LeaveForNextRun, start_workers
 from .common import MembershipRenewalCommon
 
@@ -109,6 +109,25 @@ class TestCampaignWorkers(MembershipRenewalCommon):
         helpers = self.env["ir.cron"].search([("code", "=", WORK)])
         self.assertEqual(len(helpers), 1)
         self.assertTrue(self.env["ir.cron.trigger"].sudo().search_count([("cron_id", "=", helpers.id)]))
+        self.assertEqual(campaign.state, "done")
+        self.assertEqual(len(campaign.renewal_ids), 4)
+
+    def test_without_queue_job_the_scheduled_actions_run_the_campaign(self):
+        """queue_job is not installed here (tests/test_queue_job.py, in the
+        neighbour phase, runs the campaigns with it): the choice is the
+        scheduled actions, the helpers are woken and no job is enqueued."""
+        self.assertNotIn("queue.job", self.env)
+        self.assertFalse(jobs.queue_job_installed(self.env))
+        self.assertEqual(jobs.job_runner(self.env), "cron")
+        self.env.company.dues_campaign_workers = 3
+        campaign = self.make_campaign()
+        campaign.state = "running"
+        with (
+            self.patched_commit_progress(),
+            patch.object(jobs, "enqueue_campaign", side_effect=AssertionError("no job without queue_job")),
+        ):
+            self.env["membership.renewal.campaign"]._cron_run_campaigns(batch_size=2)
+        self.assertEqual(len(self.env["ir.cron"].search([("code", "=", WORK)])), 2)
         self.assertEqual(campaign.state, "done")
         self.assertEqual(len(campaign.renewal_ids), 4)
 

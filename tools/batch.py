@@ -27,7 +27,8 @@ members in batches that several workers claim at once (``SELECT ... FOR NO
 KEY UPDATE SKIP LOCKED``: a batch another worker holds is skipped, never
 waited for nor done twice), the campaign closed once, by the worker that finds
 nothing left to do. :func:`start_workers` wakes the helper scheduled actions
-that share a campaign with the main one.
+that share a campaign with the main one; :func:`.jobs.work_campaigns` runs the
+campaigns with them, or has OCA queue_job run them when it is installed.
 :func:`process_batch` is steps 2 to 4 alone, for one recordset in a larger
 transaction (no progress, no commit).
 """
@@ -177,16 +178,13 @@ def _close_campaign(campaign, model, domain, run, what):
     call left to the next run (they are retried first)."""
     cron = campaign.env["ir.cron"]
     try:
-        locked = campaign.try_lock_for_update()
-        campaign.invalidate_recordset()
-        if not locked or campaign.state != "running":
-            return True  # another worker is closing it, or has closed it
-        stuck = run.failed_ids + run.stuck_ids
-        left = model.search_count(domain & Domain("id", "not in", stuck) if stuck else domain)
+        left = campaign_left(campaign, model, domain, run.failed_ids + run.stuck_ids)
     except psycopg2.extensions.TransactionRollbackError:
         # another worker closed it between this transaction's start and the lock
         campaign.env.cr.rollback()
         return True
+    if left is None:
+        return True  # another worker is closing it, or has closed it
     if left:
         _logger.info("Membership: %s: %s records still to do, held by other workers or left", what, left)
         if run.left_ids:
@@ -197,6 +195,22 @@ def _close_campaign(campaign, model, domain, run, what):
     campaign._done()
     cron._commit_progress(remaining=0)
     return True
+
+
+def campaign_left(campaign, model, domain, skip_ids=()):
+    """The closing check of a running ``campaign``, under its row lock:
+    how many records of ``model`` still match ``domain`` (without
+    ``skip_ids``: done in this transaction yet still matching); None when
+    another transaction holds the campaign (it is closing it) or it is no
+    longer running. The lock is kept until the transaction ends; the caller
+    calls ``_done`` when nothing is left. Raises ``TransactionRollbackError``
+    when another transaction changed the campaign since this one began."""
+    locked = campaign.try_lock_for_update()
+    campaign.invalidate_recordset()
+    if not locked or campaign.state != "running":
+        return None
+    domain = Domain(domain or [])
+    return model.search_count(domain & Domain("id", "not in", list(skip_ids)) if skip_ids else domain)
 
 
 def start_workers(cron, code, count):
@@ -228,18 +242,6 @@ def start_workers(cron, code, count):
     for helper in helpers:
         helper._trigger()
     return helpers
-
-
-def work_campaigns(campaigns, batch_size, wake=None):
-    """Run the running ``campaigns`` one after the other, each through its
-    ``_run`` (:func:`run_campaign`, beside the other workers). With
-    ``wake=(cron, code)``, first wake the helper scheduled actions the
-    campaigns' companies ask for (``dues_campaign_workers``, see
-    :func:`start_workers`). False when out of time: the scheduler calls
-    again."""
-    if wake and campaigns:
-        start_workers(*wake, max(campaigns.company_id.mapped("dues_campaign_workers")))
-    return all(campaign._run(batch_size=batch_size) for campaign in campaigns)
 
 
 class _Slices:
@@ -280,32 +282,15 @@ class _Searches:
         another transaction holds."""
         if not self.claim:
             return self.model.search(self.todo(), limit=self.batch_size, order=self.order)
-        # The claimed rows are locked and touched (a no-op update): a worker
-        # whose snapshot predates the commit of the worker that did them gets
-        # a serialization error instead of taking them again, and retries
-        # with a fresh snapshot (Odoo's transactions are REPEATABLE READ).
-        query = self.model._search(self.todo(), limit=self.batch_size, order=self.order)
-        table = SQL.identifier(self.model._table)
-        sql = SQL(
-            "UPDATE %(table)s SET id = id WHERE id IN (%(select)s FOR NO KEY UPDATE OF %(table)s SKIP LOCKED) "
-            "RETURNING id",
-            table=table,
-            select=query.select(SQL.identifier(self.model._table, "id")),
-        )
         cr = self.model.env.cr
-        for attempt in range(10):
+        for _attempt in range(9):
             try:
-                ids = [id_ for (id_,) in self.model.env.execute_query(sql)]
-                break
+                return claim(self.model, self.todo(), self.batch_size, self.order)
             except psycopg2.extensions.TransactionRollbackError as error:
-                if attempt == 9:
-                    raise
                 # the claim follows a commit: nothing is lost by rolling back
                 _logger.info("Membership: %s: claim retried (%s)", self.what or self.model._name, error)
                 cr.rollback()
-        if self.order == "id":
-            return self.model.browse(sorted(ids))
-        return self.model.search([("id", "in", ids)], order=self.order)
+        return claim(self.model, self.todo(), self.batch_size, self.order)  # the tenth attempt raises
 
     def __iter__(self):
         while batch := self.take():
@@ -322,6 +307,28 @@ class _Searches:
                     continue
             self.done_ids.update(batch.ids)
             yield batch
+
+
+def claim(model, domain, limit, order="id"):
+    """Lock and return up to ``limit`` records of ``model`` matching
+    ``domain``, without those another transaction holds (``FOR NO KEY UPDATE
+    SKIP LOCKED``). The claimed rows are also touched (a no-op update): a
+    transaction whose snapshot predates the commit of the one that did them
+    gets a serialization error (``TransactionRollbackError``) instead of
+    taking them again (Odoo's transactions are REPEATABLE READ); the caller
+    retries with a fresh snapshot (a scheduled action after a rollback, a
+    queue job by being retried)."""
+    query = model._search(domain, limit=limit, order=order)
+    table = SQL.identifier(model._table)
+    sql = SQL(
+        "UPDATE %(table)s SET id = id WHERE id IN (%(select)s FOR NO KEY UPDATE OF %(table)s SKIP LOCKED) RETURNING id",
+        table=table,
+        select=query.select(SQL.identifier(model._table, "id")),
+    )
+    ids = [id_ for (id_,) in model.env.execute_query(sql)]
+    if order == "id":
+        return model.browse(sorted(ids))
+    return model.search([("id", "in", ids)], order=order)
 
 
 def process_batch(batch, process, record_failure, *, run=None, batch_first=True, what=""):
