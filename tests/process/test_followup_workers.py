@@ -4,43 +4,45 @@ _claim_members): each sends to members of its own, a worker killed with
 ``kill -9`` loses only its batch in progress, and in the end every member
 got one communication and every invoice its level once (SQL counts).
 
-Each test seeds its own members, plan and one-level policy (named ``fw
-<key>``), with invoices issued on 2026-03-01 and followed up on 2026-03-10,
-a day when no other test's invoice is issued yet (tests/process shares one
-database per session)."""
+Each test has its own members, plan and one-level policy (named ``fw
+<key>``), seeded at once, and its own day: its invoices are issued the day
+before the test follows them up, when no other test's invoice is issued yet
+(tests/process shares one database per session)."""
 
 import signal
 import time
 
+import pytest
+
 MEMBERS = 200
-RUN_DAY = "2026-03-10"
+# the day each test follows up its members, the day after their invoices
+RUN_DAYS = {"pair": (2026, 3, 10), "kill": (2026, 3, 12)}
 
 SEED = """
-from datetime import date
+from datetime import date, timedelta
 env = env(context=dict(env.context, tracking_disable=True, mail_notrack=True, mail_create_nolog=True))
-product = env["product.product"].create({"name": "fw %(key)s dues", "type": "service", "taxes_id": [(5, 0, 0)]})
-policy = env["membership.followup.policy"].create({
-    "name": "fw %(key)s policy", "level_ids": [(0, 0, {"name": "fw %(key)s reminder", "delay_days": 0})],
-})
-plan = env["membership.plan"].create({
-    "name": "fw %(key)s", "fee_amount": 100.0, "product_id": product.id, "followup_policy_id": policy.id,
-})
-partners = env["res.partner"].create(
-    [{"name": f"fw %(key)s member {i:04d}", "email": f"fw%(key)s{i}@example.com"} for i in range(%(members)d)]
-)
-subscriptions = env["membership.subscription"].create([
-    {"partner_id": partner.id, "plan_id": plan.id, "date_start": date(2026, 1, 1), "date_end": date(2026, 12, 31),
-     "amount": 100.0, "full_amount": 100.0}
-    for partner in partners
-])
-invoices = subscriptions._create_invoices()
-invoices.write(
-    {"invoice_date": date(2026, 3, 1), "invoice_date_due": date(2026, 3, 1), "invoice_payment_term_id": False}
-)
-invoices.action_post()
-env.company.dues_campaign_workers = %(workers)d
+for key, day in %(days)r.items():
+    product = env["product.product"].create({"name": f"fw {key} dues", "type": "service", "taxes_id": [(5, 0, 0)]})
+    policy = env["membership.followup.policy"].create({
+        "name": f"fw {key} policy", "level_ids": [(0, 0, {"name": f"fw {key} reminder", "delay_days": 0})],
+    })
+    plan = env["membership.plan"].create({
+        "name": f"fw {key}", "fee_amount": 100.0, "product_id": product.id, "followup_policy_id": policy.id,
+    })
+    partners = env["res.partner"].create(
+        [{"name": f"fw {key} member {i:04d}", "email": f"fw{key}{i}@example.com"} for i in range(%(members)d)]
+    )
+    subscriptions = env["membership.subscription"].create([
+        {"partner_id": partner.id, "plan_id": plan.id, "date_start": date(2026, 1, 1),
+         "date_end": date(2026, 12, 31), "amount": 100.0, "full_amount": 100.0}
+        for partner in partners
+    ])
+    invoices = subscriptions._create_invoices()
+    issued = date(*day) - timedelta(days=1)
+    invoices.write({"invoice_date": issued, "invoice_date_due": issued, "invoice_payment_term_id": False})
+    invoices.action_post()
+    print("SEEDED", key, len(invoices))
 env.cr.commit()
-print("SEEDED", len(invoices))
 """
 
 # One worker of the day's follow-up: the scheduled action's method (wakes the
@@ -62,22 +64,25 @@ deadline = time.monotonic() + 120
 while sum(f.startswith("ready-") for f in os.listdir(%(barrier)r)) < %(workers)d and time.monotonic() < deadline:
     time.sleep(0.05)
 Communication = env["membership.followup.communication"].with_context(membership_skip_emails=True)
-getattr(Communication, %(method)r)(batch_size=%(batch)d, today=date(2026, 3, 10))
+getattr(Communication, %(method)r)(batch_size=%(batch)d, today=date(*%(day)r))
 env.cr.commit()
 print("SENT", sent[0], flush=True)
 print("FINISHED")
 """
 
 
-def seed(odoo, key, workers=1):
-    output = odoo.shell(SEED % {"key": key, "members": MEMBERS, "workers": workers})
-    assert f"SEEDED {MEMBERS}" in output, output[-3000:]
+@pytest.fixture(scope="module")
+def seeded(odoo):
+    output = odoo.shell(SEED % {"days": RUN_DAYS, "members": MEMBERS})
+    assert all(f"SEEDED {key} {MEMBERS}" in output for key in RUN_DAYS), output[-3000:]
+    return odoo
 
 
-def worker(odoo, tmp_path, key, name, method="_cron_work_followup", workers=2, batch=5):
-    barrier = tmp_path / f"barrier-{key}"
+def worker(odoo, tmp_path, key, name, method="_cron_work_followup", workers=2, batch=5, barrier=None):
+    barrier = tmp_path / f"barrier-{barrier or key}"
     barrier.mkdir(exist_ok=True)
     script = RUN_WORKER % {
+        "day": RUN_DAYS[key],
         "barrier": str(barrier),
         "name": name,
         "workers": workers,
@@ -110,16 +115,17 @@ def counts(odoo, key):
     than once, invoices of the plan still without their level) of the
     members of ``fw <key>``."""
     members = f"(SELECT id FROM res_partner WHERE name LIKE 'fw {key} member %')"
+    day = "-".join(f"{part:02d}" for part in RUN_DAYS[key])
     level = f"(SELECT id FROM membership_followup_level WHERE name->>'en_US' = 'fw {key} reminder')"
     invoices = f"(SELECT id FROM account_move WHERE partner_id IN {members} AND move_type = 'out_invoice')"
     return (
         odoo.value(
             f"SELECT count(*) FROM membership_followup_communication WHERE partner_id IN {members} "
-            f"AND date = '{RUN_DAY}' AND state = 'sent'"
+            f"AND date = '{day}' AND state = 'sent'"
         ),
         odoo.value(
             f"SELECT count(*) FROM (SELECT partner_id FROM membership_followup_communication "
-            f"WHERE partner_id IN {members} AND date = '{RUN_DAY}' GROUP BY 1 HAVING count(*) > 1) d"
+            f"WHERE partner_id IN {members} AND date = '{day}' GROUP BY 1 HAVING count(*) > 1) d"
         ),
         odoo.value(f"SELECT count(DISTINCT move_id) FROM membership_followup_line WHERE level_id = {level}"),
         odoo.value(
@@ -142,12 +148,13 @@ def wait_for(predicate, timeout=120):
     return False
 
 
-def test_two_processes_share_the_day_s_follow_up(odoo, tmp_path):
+def test_two_processes_share_the_day_s_follow_up(seeded, tmp_path):
     """The scheduled action's worker and a helper start together on the same
     day's follow-up: both send, to different members (their counts add up to
     the members), no level is recorded twice, each member gets one
     communication; the scheduled action created its helper."""
-    seed(odoo, "pair", workers=2)
+    odoo = seeded
+    odoo.sql("UPDATE res_company SET dues_campaign_workers = 2")
     try:
         main = worker(odoo, tmp_path, "pair", "main", method="_cron_run_followup")
         helper = worker(odoo, tmp_path, "pair", "helper")
@@ -165,16 +172,16 @@ def test_two_processes_share_the_day_s_follow_up(odoo, tmp_path):
     finally:
         odoo.sql("UPDATE res_company SET dues_campaign_workers = 1")
     # a third run the same day finds nothing left to send
-    assert finish(tmp_path, ("again", worker(odoo, tmp_path, "pair-again", "again", workers=1))) == [0]
+    assert finish(tmp_path, ("again", worker(odoo, tmp_path, "pair", "again", workers=1, barrier="again"))) == [0]
     assert counts(odoo, "pair") == (MEMBERS, 0, MEMBERS, 0, 0)
 
 
-def test_kill_9_one_of_two_workers_then_restart_it(odoo, tmp_path):
+def test_kill_9_one_of_two_workers_then_restart_it(seeded, tmp_path):
     """Two workers share the day's follow-up; one is killed (kill -9) in the
     middle: the other goes on, the restarted one sends only what is still
     due, and in the end each member got one communication and each invoice
     its level once."""
-    seed(odoo, "kill")
+    odoo = seeded
     first = worker(odoo, tmp_path, "kill", "first")
     second = worker(odoo, tmp_path, "kill", "second")
     started = wait_for(lambda: counts(odoo, "kill")[0] >= 40)
@@ -184,7 +191,7 @@ def test_kill_9_one_of_two_workers_then_restart_it(odoo, tmp_path):
     assert started, (tmp_path / "second.log").read_text()[-3000:]
     killed_at = counts(odoo, "kill")[0]
     assert killed_at < MEMBERS, "killed in the middle"
-    restarted = worker(odoo, tmp_path, "kill-restart", "restarted", workers=1)
+    restarted = worker(odoo, tmp_path, "kill", "restarted", workers=1, barrier="restart")
     second_sent, restarted_sent = finish(tmp_path, ("second", second), ("restarted", restarted))
     assert second_sent > 0, "the survivor went on"
     assert counts(odoo, "kill") == (MEMBERS, 0, MEMBERS, 0, 0), "nothing missing, nothing twice"
