@@ -177,3 +177,10 @@ class MembershipFollowupCommunication(models.Model):
     @api.model
     def _cron_run_followup(self, batch_size=50, today=None):
         return self.env["membership.followup.run"]._cron_run_followup(batch_size=batch_size, today=today)
+
+    @api.model
+    def _cron_work_followup(self, batch_size=50, today=None):
+        """A helper worker of the day's run, woken by the scheduled action
+        above (tools/batch.py start_workers): the same run, beside it, on
+        members of its own, waking no other."""
+        return self.env["membership.followup.run"]._cron_run_followup(batch_size=batch_size, today=today, wake=False)

@@ -11,6 +11,7 @@ one :class:`FollowupChannel` in :meth:`_get_followup_channels` and one
 registry."""
 
 import logging
+import zlib
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
@@ -22,11 +23,18 @@ from odoo.fields import Command, Domain
 from odoo.tools import SQL, format_date
 
 from ..engine import Step, next_step
-from ..tools.batch import LeaveForNextRun, process_batch, run_in_batches
+from ..tools.batch import LeaveForNextRun, process_batch, run_in_batches, start_workers
 from ..tools.formatting import format_money
 from ..tools.orm_batch import post_template, write_value
 
 _logger = logging.getLogger(__name__)
+
+# What the helper scheduled actions run (tools/batch.py start_workers), on
+# the model of the follow-up's scheduled action.
+WORKER_CODE = "model._cron_work_followup()"
+# The first key of the advisory locks that claim a member for a run (the
+# second is the member's id): a constant of this service.
+CLAIM_LOCK_KEY = zlib.crc32(b"membership.followup.run") & 0x7FFFFFFF
 
 
 def top_level(due):
@@ -92,6 +100,30 @@ class FollowupSending:
 
     def sends(self, code):
         return any(channel.code == code for channel in self.channels)
+
+
+@dataclass(slots=True)
+class FollowupQueue:
+    """The members one worker of a run goes through, in the order collected,
+    claiming them batch by batch beside the other workers
+    (:meth:`MembershipFollowupRun._claim_members`): ``position`` only moves
+    forward, past the members this worker took and those another worker
+    held (that one sends to them)."""
+
+    service: Any  # membership.followup.run
+    entries: dict  # {member: MemberFollowup}, each with a level due
+    members: Any  # res.partner, in order
+    position: int = 0
+
+    @property
+    def env(self):
+        return self.service.env
+
+    def take(self, batch_size):
+        return self.service._claim_members(self, batch_size)
+
+    def remaining(self):
+        return len(self.members) - self.position
 
 
 class MembershipFollowupRun(models.AbstractModel):
@@ -296,13 +328,42 @@ class MembershipFollowupRun(models.AbstractModel):
     # Running
     # ------------------------------------------------------------------
     @api.model
-    def _cron_run_followup(self, batch_size=50, today=None):
+    def _cron_run_followup(self, batch_size=50, today=None, wake=True):
         """Send the follow-up levels due, one grouped communication per
         member, in batches committed with the cron progress API. A member
-        whose sending fails is recorded and the others go on."""
+        whose sending fails is recorded and the others go on.
+
+        Several workers share the run: with ``wake``, the helper scheduled
+        actions the companies ask for (``dues_campaign_workers``) are woken
+        first; each worker collects what is due and claims its own batches
+        of members (:meth:`_claim_members`)."""
         today = today or fields.Date.context_today(self)
-        run, _communications = self._send_collected(self._collect(today), today, batch_size=batch_size)
+        collected = self._collect(today)
+        if wake:
+            self._start_workers(collected, batch_size)
+        run, _communications = self._send_collected(collected, today, batch_size=batch_size)
         return run.finished
+
+    @api.model
+    def _get_worker_count(self, collected, batch_size):
+        """How many workers share the run: as many as the companies with a
+        level due ask for (the most of their ``dues_campaign_workers``), no
+        more than there are batches of members."""
+        due = [entry for entry in collected.values() if entry.due]
+        if not due:
+            return 0
+        instalments = self.env["account.move.line"].union(*(item.move_line for entry in due for item in entry.due))
+        wanted = max(instalments.company_id.sudo().mapped("dues_campaign_workers"), default=1)
+        return min(wanted, -(-len(due) // batch_size))
+
+    @api.model
+    def _start_workers(self, collected, batch_size):
+        """Wake the helper scheduled actions (tools/batch.py start_workers)
+        that run the same day's follow-up beside this worker."""
+        count = self._get_worker_count(collected, batch_size)
+        cron = self.env.ref("membership_dues.ir_cron_membership_followup", raise_if_not_found=False)
+        if count > 1 and cron:
+            start_workers(cron, WORKER_CODE, count)
 
     @api.model
     def _send_due(self, today):
@@ -330,13 +391,97 @@ class MembershipFollowupRun(models.AbstractModel):
             _logger.error("Membership: follow-up of %s failed: %s", member.display_name, message)
             communications.append(self._record_failure(entries[member], today, message))
 
-        members = self.env["res.partner"].union(*entries)
         if commit:
-            run = run_in_batches(process, record_failure, records=members, batch_size=batch_size, what="dues follow-up")
+            queue = self._prepare_queue(entries)
+            run = run_in_batches(process, record_failure, queue=queue, batch_size=batch_size, what="dues follow-up")
         else:
+            members = self.env["res.partner"].union(*entries)
             run = process_batch(members, process, record_failure, what="dues follow-up")
         # a batch redone member by member left its communications rolled back
         return run, self.env["membership.followup.communication"].union(*communications).exists()
+
+    @api.model
+    def _prepare_queue(self, entries):
+        """The members of ``entries`` ({member: MemberFollowup}) for this
+        worker to claim, batch by batch, beside the others."""
+        return FollowupQueue(self, entries, self.env["res.partner"].union(*entries))
+
+    @api.model
+    def _claim_members(self, queue, batch_size):
+        """The next members of ``queue`` (a FollowupQueue) this worker sends
+        to, at most ``batch_size``; none when it is through.
+
+        A member is claimed with a transaction-level advisory lock on its id
+        (no row lock on the contact, a busy row): a member another worker
+        holds is skipped, not waited for, and that worker sends to it. Then
+        the invoices due of the members claimed are locked (``FOR NO KEY
+        UPDATE SKIP LOCKED``, as sending does): a member one of whose
+        invoices another transaction holds (a payment being registered) is
+        left to the next run, so that it still gets one communication.
+
+        The claim follows a commit (tools/batch.py run_in_batches): when one
+        of the invoices changed after this transaction began (another worker
+        reminded it and committed), the claim is rolled back and taken again
+        on a fresh snapshot, which shows what that worker sent."""
+        start = queue.position
+        for _attempt in range(10):
+            members = self._claim_next_members(queue, batch_size)
+            if members is not None:
+                return members
+            _logger.info("Membership: dues follow-up: claim retried (invoices changed by another worker)")
+            queue.position = start
+            self.env.cr.rollback()
+        _logger.warning("Membership: dues follow-up: could not claim members; the rest is left to the next run")
+        queue.position = len(queue.members)
+        return self.env["res.partner"]
+
+    @api.model
+    def _claim_next_members(self, queue, batch_size):
+        """One attempt of :meth:`_claim_members`: None when an invoice
+        changed after this transaction began."""
+        while queue.position < len(queue.members):
+            window = queue.members[queue.position : queue.position + batch_size]
+            queue.position += len(window)
+            members = self._lock_members(window)
+            if not members:
+                continue  # all held by other workers
+            invoices = {member: self._get_due_invoices([queue.entries[member]]) for member in members}
+            moves = self.env["account.move"].union(*invoices.values())
+            locked = self._lock_invoices(moves)
+            if locked is None:
+                return None
+            held = moves - locked
+            if held:
+                left = members.browse([member.id for member in members if invoices[member] & held])
+                _logger.info(
+                    "Membership: dues follow-up: %s left to the next run (invoices %s held by another transaction)",
+                    left,
+                    held,
+                )
+                members -= left
+            if members:
+                return members
+        return self.env["res.partner"]
+
+    @api.model
+    def _lock_members(self, members):
+        """The ``members`` this transaction now holds for the run (advisory
+        locks, until it ends), in order, without those another worker
+        holds."""
+        rows = self.env.execute_query(
+            SQL(
+                "SELECT member.id FROM unnest(%s::int[]) AS member(id) WHERE pg_try_advisory_xact_lock(%s, member.id)",
+                members.ids,
+                CLAIM_LOCK_KEY,
+            )
+        )
+        held = {member_id for (member_id,) in rows}
+        return members.browse([member_id for member_id in members.ids if member_id in held])
+
+    @api.model
+    def _get_due_invoices(self, entries):
+        """The invoices with a level due in ``entries`` (MemberFollowup)."""
+        return self.env["account.move"].union(*(item.move_line.move_id for entry in entries for item in entry.due))
 
     @api.model
     def _record_failure(self, entry, today, message):
@@ -373,8 +518,7 @@ class MembershipFollowupRun(models.AbstractModel):
         communications; raises LeaveForNextRun when another transaction
         changed some of the invoices after this one began (those members
         wait for the next run)."""
-        moves = self.env["account.move"].union(*(item.move_line.move_id for entry in entries for item in entry.due))
-        locked = self._lock_invoices(moves)
+        locked = self._lock_invoices(self._get_due_invoices(entries))
         if locked is None:
             raise LeaveForNextRun("invoices changed by another transaction meanwhile")
         sendings = self._prepare_sendings(entries, locked)

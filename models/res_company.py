@@ -36,9 +36,9 @@ class ResCompany(models.Model):
         "Campaign Workers",
         default=1,
         groups="base.group_user",  # a deployment setting, nothing for members
-        help="How many scheduled-action workers run a renewal or declaration campaign at once, each on its own "
-        "batches of members. More than 1 needs as many cron threads (--max-cron-threads, on one Odoo server or "
-        "spread over several on the same database).",
+        help="How many scheduled-action workers share a long run at once (a renewal or declaration campaign, the "
+        "daily dues follow-up), each on its own batches of members. More than 1 needs as many cron threads "
+        "(--max-cron-threads, on one Odoo server or spread over several on the same database).",
     )
 
     dues_reference_model = fields.Selection(

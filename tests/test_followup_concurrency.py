@@ -8,18 +8,20 @@ from odoo import SUPERUSER_ID, Command, api
 from odoo.modules.registry import DummyRLock, Registry
 from odoo.tests import BaseCase, get_db_name, tagged
 
+from ..models.membership_followup_run import CLAIM_LOCK_KEY
+
 RUN_DATE = date(2027, 3, 1)
 
 
-@tagged("post_install", "-at_install")
-class TestFollowupTwoWorkers(BaseCase):
-    """Two workers run the follow-up at the same moment, each on its own real
-    database cursor (its own transaction), on committed data: every invoice
-    gets its level once and one late fee, whoever wins.
+class CommittedFollowupCase(BaseCase):
+    """Six members with an invoice due on RUN_DATE, committed (named after
+    ``PREFIX``), for tests on several real database cursors (transactions).
 
     Not a TransactionCase: the data must be committed for the second
     connection to see it, so the class creates it in the main company and
     deletes it afterwards."""
+
+    PREFIX = ""
 
     @classmethod
     def setUpClass(cls):
@@ -29,11 +31,13 @@ class TestFollowupTwoWorkers(BaseCase):
             env = api.Environment(cr, SUPERUSER_ID, {"tracking_disable": True})
             company = env.ref("base.main_company")
             env = env(context=dict(env.context, allowed_company_ids=company.ids))
-            product = env["product.product"].create({"name": "Two workers dues", "type": "service", "taxes_id": []})
-            fee_product = env["product.product"].create({"name": "Two workers fee", "type": "service", "taxes_id": []})
+            product = env["product.product"].create({"name": f"{cls.PREFIX} dues", "type": "service", "taxes_id": []})
+            fee_product = env["product.product"].create(
+                {"name": f"{cls.PREFIX} fee", "type": "service", "taxes_id": []}
+            )
             policy = env["membership.followup.policy"].create(
                 {
-                    "name": "Two workers policy",
+                    "name": f"{cls.PREFIX} policy",
                     "company_id": company.id,
                     "level_ids": [
                         Command.create(
@@ -50,14 +54,14 @@ class TestFollowupTwoWorkers(BaseCase):
             )
             plan = env["membership.plan"].create(
                 {
-                    "name": "Two workers plan",
+                    "name": f"{cls.PREFIX} plan",
                     "company_id": company.id,
                     "fee_amount": 100.0,
                     "product_id": product.id,
                     "followup_policy_id": policy.id,
                 }
             )
-            members = env["res.partner"].create([{"name": f"Two workers member {i}"} for i in range(6)])
+            members = env["res.partner"].create([{"name": f"{cls.PREFIX} member {i}"} for i in range(6)])
             subscriptions = env["membership.subscription"].create(
                 [
                     {
@@ -99,6 +103,15 @@ class TestFollowupTwoWorkers(BaseCase):
             env["membership.followup.policy"].browse(cls.ids["policy"]).unlink()
             env["product.product"].browse(cls.ids["products"]).unlink()
             members.unlink()
+
+
+@tagged("post_install", "-at_install")
+class TestFollowupTwoWorkers(CommittedFollowupCase):
+    """Two workers run the follow-up at the same moment, each on its own real
+    database cursor (its own transaction), on committed data: every invoice
+    gets its level once and one late fee, whoever wins."""
+
+    PREFIX = "Two workers"
 
     def run_two_workers(self):
         """Both workers collect the same members, wait for each other, then send."""
@@ -155,3 +168,50 @@ class TestFollowupTwoWorkers(BaseCase):
                 [("partner_id", "in", self.ids["members"])]
             )
             self.assertEqual(communications.mapped("state"), ["sent"] * 6, "no failure recorded for the loser")
+
+
+@tagged("post_install", "-at_install")
+class TestFollowupClaim(CommittedFollowupCase):
+    """A worker claims its members (models/membership_followup_run.py
+    _claim_members) without waiting for another transaction: it skips a
+    member another worker holds and a member one of whose invoices another
+    transaction holds (a payment being registered); the next run sends to
+    them."""
+
+    PREFIX = "Claim"
+
+    def run_followup(self):
+        with self.registry.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {"tracking_disable": True})
+            env["membership.followup.run"]._cron_run_followup(batch_size=2, today=RUN_DATE)
+
+    def communications(self):
+        """{member id: communications sent} of the class's members."""
+        with self.registry.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            communications = env["membership.followup.communication"].search(
+                [("partner_id", "in", self.ids["members"]), ("state", "=", "sent")]
+            )
+            return {
+                member: communications.filtered(lambda c, m=member: c.partner_id.id == m).ids
+                for member in self.ids["members"]
+            }
+
+    def test_the_claim_skips_what_another_transaction_holds(self):
+        held_member, paid_member, *others = self.ids["members"]
+        with self.registry.cursor() as other:
+            other.execute(
+                "SELECT id FROM account_move WHERE partner_id = %s AND id IN %s FOR NO KEY UPDATE",
+                [paid_member, tuple(self.ids["invoices"])],
+            )
+            self.assertEqual(len(other.fetchall()), 1)
+            other.execute("SELECT pg_advisory_xact_lock(%s, %s)", [CLAIM_LOCK_KEY, held_member])
+            self.run_followup()  # would wait for ``other`` (and the test time out) if the claim did
+            sent = self.communications()
+            self.assertEqual([len(sent[member]) for member in others], [1] * len(others))
+            self.assertFalse(sent[held_member] or sent[paid_member], "both skipped, not waited for")
+            other.rollback()
+        self.run_followup()
+        after = self.communications()
+        self.assertEqual([len(after[member]) for member in self.ids["members"]], [1] * 6, "then each sent once")
+        self.assertEqual({member: after[member] for member in others}, {member: sent[member] for member in others})

@@ -27,8 +27,10 @@ members in batches that several workers claim at once (``SELECT ... FOR NO
 KEY UPDATE SKIP LOCKED``: a batch another worker holds is skipped, never
 waited for nor done twice), the campaign closed once, by the worker that finds
 nothing left to do. :func:`start_workers` wakes the helper scheduled actions
-that share a campaign with the main one; :func:`.jobs.work_campaigns` runs the
-campaigns with them, or has OCA queue_job run them when it is installed.
+that share a campaign (or the day's dues follow-up, whose members are claimed
+by a ``queue``, see models/membership_followup_run.py) with the main one;
+:func:`.jobs.work_campaigns` runs the campaigns with them, or has OCA
+queue_job run them when it is installed.
 :func:`process_batch` is steps 2 to 4 alone, for one recordset in a larger
 transaction (no progress, no commit).
 """
@@ -94,6 +96,7 @@ def run_in_batches(
     records=None,
     model=None,
     domain=None,
+    queue=None,
     batch_size=200,
     order="id",
     batch_first=True,
@@ -103,9 +106,12 @@ def run_in_batches(
     """Process what is to do in batches (see the module's docstring).
 
     What is to do is either a fixed recordset ``records`` (taken in slices of
-    ``batch_size``) or the records of ``model`` matching ``domain`` (searched
+    ``batch_size``), the records of ``model`` matching ``domain`` (searched
     again before each batch, in ``order``, without the records this call
-    failed or left to the next run).
+    failed or left to the next run), or what a ``queue`` hands this worker:
+    ``queue.take(batch_size)`` claims the next batch (an empty recordset when
+    nothing is left to this worker) and ``queue.remaining()`` estimates what
+    is left, for the progress.
 
     ``process(recordset)`` does the work; ``record_failure(record, message)``
     records a failure. ``batch_first=False`` goes record by record from the
@@ -115,11 +121,14 @@ def run_in_batches(
     that several workers share the same work (see :func:`run_campaign`).
     Returns a :class:`BatchRun`.
     """
-    assert (records is None) != (model is None), "give records, or model and domain"
-    cron = (records if records is not None else model).env["ir.cron"]
+    sources = [source for source in (records, model, queue) if source is not None]
+    assert len(sources) == 1, "give records, model and domain, or queue"
+    cron = (queue.env if queue is not None else sources[0].env)["ir.cron"]
     run = BatchRun()
     if records is not None:
         todo = _Slices(records, batch_size)
+    elif queue is not None:
+        todo = _Claims(queue, batch_size)
     else:
         todo = _Searches(model, Domain(domain or []), batch_size, order, run, what, claim=claim)
     cron._commit_progress(remaining=todo.remaining())
@@ -259,6 +268,20 @@ class _Slices:
 
     def remaining(self):
         return len(self.records) - self.taken
+
+
+class _Claims:
+    """The batches a queue claims for this worker, until it has none left."""
+
+    def __init__(self, queue, batch_size):
+        self.queue, self.batch_size = queue, batch_size
+
+    def __iter__(self):
+        while batch := self.queue.take(self.batch_size):
+            yield batch
+
+    def remaining(self):
+        return self.queue.remaining()
 
 
 class _Searches:
