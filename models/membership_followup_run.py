@@ -104,16 +104,21 @@ class FollowupSending:
 
 @dataclass(slots=True)
 class FollowupQueue:
-    """The members one worker of a run goes through, in the order collected,
-    claiming them batch by batch beside the other workers
+    """The members one worker of a run goes through, claiming them batch by
+    batch beside the other workers
     (:meth:`MembershipFollowupRun._claim_members`): ``position`` only moves
     forward, past the members this worker took and those another worker
-    held (that one sends to them)."""
+    held (that one sends to them). ``members`` are the candidates (ids
+    only); what is due is collected batch by batch into ``entries``, which
+    holds the current batch's alone: a run's memory does not grow with the
+    number of members."""
 
     service: Any  # membership.followup.run
-    entries: dict  # {member: MemberFollowup}, each with a level due
-    members: Any  # res.partner, in order
+    today: Any  # date of the run
+    members: Any  # res.partner, the candidates in order
+    entries: dict = field(default_factory=dict)  # {member: MemberFollowup} of the batch claimed, each with a level due
     position: int = 0
+    collect: bool = False  # collect what is due batch by batch (the scheduled action's run)
 
     @property
     def env(self):
@@ -338,29 +343,44 @@ class MembershipFollowupRun(models.AbstractModel):
         first; each worker collects what is due and claims its own batches
         of members (:meth:`_claim_members`)."""
         today = today or fields.Date.context_today(self)
-        collected = self._collect(today)
+        queue = self._prepare_queue(today)
         if wake:
-            self._start_workers(collected, batch_size)
-        run, _communications = self._send_collected(collected, today, batch_size=batch_size)
+            self._start_workers(queue, batch_size)
+        run, _communications = self._send_queue(queue, batch_size=batch_size)
         return run.finished
 
     @api.model
-    def _get_worker_count(self, collected, batch_size):
-        """How many workers share the run: as many as the companies with a
-        level due ask for (the most of their ``dues_campaign_workers``), no
-        more than there are batches of members."""
-        due = [entry for entry in collected.values() if entry.due]
-        if not due:
-            return 0
-        instalments = self.env["account.move.line"].union(*(item.move_line for entry in due for item in entry.due))
-        wanted = max(instalments.company_id.sudo().mapped("dues_campaign_workers"), default=1)
-        return min(wanted, -(-len(due) // batch_size))
+    def _get_candidates(self, today):
+        """The members with an instalment open and due on ``today`` (ids
+        only, whatever their number), in id order: what a run goes through.
+        What is due for each is collected batch by batch (:meth:`_collect`)."""
+        query = self.env["account.move.line"]._search(self._get_due_domain(today))
+        rows = self.env.execute_query(
+            SQL(
+                "SELECT DISTINCT partner.commercial_partner_id FROM res_partner partner "
+                "WHERE partner.id IN (%s) ORDER BY 1",
+                query.select(SQL.identifier("account_move_line", "partner_id")),
+            )
+        )
+        return self.env["res.partner"].browse(member_id for (member_id,) in rows)
 
     @api.model
-    def _start_workers(self, collected, batch_size):
+    def _get_worker_count(self, queue, batch_size):
+        """How many workers share the run: as many as the companies with a
+        level due ask for (the most of their ``dues_campaign_workers``), no
+        more than there are batches of candidates (members with an
+        instalment open: a helper finding nothing due stops at once)."""
+        if not queue.members:
+            return 0
+        companies = self.env["account.move.line"]._read_group(self._get_due_domain(queue.today), ["company_id"])
+        wanted = max((company.sudo().dues_campaign_workers for (company,) in companies), default=1)
+        return min(wanted, -(-len(queue.members) // batch_size))
+
+    @api.model
+    def _start_workers(self, queue, batch_size):
         """Wake the helper scheduled actions (tools/batch.py start_workers)
         that run the same day's follow-up beside this worker."""
-        count = self._get_worker_count(collected, batch_size)
+        count = self._get_worker_count(queue, batch_size)
         cron = self.env.ref("membership_dues.ir_cron_membership_followup", raise_if_not_found=False)
         if count > 1 and cron:
             start_workers(cron, WORKER_CODE, count)
@@ -392,7 +412,7 @@ class MembershipFollowupRun(models.AbstractModel):
             communications.append(self._record_failure(entries[member], today, message))
 
         if commit:
-            queue = self._prepare_queue(entries)
+            queue = FollowupQueue(self, today, self.env["res.partner"].union(*entries), entries=entries)
             run = run_in_batches(process, record_failure, queue=queue, batch_size=batch_size, what="dues follow-up")
         else:
             members = self.env["res.partner"].union(*entries)
@@ -401,10 +421,28 @@ class MembershipFollowupRun(models.AbstractModel):
         return run, self.env["membership.followup.communication"].union(*communications).exists()
 
     @api.model
-    def _prepare_queue(self, entries):
-        """The members of ``entries`` ({member: MemberFollowup}) for this
+    def _send_queue(self, queue, batch_size=50):
+        """The scheduled action's run: the members of ``queue`` claimed
+        batch by batch beside the other workers, what is due for them
+        collected then, and sent as :meth:`_send_collected` does, each batch
+        committed. Returns (the BatchRun, the communications)."""
+        communications = []
+
+        def process(members):
+            communications.append(self._send([queue.entries[member] for member in members], queue.today))
+
+        def record_failure(member, message):
+            _logger.error("Membership: follow-up of %s failed: %s", member.display_name, message)
+            communications.append(self._record_failure(queue.entries[member], queue.today, message))
+
+        run = run_in_batches(process, record_failure, queue=queue, batch_size=batch_size, what="dues follow-up")
+        return run, self.env["membership.followup.communication"].union(*communications).exists()
+
+    @api.model
+    def _prepare_queue(self, today):
+        """The candidates of the day's run (:meth:`_get_candidates`) for this
         worker to claim, batch by batch, beside the others."""
-        return FollowupQueue(self, entries, self.env["res.partner"].union(*entries))
+        return FollowupQueue(self, today, self._get_candidates(today), collect=True)
 
     @api.model
     def _claim_members(self, queue, batch_size):
@@ -440,11 +478,17 @@ class MembershipFollowupRun(models.AbstractModel):
         """One attempt of :meth:`_claim_members`: None when an invoice
         changed after this transaction began."""
         while queue.position < len(queue.members):
-            window = queue.members[queue.position : queue.position + batch_size]
+            window = queue.members[queue.position : queue.position + batch_size].with_prefetch()
             queue.position += len(window)
             members = self._lock_members(window)
+            if queue.collect and members:
+                # what is due for the members claimed, read now (after the
+                # claim, on this transaction's snapshot), the batch's alone
+                collected = self._collect(queue.today, partner_ids=members.ids)
+                queue.entries = {member: entry for member, entry in collected.items() if entry.due}
+                members = members.filtered(lambda member: member in queue.entries)
             if not members:
-                continue  # all held by other workers
+                continue  # all held by other workers, or nothing due for them
             invoices = {member: self._get_due_invoices([queue.entries[member]]) for member in members}
             moves = self.env["account.move"].union(*invoices.values())
             locked = self._lock_invoices(moves)

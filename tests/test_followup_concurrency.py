@@ -114,16 +114,16 @@ class TestFollowupTwoWorkers(CommittedFollowupCase):
     PREFIX = "Two workers"
 
     def run_two_workers(self):
-        """Both workers collect the same members, wait for each other, then send."""
+        """Both workers find the same members to go through, wait for each other, then claim and send."""
         barrier = threading.Barrier(2, timeout=20)
         errors = []
         Run = self.registry["membership.followup.run"]
-        original_collect = Run._collect
+        original_candidates = Run._get_candidates
 
-        def collect_then_wait(model, *args, **kwargs):
-            collected = original_collect(model, *args, **kwargs)
+        def candidates_then_wait(model, *args, **kwargs):
+            candidates = original_candidates(model, *args, **kwargs)
             barrier.wait()
-            return collected
+            return candidates
 
         def worker():
             try:
@@ -136,7 +136,7 @@ class TestFollowupTwoWorkers(CommittedFollowupCase):
         # The test runner holds the registry class lock for the whole run; a
         # worker (and the post-commit hooks) asks for the registry: as in Odoo's
         # own HTTP tests, the lock is a dummy while the workers run.
-        with patch.object(Run, "_collect", collect_then_wait), patch.object(Registry, "_lock", DummyRLock()):
+        with patch.object(Run, "_get_candidates", candidates_then_wait), patch.object(Registry, "_lock", DummyRLock()):
             threads = [threading.Thread(target=worker, name=f"followup-worker-{i}") for i in range(2)]
             for thread in threads:
                 thread.start()

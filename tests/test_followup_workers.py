@@ -104,3 +104,21 @@ class TestFollowupWorkers(MembershipFollowupCommon):
         self.assertTrue(locks and all("FROM account_move WHERE" in s for s in locks), locks)
         self.assertFalse([s for s in statements if "FOR " in s and "UPDATE" in s and "res_partner" in s])
         self.assert_each_sent_once()
+
+    def test_what_is_due_is_collected_batch_by_batch(self):
+        """The run holds one batch's collection at a time, never the whole
+        season's: its memory does not grow with the number of members."""
+        Run = self.registry["membership.followup.run"]
+        original = Run._collect
+        asked = []
+
+        def collect(model, today, partner_ids=None, company=None):
+            asked.append(len(partner_ids) if partner_ids is not None else None)
+            return original(model, today, partner_ids=partner_ids, company=company)
+
+        with patch.object(Run, "_collect", collect):
+            self.run_cron(batch_size=2)
+        self.assertNotIn(None, asked, "never collected for everyone")
+        self.assertLessEqual(max(asked), 2)
+        self.assertGreaterEqual(len(asked), 2, "three members in batches of two: two collections")
+        self.assert_each_sent_once()
