@@ -16,8 +16,10 @@ from .common import MembershipRenewalCommon
 from .test_declaration_campaign import DeclarationCampaignCommon
 
 
-@tagged("-standard", "membership_dues_queue_job", "post_install", "-at_install")
-class TestQueueJobCampaign(MembershipRenewalCommon):
+class QueueJobInstalled:
+    """Runs only where queue_job is installed (the neighbour phase), with
+    the job runner left to its default (queue_job)."""
+
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
@@ -25,6 +27,9 @@ class TestQueueJobCampaign(MembershipRenewalCommon):
             raise unittest.SkipTest("queue_job is not installed: the neighbour phase of dev/test.sh runs this")
         cls.env["ir.config_parameter"].sudo().set_param(jobs.PARAM, "")
 
+
+@tagged("-standard", "membership_dues_queue_job", "post_install", "-at_install")
+class TestQueueJobCampaign(QueueJobInstalled, MembershipRenewalCommon):
     def batch_jobs(self, campaign, states=jobs.UNFINISHED_STATES):
         return jobs.owner_jobs(campaign, jobs.BATCH_METHOD, states)
 
@@ -168,14 +173,7 @@ def perform(env, queue_jobs):
 
 
 @tagged("-standard", "membership_dues_queue_job", "post_install", "-at_install")
-class TestQueueJobDeclarationCampaign(DeclarationCampaignCommon):
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        if "queue.job" not in cls.env:
-            raise unittest.SkipTest("queue_job is not installed: the neighbour phase of dev/test.sh runs this")
-        cls.env["ir.config_parameter"].sudo().set_param(jobs.PARAM, "")
-
+class TestQueueJobDeclarationCampaign(QueueJobInstalled, DeclarationCampaignCommon):
     def test_a_declaration_campaign_is_enqueued_and_worked_by_jobs(self):
         campaign = self.make_campaign()
         self.assertFalse(self.launch(campaign, batch_size=2), "the scheduled action only enqueued")

@@ -2,9 +2,9 @@
 counts on the real database after real Odoo processes ran (see conftest.py)."""
 
 import signal
-import time
 
 import pytest
+from helpers import reported, wait_for
 
 MEMBERS = 240
 
@@ -111,15 +111,6 @@ def campaign_counts(odoo, key):
     )
 
 
-def wait_for(predicate, timeout=240):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.2)
-    return False
-
-
 def test_kill_9_in_the_middle_of_a_campaign_then_resume(seeded, tmp_path):
     """kill -9 while the campaign creates and posts invoices: what was
     committed is whole, the next run finishes it, every member ends with
@@ -156,9 +147,7 @@ def worker_script(key, tmp_path, name, workers=2, batch=10):
 
 
 def processed(output):
-    counts = [int(line.split()[1]) for line in output.splitlines() if line.startswith("PROCESSED ")]
-    assert len(counts) == 1, output[-3000:]
-    return counts[0]
+    return reported(output, "PROCESSED")
 
 
 def test_two_processes_run_the_same_campaign(seeded, tmp_path):

@@ -5,10 +5,10 @@ counts on the real database after real Odoo processes ran (see conftest.py);
 the renewal campaign's checks are in test_crash_and_concurrency.py."""
 
 import signal
-import time
 from collections import namedtuple
 
 import pytest
+from helpers import reported, wait_for
 
 MEMBERS = 200
 
@@ -118,18 +118,7 @@ def worker_script(key, tmp_path, name, workers=2, batch=10, pause=0.0):
 
 
 def processed(output):
-    counts = [int(line.split()[1]) for line in output.splitlines() if line.startswith("PROCESSED ")]
-    assert len(counts) == 1, output[-3000:]
-    return counts[0]
-
-
-def wait_for(predicate, timeout=120):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.2)
-    return False
+    return reported(output, "PROCESSED")
 
 
 def campaign_id(key):
@@ -252,7 +241,7 @@ def test_kill_9_one_of_two_declaration_workers_then_restart_it(seeded, tmp_path)
     key = "decl-pair"
     first = odoo.start_shell(worker_script(key, tmp_path, "first", pause=0.05), tmp_path / "first.log")
     second = odoo.start_shell(worker_script(key, tmp_path, "second", pause=0.05), tmp_path / "second.log")
-    started = wait_for(lambda: asked(odoo, key) >= 60)
+    started = wait_for(lambda: asked(odoo, key) >= 60, timeout=120)
     first.send_signal(signal.SIGKILL)
     first.wait(timeout=30)
     first.log.close()
@@ -274,7 +263,7 @@ def test_kill_9_in_the_middle_of_a_declaration_campaign_then_resume(seeded, tmp_
     odoo = seeded
     key = "decl-crash"
     process = odoo.start_shell(worker_script(key, tmp_path, "crash", workers=1, pause=0.1), tmp_path / "crash.log")
-    started = wait_for(lambda: asked(odoo, key) >= 40)
+    started = wait_for(lambda: asked(odoo, key) >= 40, timeout=120)
     process.send_signal(signal.SIGKILL)
     process.wait(timeout=30)
     process.log.close()

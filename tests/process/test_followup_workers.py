@@ -10,9 +10,9 @@ before the test follows them up, when no other test's invoice is issued yet
 (tests/process shares one database per session)."""
 
 import signal
-import time
 
 import pytest
+from helpers import reported, wait_for
 
 MEMBERS = 200
 # the day each test follows up its members, the day after their invoices
@@ -104,9 +104,7 @@ def finish(tmp_path, *named):
 
 
 def sent(output):
-    counts = [int(line.split()[1]) for line in output.splitlines() if line.startswith("SENT ")]
-    assert len(counts) == 1, output[-3000:]
-    return counts[0]
+    return reported(output, "SENT")
 
 
 def counts(odoo, key):
@@ -137,15 +135,6 @@ def counts(odoo, key):
             f"(SELECT move_id FROM membership_followup_line WHERE level_id = {level})"
         ),
     )
-
-
-def wait_for(predicate, timeout=120):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.2)
-    return False
 
 
 def test_two_processes_share_the_day_s_follow_up(seeded, tmp_path):
@@ -184,7 +173,7 @@ def test_kill_9_one_of_two_workers_then_restart_it(seeded, tmp_path):
     odoo = seeded
     first = worker(odoo, tmp_path, "kill", "first")
     second = worker(odoo, tmp_path, "kill", "second")
-    started = wait_for(lambda: counts(odoo, "kill")[0] >= 40)
+    started = wait_for(lambda: counts(odoo, "kill")[0] >= 40, timeout=120)
     first.send_signal(signal.SIGKILL)
     first.wait(timeout=30)
     first.log.close()
