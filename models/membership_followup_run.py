@@ -23,8 +23,9 @@ from odoo.fields import Command, Domain
 from odoo.tools import SQL, format_date
 
 from ..engine import Step, next_step
-from ..tools.batch import LeaveForNextRun, process_batch, run_in_batches, start_workers
+from ..tools.batch import BatchRun, LeaveForNextRun, process_batch, run_in_batches, start_workers
 from ..tools.formatting import format_money
+from ..tools.jobs import enqueue_batches, job_runner, retry_later
 from ..tools.orm_batch import post_template, write_value
 
 _logger = logging.getLogger(__name__)
@@ -35,6 +36,9 @@ WORKER_CODE = "model._cron_work_followup()"
 # The first key of the advisory locks that claim a member for a run (the
 # second is the member's id): a constant of this service.
 CLAIM_LOCK_KEY = zlib.crc32(b"membership.followup.run") & 0x7FFFFFFF
+# The queue job of one batch of the day's members (OCA queue_job, tools/jobs.py).
+JOB_METHOD = "_job_followup_batch"
+JOB_RETRY_SECONDS = 10  # a job whose invoices changed meanwhile is tried again this much later
 
 
 def top_level(due):
@@ -341,8 +345,15 @@ class MembershipFollowupRun(models.AbstractModel):
         Several workers share the run: with ``wake``, the helper scheduled
         actions the companies ask for (``dues_campaign_workers``) are woken
         first; each worker collects what is due and claims its own batches
-        of members (:meth:`_claim_members`)."""
+        of members (:meth:`_claim_members`).
+
+        When OCA queue_job runs it (:func:`~..tools.jobs.job_runner`), the
+        scheduled action only enqueues the day's members in batches
+        (:meth:`_enqueue_followup`), and queue_job's runner sends."""
         today = today or fields.Date.context_today(self)
+        if self._get_job_runner() == "queue_job":
+            self._enqueue_followup(today, batch_size=batch_size)
+            return True
         queue = self._prepare_queue(today)
         if wake:
             self._start_workers(queue, batch_size)
@@ -427,6 +438,16 @@ class MembershipFollowupRun(models.AbstractModel):
         collected then, and sent as :meth:`_send_collected` does, each batch
         committed. Returns (the BatchRun, the communications)."""
         communications = []
+        process, record_failure = self._get_queue_handlers(queue, communications)
+        run = run_in_batches(process, record_failure, queue=queue, batch_size=batch_size, what="dues follow-up")
+        return run, self.env["membership.followup.communication"].union(*communications).exists()
+
+    @api.model
+    def _get_queue_handlers(self, queue, communications):
+        """``process(members)`` and ``record_failure(member, message)`` of
+        the members claimed from ``queue`` (tools/batch.py): send to them
+        (:meth:`_send`), or record a failed communication; both append what
+        they create to ``communications``."""
 
         def process(members):
             communications.append(self._send([queue.entries[member] for member in members], queue.today))
@@ -435,8 +456,106 @@ class MembershipFollowupRun(models.AbstractModel):
             _logger.error("Membership: follow-up of %s failed: %s", member.display_name, message)
             communications.append(self._record_failure(queue.entries[member], queue.today, message))
 
-        run = run_in_batches(process, record_failure, queue=queue, batch_size=batch_size, what="dues follow-up")
-        return run, self.env["membership.followup.communication"].union(*communications).exists()
+        return process, record_failure
+
+    # ------------------------------------------------------------------
+    # Run by OCA queue_job
+    # ------------------------------------------------------------------
+    @api.model
+    def _get_job_runner(self):
+        """``"queue_job"`` when OCA queue_job runs the follow-up, else ``"cron"``."""
+        return job_runner(self.env)
+
+    @api.model
+    def _get_job_owner(self):
+        """The recordset the day's jobs are enqueued on: their identity keys
+        name its model (tools/jobs.py key_prefix)."""
+        return self.browse()
+
+    @api.model
+    def _get_job_scope(self, today):
+        """What the identity keys of the jobs of ``today``'s run share: a new
+        day's run enqueues new jobs, the same day's never twice."""
+        return fields.Date.to_string(today)
+
+    @api.model
+    def _prepare_job_description(self, today):
+        """``description(count)``: how queue_job names a job of ``today``."""
+        day = format_date(self.env, today)
+        return lambda count: self.env._(
+            "Dues follow-up of %(date)s: a batch of %(count)s members", date=day, count=count
+        )
+
+    @api.model
+    def _enqueue_followup(self, today, batch_size=50):
+        """What the scheduled action does when queue_job runs the follow-up:
+        one job per batch of ``today``'s candidates (:meth:`_get_candidates`)
+        that no job of the same day holds yet (still to run, running, or
+        failed: requeue it from Job Queue) and that were not sent to that
+        day (:meth:`_get_sent_member_ids`), each with its identity key.
+        Running it again the same day enqueues only the members a job left
+        to the next run or recorded as failed. Returns the number of jobs
+        enqueued."""
+        candidates = self._get_candidates(today)
+        count = enqueue_batches(
+            self._get_job_owner(),
+            JOB_METHOD,
+            sorted(set(candidates.ids) - self._get_sent_member_ids(candidates, today)),
+            batch_size=batch_size,
+            description=self._prepare_job_description(today),
+            args=(today,),
+            scope=self._get_job_scope(today),
+        )
+        _logger.info("Membership: dues follow-up of %s: %s batch jobs enqueued", today, count)
+        return count
+
+    @api.model
+    def _get_sent_member_ids(self, members, today):
+        """The ids of ``members`` sent a communication on ``today``: the
+        day's run is done for them."""
+        groups = self.env["membership.followup.communication"]._read_group(
+            [("partner_id", "in", members.ids), ("date", "=", today), ("state", "=", "sent")], ["partner_id"]
+        )
+        return {partner.id for (partner,) in groups}
+
+    @api.model
+    def _prepare_job_queue(self, member_ids, today):
+        """The members of a job, to claim as the scheduled action claims
+        them (:meth:`_claim_next_members`), what is due collected then."""
+        return FollowupQueue(self, today, self.env["res.partner"].browse(sorted(member_ids)), collect=True)
+
+    @api.model
+    def _job_followup_batch(self, member_ids, today):
+        """The queue job of one batch of members of the follow-up of
+        ``today`` (performed later, it sends what is due on the day it
+        runs). The members are claimed as the scheduled action claims them:
+        one another worker holds, or one of whose invoices another
+        transaction holds (a payment being registered), is skipped and left
+        to the next run; what is due for the others is collected then, and
+        sent as :meth:`_send_queue` does, a failing member recorded as a
+        failed communication and the others sent. No commit: queue_job
+        commits the job's transaction. When an invoice changed after this
+        transaction began, the job is tried again later."""
+        today = max(fields.Date.to_date(today), fields.Date.context_today(self))
+        queue = self._prepare_job_queue(member_ids, today)
+        members = self._claim_next_members(queue, len(queue.members) or 1)
+        if members is None:
+            retry_later(
+                self.env, "invoices changed by another transaction", seconds=JOB_RETRY_SECONDS, ignore_retry=False
+            )
+            return self.env._("Invoices changed by another transaction meanwhile: nothing done.")
+        run = BatchRun()
+        if members:
+            process, record_failure = self._get_queue_handlers(queue, [])
+            process_batch(members, process, record_failure, run=run, what="dues follow-up")
+        _logger.info(
+            "Membership: dues follow-up of %s: job of %s members: %s done, %s failed",
+            today,
+            len(member_ids),
+            run.done,
+            run.failed,
+        )
+        return self.env._("%(done)s members done, %(failed)s failed.", done=run.done, failed=run.failed)
 
     @api.model
     def _prepare_queue(self, today):

@@ -1,4 +1,4 @@
-"""The campaigns run by OCA queue_job (tools/jobs.py).
+"""The campaigns and the dues follow-up run by OCA queue_job (tools/jobs.py).
 
 Runs only where queue_job is installed beside membership_dues: the
 neighbour phase of dev/test.sh selects these tests by their tag
@@ -8,12 +8,20 @@ are stored for real (their identity keys are looked up in the database) and
 performed in the test's transaction with queue_job's ``Job.perform``."""
 
 import unittest
+from datetime import date
+from unittest.mock import patch
 
+from odoo import SUPERUSER_ID, api
 from odoo.tests import tagged
 
+from ..models.membership_followup_run import CLAIM_LOCK_KEY, JOB_METHOD
 from ..tools import jobs
-from .common import MembershipRenewalCommon
+from .common import MembershipFollowupCommon, MembershipRenewalCommon
 from .test_declaration_campaign import DeclarationCampaignCommon
+from .test_followup_concurrency import RUN_DATE, CommittedFollowupCase
+
+DUE = date(2027, 3, 1)
+LOGGER = "odoo.addons.membership_dues.models.membership_followup_run"
 
 
 class QueueJobInstalled:
@@ -184,3 +192,185 @@ class TestQueueJobDeclarationCampaign(QueueJobInstalled, DeclarationCampaignComm
         self.assertEqual(campaign.state, "open", "all asked: closed by the last batch")
         self.assertEqual(campaign.declaration_ids.partner_id, self.alpha | self.beta | self.gamma)
         self.assertFalse(campaign.failed_partner_ids)
+
+
+class FollowupJobs:
+    """The follow-up's jobs of a day (models/membership_followup_run.py
+    _enqueue_followup, _job_followup_batch)."""
+
+    def followup_jobs(self, env, day, states=(*jobs.HELD_STATES, "done")):
+        return jobs.owner_jobs(env["membership.followup.run"], JOB_METHOD, states, scope=str(day))
+
+
+@tagged("-standard", "membership_dues_queue_job", "post_install", "-at_install")
+class TestQueueJobFollowup(FollowupJobs, QueueJobInstalled, MembershipFollowupCommon):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.members = cls.ann | cls.bob | cls.cem
+        cls.invoices = cls.env["account.move"].union(*(cls.dues_invoice(member, DUE) for member in cls.members))
+
+    def cron(self, day=DUE, batch_size=2):
+        with self.patched_commit_progress():
+            self.assertTrue(self.env["membership.followup.communication"]._cron_run_followup(batch_size, day))
+        self.env.invalidate_all()
+
+    def day_jobs(self, day=DUE):
+        return self.followup_jobs(self.env, day)
+
+    def perform(self, queue_jobs):
+        results = perform(self.env, queue_jobs)
+        queue_jobs.state = "done"  # as the runner leaves them
+        self.env.invalidate_all()
+        return results
+
+    def communications(self, state="sent"):
+        return self.env["membership.followup.communication"].search(
+            [("partner_id", "in", self.members.ids), ("state", "=", state)]
+        )
+
+    def test_the_scheduled_action_enqueues_one_job_per_batch_of_the_day_once(self):
+        self.company.dues_campaign_workers = 3
+        self.cron()
+        queued = self.day_jobs()
+        self.assertEqual(len(queued), 2, "3 members in batches of 2")
+        ids = sorted(self.members.ids)
+        self.assertEqual(sorted(job.args for job in queued), [[ids[:2], DUE], [ids[2:], DUE]])
+        owner = self.env["membership.followup.run"]
+        for job in queued:
+            self.assertEqual(job.identity_key, jobs.batch_key(owner, JOB_METHOD, job.args[0], "2027-03-01"))
+            self.assertEqual(job.channel, jobs.CHANNEL)
+            self.assertEqual(job.state, "pending")
+            self.assertEqual(job.model_name, "membership.followup.run")
+            self.assertIn("Dues follow-up of", job.name)
+        self.assertFalse(self.communications(), "the scheduled action sent nothing itself")
+        self.assertFalse(
+            self.env["ir.cron"].with_context(active_test=False).search([("code", "=", "model._cron_work_followup()")]),
+            "no helper scheduled action with queue_job",
+        )
+        # again while the jobs wait, even in other batches: nothing enqueued twice
+        self.cron()
+        self.cron(batch_size=3)
+        self.assertEqual(self.day_jobs(), queued)
+        # a new day's run is new jobs
+        self.cron(day=date(2027, 3, 2))
+        self.assertEqual(len(self.day_jobs(date(2027, 3, 2))), 2)
+        self.assertEqual(self.day_jobs(), queued)
+
+    def test_the_jobs_send_one_communication_per_member_once(self):
+        self.cron()
+        queued = self.day_jobs()
+        results = self.perform(queued)
+        self.assertEqual(sorted(results), ["1 members done, 0 failed.", "2 members done, 0 failed."])
+        self.assertEqual([self.sent_levels(invoice) for invoice in self.invoices], [[(0, "2027-03-01")]] * 3)
+        sent = self.communications()
+        self.assertEqual(len(sent), 3, "one communication per member")
+        self.assertEqual(sent.partner_id, self.members)
+        self.assertEqual(sent.level_id, self.level_due)
+        # performed again, or the scheduled action run again the same day: nothing more
+        self.assertEqual(self.perform(queued), ["0 members done, 0 failed."] * 2)
+        self.cron()
+        self.assertEqual(self.day_jobs(), queued, "nothing enqueued: the day's members were sent to")
+        self.assertEqual(len(self.communications()), 3)
+        # the next level's day: new jobs, the next level
+        self.cron(day=date(2027, 3, 16))
+        self.perform(self.day_jobs(date(2027, 3, 16)))
+        self.assertEqual(
+            [self.sent_levels(invoice) for invoice in self.invoices],
+            [[(0, "2027-03-01"), (15, "2027-03-16")]] * 3,
+        )
+        self.assertEqual(len(self.communications()), 6)
+
+    def test_a_failing_member_is_recorded_and_the_others_sent(self):
+        Run = type(self.env["membership.followup.run"])
+        original = Run._deliver_email
+
+        def deliver_email(run, sendings):
+            if any(sending.member == self.ann for sending in sendings):
+                raise ValueError("mail server refused the message")
+            return original(run, sendings)
+
+        self.cron(batch_size=3)
+        with patch.object(Run, "_deliver_email", deliver_email), self.assertLogs(LOGGER, "ERROR"):
+            [result] = self.perform(self.day_jobs())
+        self.assertEqual(result, "2 members done, 1 failed.")
+        failed = self.communications("failed")
+        self.assertEqual(failed.partner_id, self.ann)
+        self.assertIn("mail server refused", failed.error)
+        self.assertFalse(failed.line_ids)
+        self.assertEqual(self.communications().partner_id, self.bob | self.cem)
+        # the scheduled action run again the same day enqueues her alone
+        self.cron(batch_size=3)
+        again = self.day_jobs().filtered(lambda job: job.state == "pending")
+        self.assertEqual(again.args, [self.ann.ids, DUE])
+        self.perform(again)
+        self.assertEqual(self.communications().partner_id, self.members)
+        self.assertEqual(len(self.communications()), 3)
+
+    def test_the_opt_out_sends_with_the_scheduled_action(self):
+        self.env["ir.config_parameter"].sudo().set_param(jobs.PARAM, "cron")
+        self.cron()
+        self.assertFalse(self.day_jobs())
+        self.assertEqual([self.sent_levels(invoice) for invoice in self.invoices], [[(0, "2027-03-01")]] * 3)
+        self.assertEqual(len(self.communications()), 3)
+
+
+@tagged("-standard", "membership_dues_queue_job", "post_install", "-at_install")
+class TestQueueJobFollowupClaim(FollowupJobs, CommittedFollowupCase):
+    """A follow-up job claims its members as the scheduled action does, on
+    committed data: a member another worker holds, and one whose invoice
+    another transaction holds (a payment being registered), are skipped,
+    not waited for, and left to the next run."""
+
+    PREFIX = "Queue job claim"
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        if "queue.job" not in cls.registry:
+            raise unittest.SkipTest("queue_job is not installed: the neighbour phase of dev/test.sh runs this")
+        cls.addClassCleanup(cls._delete_jobs)
+
+    @classmethod
+    def _delete_jobs(cls):
+        with cls.registry.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            jobs.owner_jobs(env["membership.followup.run"], JOB_METHOD, states=jobs.HELD_STATES + ("done",)).unlink()
+
+    def cron_then_jobs(self):
+        """The scheduled action, then the jobs it enqueued, each in its own transaction."""
+        with self.registry.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {"tracking_disable": True})
+            env["membership.followup.run"]._cron_run_followup(batch_size=3, today=RUN_DATE)
+            uuids = self.followup_jobs(env, RUN_DATE, ("pending",)).mapped("uuid")
+        for uuid in uuids:
+            with self.registry.cursor() as cr:
+                env = api.Environment(cr, SUPERUSER_ID, {"tracking_disable": True})
+                perform(env, env["queue.job"].search([("uuid", "=", uuid)]))
+                env["queue.job"].search([("uuid", "=", uuid)]).state = "done"
+        return len(uuids)
+
+    def sent(self):
+        with self.registry.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            communications = env["membership.followup.communication"].search(
+                [("partner_id", "in", self.ids["members"]), ("state", "=", "sent")]
+            )
+            return [
+                len(communications.filtered(lambda c, m=member: c.partner_id.id == m)) for member in self.ids["members"]
+            ]
+
+    def test_a_job_skips_what_another_transaction_holds(self):
+        held_member, paid_member, *_others = self.ids["members"]
+        with self.registry.cursor() as other:
+            other.execute(
+                "SELECT id FROM account_move WHERE partner_id = %s AND id IN %s FOR NO KEY UPDATE",
+                [paid_member, tuple(self.ids["invoices"])],
+            )
+            self.assertEqual(len(other.fetchall()), 1)
+            other.execute("SELECT pg_advisory_xact_lock(%s, %s)", [CLAIM_LOCK_KEY, held_member])
+            self.assertEqual(self.cron_then_jobs(), 2, "6 members in batches of 3")
+            self.assertEqual(self.sent(), [0, 0, 1, 1, 1, 1], "both skipped, not waited for")
+            other.rollback()
+        self.assertEqual(self.cron_then_jobs(), 1, "the next run enqueues the two members left")
+        self.assertEqual(self.sent(), [1] * 6, "then each sent once")

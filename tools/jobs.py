@@ -79,31 +79,32 @@ def _escape_like(text):
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-def key_prefix(owner, method):
-    """The start of the identity keys of ``owner``'s jobs of ``method``."""
-    return f"{KEY_PREFIX}:{owner._name}:{owner.id if len(owner) == 1 else 0}:{method}:"
+def key_prefix(owner, method, scope=""):
+    """The start of the identity keys of ``owner``'s jobs of ``method``;
+    with ``scope`` (such as a run's day), of those of that scope alone."""
+    prefix = f"{KEY_PREFIX}:{owner._name}:{owner.id if len(owner) == 1 else 0}:{method}:"
+    return f"{prefix}{scope}:" if scope else prefix
 
 
-def batch_key(owner, method, ids):
-    """The identity key of the job of ``method`` on ``owner`` for ``ids``."""
+def batch_key(owner, method, ids, scope=""):
+    """The identity key of the job of ``method`` on ``owner`` for ``ids``
+    (in ``scope``)."""
     digest = hashlib.sha1(",".join(map(str, sorted(ids))).encode()).hexdigest()
-    return key_prefix(owner, method) + digest
+    return key_prefix(owner, method, scope) + digest
 
 
-def owner_jobs(owner, method, states=UNFINISHED_STATES):
-    """``owner``'s queue jobs of ``method`` in ``states`` (sudo)."""
-    return (
-        owner.env["queue.job"]
-        .sudo()
-        .search([("identity_key", "=like", _escape_like(key_prefix(owner, method)) + "%"), ("state", "in", states)])
-    )
+def owner_jobs(owner, method, states=UNFINISHED_STATES, scope=""):
+    """``owner``'s queue jobs of ``method`` in ``states`` (sudo); with
+    ``scope``, those of that scope alone."""
+    prefix = _escape_like(key_prefix(owner, method, scope))
+    return owner.env["queue.job"].sudo().search([("identity_key", "=like", prefix + "%"), ("state", "in", states)])
 
 
-def held_ids(owner, method, states=HELD_STATES):
+def held_ids(owner, method, states=HELD_STATES, scope=""):
     """The record ids that ``owner``'s jobs of ``method`` in ``states`` hold
-    (each job's first argument)."""
+    (each job's first argument); with ``scope``, those of that scope's jobs."""
     ids = set()
-    for job in owner_jobs(owner, method, states):
+    for job in owner_jobs(owner, method, states, scope):
         if job.args:
             ids.update(job.args[0])
     return ids
@@ -147,26 +148,50 @@ def ensure_job_function(owner, method):
         _logger.info("Membership: job function %s created meanwhile by another transaction", name)
 
 
-def enqueue_batches(owner, method, ids, *, batch_size=200, description=None, priority=BATCH_PRIORITY):
-    """Enqueue ``getattr(owner, method)(batch_ids)`` for each batch of
-    ``batch_size`` of ``ids`` (in id order) that no unfinished or failed job
-    of ``owner`` for ``method`` already holds, each with its identity key
-    (:func:`batch_key`): queue_job does not create a job whose key a job
-    still waiting to run has. ``description(count)`` names a job. Returns
-    the number of batches enqueued."""
+def enqueue_batches(
+    owner,
+    method,
+    ids,
+    *,
+    batch_size=200,
+    description=None,
+    priority=BATCH_PRIORITY,
+    args=(),
+    scope="",
+    held_states=HELD_STATES,
+):
+    """Enqueue ``getattr(owner, method)(batch_ids, *args)`` for each batch
+    of ``batch_size`` of ``ids`` (in id order) that no job of ``owner`` for
+    ``method`` (of ``scope``) in ``held_states`` (by default unfinished or
+    failed) already holds, each with its identity key (:func:`batch_key`):
+    queue_job does not create a job whose key a job still waiting to run
+    has. ``description(count)`` names a job. Returns the number of batches
+    enqueued."""
     ensure_job_function(owner, method)
-    free = sorted(set(ids) - held_ids(owner, method))
+    free = sorted(set(ids) - held_ids(owner, method, held_states, scope))
     count = 0
     for start in range(0, len(free), batch_size):
         batch = free[start : start + batch_size]
         delayable = owner.with_delay(
             priority=priority,
-            identity_key=batch_key(owner, method, batch),
+            identity_key=batch_key(owner, method, batch, scope),
             description=description(len(batch)) if description else None,
         )
-        getattr(delayable, method)(batch)
+        getattr(delayable, method)(batch, *args)
         count += 1
     return count
+
+
+def retry_later(env, message, seconds=CLOSE_RETRY_SECONDS, ignore_retry=True):
+    """Have queue_job perform the current job again in ``seconds`` (its
+    transaction rolled back) when queue_job performs it, counted among the
+    job's tries unless ``ignore_retry``; otherwise (called directly) return
+    False, doing nothing."""
+    if env.context.get("job_uuid"):  # performed by queue_job
+        from odoo.addons.queue_job.exception import RetryableJobError
+
+        raise RetryableJobError(message, seconds=seconds, ignore_retry=ignore_retry)
+    return False
 
 
 def perform_batch(model, domain, ids, process, record_failure, what=""):
@@ -257,10 +282,7 @@ def campaign_close_job(campaign, batch_size=200):
     if campaign.state != "running":
         return campaign.env._("Campaign not running: nothing done.")
     if owner_jobs(campaign, BATCH_METHOD):
-        if campaign.env.context.get("job_uuid"):  # performed by queue_job
-            from odoo.addons.queue_job.exception import RetryableJobError
-
-            raise RetryableJobError("batches still running", seconds=CLOSE_RETRY_SECONDS, ignore_retry=True)
+        retry_later(campaign.env, "batches still running")
         return campaign.env._("Batches still running.")
     model, domain = campaign._batch_todo()
     if enqueue_batches(
