@@ -13,19 +13,32 @@ The API, for any run made of batches of records (a campaign, the follow-up):
 
 - :func:`job_runner` says which is used: ``"queue_job"`` or ``"cron"``;
 - :func:`enqueue_batches` enqueues one job per batch of the ids given,
-  except those an unfinished job of the same owner already holds, each with
-  an identity key (owner's model, owner's id, job method, the batch's ids): a
-  batch is never enqueued twice, however often the scheduled action runs;
+  except those an unfinished or failed job of the same owner (and scope)
+  already holds, each with an identity key (owner's model, owner's id, job
+  method, scope, the batch's ids): a batch is never enqueued twice, however
+  often the scheduled action runs;
 - :func:`perform_batch` is the body of such a job: the batch's records still
   to do, claimed, then processed as :func:`~.batch.process_batch` does; it
   never commits (queue_job forbids it: the job's transaction is committed by
   the runner, with the job's state);
 - :func:`held_ids` are the ids the owner's unfinished jobs hold.
 
+- :func:`retry_later` has queue_job perform the current job again later.
+
+A ``scope`` (such as a run's day) narrows the identity keys: the same ids in
+another scope are another job, and only the jobs of the same scope hold
+them; ``args`` are passed to the job method after the batch's ids.
+
 :func:`enqueue_campaign`, :func:`campaign_batch_job` and
 :func:`campaign_close_job` are the campaigns' use of it (hooks ``_process``,
 ``_record_failure``, ``_done``, ``_batch_todo``, and the job methods
-``_job_work_batch`` and ``_job_close``).
+``_job_work_batch`` and ``_job_close``). The daily dues follow-up
+(models/membership_followup_run.py) uses it too: its scheduled action
+enqueues the day's members (``_enqueue_followup``: one job per batch, the
+day as scope and argument, members sent to that day left out), and its job
+method ``_job_followup_batch(member_ids, today)`` claims them as the
+scheduled action's run does (advisory lock per member, their invoices
+``SKIP LOCKED``), then sends through :func:`~.batch.process_batch`.
 
 Nothing here imports queue_job: it is reached through the registry
 (``with_delay``, ``queue.job``), only when it is installed.
