@@ -496,11 +496,12 @@ class MembershipFollowupRun(models.AbstractModel):
         Running it again the same day enqueues only the members a job left
         to the next run or recorded as failed. Returns the number of jobs
         enqueued."""
+        today = fields.Date.to_date(today)
         candidates = self._get_candidates(today)
         count = enqueue_batches(
             self._get_job_owner(),
             JOB_METHOD,
-            sorted(set(candidates.ids) - self._get_sent_member_ids(candidates, today)),
+            sorted(set(candidates.ids) - self._get_sent_member_ids(today)),
             batch_size=batch_size,
             description=self._prepare_job_description(today),
             args=(today,),
@@ -510,11 +511,11 @@ class MembershipFollowupRun(models.AbstractModel):
         return count
 
     @api.model
-    def _get_sent_member_ids(self, members, today):
-        """The ids of ``members`` sent a communication on ``today``: the
+    def _get_sent_member_ids(self, today):
+        """The ids of the members sent a communication on ``today``: the
         day's run is done for them."""
         groups = self.env["membership.followup.communication"]._read_group(
-            [("partner_id", "in", members.ids), ("date", "=", today), ("state", "=", "sent")], ["partner_id"]
+            [("date", "=", today), ("state", "=", "sent")], ["partner_id"]
         )
         return {partner.id for (partner,) in groups}
 
