@@ -8,8 +8,12 @@
 #            campaign MD_BENCH_CAMPAIGN until this worker has nothing left,
 #            appends {workers, campaign, worker, start, end, processed} to
 #            MD_BENCH_ROWS, with the times of each batch (start, posting start
-#            and end, end before its commit: seconds from the worker's start;
-#            printed with MD_BENCH_VERBOSE=1);
+#            and end, end before its commit, size, first invoice number,
+#            commit: seconds from the worker's start; printed with
+#            MD_BENCH_VERBOSE=1), the CPU seconds of the worker and of its
+#            PostgreSQL backend, the numbers Odoo's numbering found taken, how
+#            long the batches held the journal's numbering, the load and the
+#            share of the run during which a task waited for a CPU;
 #   report   plain Python (no MD_BENCH_PHASE): python dev/bench_workers.py ROWS
 #            OUT.json prints the wall time of each campaign with 1 and with N
 #            workers (first start to last end) and writes them as JSON.
@@ -64,6 +68,7 @@ def _cpu_seconds(pid):
 
 def work():
     import psycopg2.errors
+
     key = os.environ["MD_BENCH_CAMPAIGN"]
     workers = int(os.environ["MD_BENCH_WORKERS"])
     barrier = os.environ["MD_BENCH_BARRIER"]
@@ -74,10 +79,11 @@ def work():
     Move = type(env["account.move"])  # noqa: F821
     original, original_post = Campaign._process, Move._post
     processed = [0]
-    batches = []  # per batch: [process start, posting start, posting end, process end, size]
+    # per batch: [process start, posting start, posting end, process end, size, first number, commit]
+    batches = []
 
     def counting(self, subscriptions):
-        batch = [time.time(), None, None, None, len(subscriptions)]
+        batch = [time.time(), None, None, None, len(subscriptions), None, None]
         batches.append(batch)
         original(self, subscriptions)
         batch[3] = time.time()
@@ -93,6 +99,15 @@ def work():
 
     Campaign._process = counting
     Move._post = timed_post
+    original_increment = Move._locked_increment
+
+    def timed_increment(self, *args, **kwargs):
+        result = original_increment(self, *args, **kwargs)
+        if batches and batches[-1][5] is None:
+            batches[-1][5] = time.time()  # the journal's numbering is locked from here to the commit
+        return result
+
+    Move._locked_increment = timed_increment
     # the numbers Odoo's numbering tried and found taken (another worker's,
     # committed after this transaction's snapshot), and the seconds they took
     retries = [0, 0.0]
@@ -109,6 +124,15 @@ def work():
             raise
 
     cr.execute = counted_execute
+    commit = cr.commit
+
+    def timed_commit():
+        result = commit()
+        if batches and batches[-1][3] is not None and batches[-1][6] is None:
+            batches[-1][6] = time.time()
+        return result
+
+    cr.commit = timed_commit
     with open(os.path.join(barrier, f"ready-{os.getpid()}"), "w"):
         pass
     while sum(f.startswith("ready-") for f in os.listdir(barrier)) < workers:
@@ -132,21 +156,35 @@ def work():
     row["cpu_stall"] = round((stall - stall_start) / (end - start), 2) if stall is not None else None
     row["db_cpu"] = round(db_cpu - db_start, 2) if db_cpu is not None and db_start is not None else None
     row["processed"] = processed[0]
-    row["batches"] = [[round(t - start, 3) if t else None for t in b[:4]] + [b[4]] for b in batches]
+    row["batches"] = [
+        [round(t - start, 3) if t else None for t in b[:4]]
+        + [b[4]]
+        + [round(t - start, 3) if t else None for t in b[5:]]
+        for b in batches
+    ]
+    # how long each batch held the journal's numbering (first number to commit)
+    held = [b[6] - b[5] for b in batches if b[5] and b[6]]
+    row["numbering_held"] = round(sum(held), 2)
     with open(os.environ["MD_BENCH_ROWS"], "a", encoding="utf-8") as handle:
         handle.write(json.dumps(row) + "\n")
     print(
         f"  worker {os.getpid()}: {processed[0]} members in {end - start:.1f} s "
         f"(CPU: {row['cpu']} s Python, {row['db_cpu']} s its PostgreSQL backend; "
-        f"{retries[0]} numbers found taken, {retries[1]:.2f} s; load {row['load']}, "
+        f"{retries[0]} numbers found taken, {retries[1]:.2f} s; numbering held {row['numbering_held']} s; "
+        f"load {row['load']}, "
         f"CPU waited for {row['cpu_stall']} of the time)",
         flush=True,
     )
     if os.environ.get("MD_BENCH_VERBOSE"):
         # each batch: start, posting, end of the batch (before its commit), in seconds from this worker's start
-        for b_start, p_start, p_end, b_end, size in row["batches"]:
+        for b_start, p_start, p_end, b_end, size, number, committed in row["batches"]:
             posting = f"posting {p_start:.2f}-{p_end:.2f}" if p_start is not None else "no posting"
-            print(f"    {os.getpid()} batch of {size}: {b_start:.2f}-{b_end:.2f}, {posting}", flush=True)
+            numbering = f", first number {number:.2f}" if number is not None else ""
+            commit = f", committed {committed:.2f}" if committed is not None else ""
+            print(
+                f"    {os.getpid()} batch of {size}: {b_start:.2f}-{b_end:.2f}, {posting}{numbering}{commit}",
+                flush=True,
+            )
 
 
 def report(rows_path, out_path):
@@ -186,8 +224,7 @@ def report(rows_path, out_path):
             f"{result['campaign']:10} {result['round']:>5} {result['workers']:>7} {result['members']:>8} "
             f"{result['seconds']:>8.1f} {speedup:>7.2f}x {result['load']:>5.2f} {result['cpu_stall']:>5.2f}  "
             + ", ".join(
-                f"{n}; {c}/{d}"
-                for n, c, d in zip(result["per_worker"], result["cpu"], result["db_cpu"], strict=True)
+                f"{n}; {c}/{d}" for n, c, d in zip(result["per_worker"], result["cpu"], result["db_cpu"], strict=True)
             )
         )
     with open(out_path, "w", encoding="utf-8") as handle:
