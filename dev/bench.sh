@@ -15,7 +15,13 @@
 #                                 # contract run (default every size; at 100,000 they take hours)
 #   bash dev/bench.sh workers   # one renewal season of MD_BENCH_MEMBERS (default 2,000) members run by 1, then
 #                                 # by MD_BENCH_WORKERS (default 2) processes at once, each on its own copy
-#                                 # of one seeded database: wall times (not part of `all`)
+#                                 # of one seeded database: wall times (not part of `all`).
+#                                 # MD_BENCH_AUTO_SHARE (default 0.1): the share of auto-renewed
+#                                 # members; MD_BENCH_CHUNK (default 200): the batch size;
+#                                 # MD_BENCH_CAMPAIGNS (default "notices auto"): the campaigns run;
+#                                 # MD_BENCH_SAMPLE=1: pg_stat_activity sampled every 0.1 s during each
+#                                 # run (wait events counted); MD_BENCH_VERBOSE=1: each batch's times;
+#                                 # MD_BENCH_ROUNDS (default 1): rounds of 1 then N workers, same seed
 #   bash dev/bench.sh auto-renewal  # the auto-renewal path batch by batch (seconds and queries of
 #                                 # each batch), after the bulk approval of the other members, on a
 #                                 # season of MD_BENCH_MEMBERS members (dev/bench_auto_renewal.py)
@@ -156,12 +162,14 @@ if [ "$what" = workers ]; then
         MD_BENCH_PHASE="$2" MD_BENCH_ROWS="$ROWS" odoo_bin shell -d "$1" --addons-path="$ADDONS_PATH" \
             --data-dir="$DATA" --no-http --max-cron-threads=0 --log-level=warn <"$MD_ROOT/dev/bench_workers.py"
     }
+    for round in $(seq 1 "${MD_BENCH_ROUNDS:-1}"); do
     for workers in 1 "$many"; do
+        export MD_BENCH_ROUND="$round"
         db="md_bench_w${workers}_$$"
         createdb -T "$SEED" "$db"
         if [ -d "$DATA/filestore/$SEED" ]; then cp -r "$DATA/filestore/$SEED" "$DATA/filestore/$db"; fi
         shell "$db" prepare || die "preparing the campaigns failed"
-        for campaign in notices auto; do
+        for campaign in ${MD_BENCH_CAMPAIGNS:-notices auto}; do
             say "$campaign campaign, $workers worker(s)"
             barrier="$(mktemp -d)"
             pids=()
@@ -170,11 +178,30 @@ if [ "$what" = workers ]; then
                     shell "$db" work &
                 pids+=($!)
             done
+            sampler=""
+            if [ -n "${MD_BENCH_SAMPLE:-}" ]; then
+                # what the workers' sessions wait on, every 0.1 s (one psql session), until they end
+                samples="$RESULTS/workers-activity-$campaign-$workers-$round-$STAMP.tsv"
+                printf '%s \\watch 0.1\n' "SELECT clock_timestamp(), pid, state,
+                    coalesce(wait_event_type, '-'), coalesce(wait_event, '-'), pg_blocking_pids(pid),
+                    left(regexp_replace(query, '\s+', ' ', 'g'), 160)
+                    FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()
+                    AND backend_type = 'client backend'" \
+                    | psql -d "$db" -AtF $'\t' >>"$samples" 2>/dev/null &
+                sampler=$!
+            fi
             for pid in "${pids[@]}"; do wait "$pid" || die "a worker failed"; done
+            if [ -n "$sampler" ]; then
+                kill "$sampler" 2>/dev/null || true  # the sampler's psql ($! of the pipeline)
+                wait "$sampler" 2>/dev/null || true
+                say "sessions sampled: $samples (state, wait event: samples)"
+                cut -f3-5 "$samples" | sort | uniq -c | sort -rn | head -n 12
+            fi
             rm -rf "$barrier"
         done
         dropdb --force "$db"
         rm -rf "${DATA:?}/filestore/$db"
+    done
     done
     "$VENV/bin/python" "$MD_ROOT/dev/bench_workers.py" "$ROWS" "$RESULTS/workers-$MD_BENCH_MEMBERS-$STAMP.json"
 fi

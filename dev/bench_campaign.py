@@ -1,6 +1,8 @@
 # Run inside `odoo-bin shell` (dev/bench.sh campaign), once per phase
 # (MD_BENCH_PHASE):
-#   seed      MD_BENCH_MEMBERS members, their declarations, last year's periods;
+#   seed      MD_BENCH_MEMBERS members, their declarations, last year's periods
+#             (MD_BENCH_AUTO_SHARE: the share of auto-renewed members, default
+#             0.1; the others are company and individual members, 2 to 1);
 #   ours      the module's renewal season, step by step;
 #   floor     Odoo's own batch create and post of the same invoices;
 #   contract  OCA contract's recurring-invoice cron on the same members.
@@ -47,6 +49,10 @@ phase = os.environ["MD_BENCH_PHASE"]
 members = int(os.environ.get("MD_BENCH_MEMBERS", "10000"))
 chunk = int(os.environ.get("MD_BENCH_CHUNK", "500"))
 rows_file = os.environ.get("MD_BENCH_ROWS")
+# the share of auto-renewed members in the seed (0 to 1; default: 10 %, in a 60/30/10 mix)
+auto_share = float(os.environ["MD_BENCH_AUTO_SHARE"]) if os.environ.get("MD_BENCH_AUTO_SHARE") else None
+if auto_share is not None and not 0 <= auto_share <= 1:
+    raise SystemExit("MD_BENCH_AUTO_SHARE: a share between 0 and 1")
 plain_env = env  # noqa: F821
 cr = plain_env.cr
 
@@ -185,6 +191,10 @@ def seed():
         ),
     }
     mix = [("company", 6), ("individual", 3), ("auto", 1)]  # 60 % / 30 % / 10 %
+    if auto_share is not None:  # MD_BENCH_AUTO_SHARE: the auto-renewed share, the rest 2:1 as above
+        auto = round(100 * auto_share)
+        company = round((100 - auto) * 2 / 3)
+        mix = [("company", company), ("individual", 100 - auto - company), ("auto", auto)]
     partners_by_plan = {key: env["res.partner"] for key, _weight in mix}
     cycle = [key for key, weight in mix for _ in range(weight)]
     for batch in range(0, members, 1000):
