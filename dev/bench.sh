@@ -13,6 +13,8 @@
 #                                 # 500,000 members (dev/bench_report.py --sizes); MD_BENCH_FLOOR_MAX and
 #                                 # MD_BENCH_CONTRACT_MAX: the largest size at which the floor and OCA
 #                                 # contract run (default every size; at 100,000 they take hours)
+#                                 # The follow-up step runs in batches of MD_BENCH_FOLLOWUP_CHUNK
+#                                 # (default 50, the scheduled action's own), the others of MD_BENCH_CHUNK
 #   bash dev/bench.sh workers   # one renewal season of MD_BENCH_MEMBERS (default 2,000) members run by 1, then
 #                                 # by MD_BENCH_WORKERS (default 2) processes at once, each on its own copy
 #                                 # of one seeded database: wall times (not part of `all`).

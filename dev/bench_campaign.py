@@ -48,6 +48,10 @@ from odoo.addons.membership_dues.tools.orm_batch import refresh_statistics
 phase = os.environ["MD_BENCH_PHASE"]
 members = int(os.environ.get("MD_BENCH_MEMBERS", "10000"))
 chunk = int(os.environ.get("MD_BENCH_CHUNK", "500"))
+# The follow-up run in the scheduled action's own batches (50, its default):
+# each member's email prints a PDF, and batches of 500 leave the process
+# with a fragmented heap that grows batch after batch (dev/BENCHMARKS.rst).
+followup_chunk = int(os.environ.get("MD_BENCH_FOLLOWUP_CHUNK", "50"))
 rows_file = os.environ.get("MD_BENCH_ROWS")
 # the share of auto-renewed members in the seed (0 to 1; default: 10 %, in a 60/30/10 mix)
 auto_share = float(os.environ["MD_BENCH_AUTO_SHARE"]) if os.environ.get("MD_BENCH_AUTO_SHARE") else None
@@ -329,7 +333,9 @@ def run_ours():
     measure(
         "4. follow-up run (emails queued)",
         len(invoices),
-        lambda: plain_env["membership.followup.communication"]._cron_run_followup(batch_size=chunk, today=due),
+        lambda: plain_env["membership.followup.communication"]._cron_run_followup(
+            batch_size=followup_chunk, today=due
+        ),
     )
 
     # 5. the daily activation / expiry run (2026 periods expire)
