@@ -333,9 +333,7 @@ def run_ours():
     measure(
         "4. follow-up run (emails queued)",
         len(invoices),
-        lambda: plain_env["membership.followup.communication"]._cron_run_followup(
-            batch_size=followup_chunk, today=due
-        ),
+        lambda: plain_env["membership.followup.communication"]._cron_run_followup(batch_size=followup_chunk, today=due),
     )
 
     # 5. the daily activation / expiry run (2026 periods expire)

@@ -50,7 +50,15 @@ class MembershipFollowupCommunication(models.Model):
     )
     channels = fields.Char()
     letter_id = fields.Many2one("ir.attachment", help="The PDF letter to print and post.")
-    state = fields.Selection([("sent", "Sent"), ("failed", "Failed")], required=True, default="sent")
+    state = fields.Selection(
+        [("queued", "To Deliver"), ("sent", "Sent"), ("failed", "Failed")],
+        required=True,
+        default="sent",
+        index=True,
+        help="To Deliver: recorded with its late fees, its email, letter or SMS delivered by the run in a moment "
+        "(the invoices' numbering is not held while they are printed). Failed: nothing was recorded, the next run "
+        "tries the member again.",
+    )
     error = fields.Text()
 
     @api.depends("partner_id", "date", "level_id")

@@ -25,7 +25,7 @@ from odoo.tools import SQL, format_date
 from ..engine import Step, next_step
 from ..tools.batch import BatchRun, LeaveForNextRun, process_batch, run_in_batches, start_workers
 from ..tools.formatting import format_money
-from ..tools.jobs import enqueue_batches, job_runner, retry_later
+from ..tools.jobs import enqueue_batches, job_runner, perform_batch, retry_later
 from ..tools.orm_batch import post_template, write_value
 
 _logger = logging.getLogger(__name__)
@@ -38,6 +38,8 @@ WORKER_CODE = "model._cron_work_followup()"
 CLAIM_LOCK_KEY = zlib.crc32(b"membership.followup.run") & 0x7FFFFFFF
 # The queue job of one batch of the day's members (OCA queue_job, tools/jobs.py).
 JOB_METHOD = "_job_followup_batch"
+# The queue job delivering a batch of communications recorded with late fees.
+DELIVER_METHOD = "_job_followup_deliver"
 JOB_RETRY_SECONDS = 10  # a job whose invoices changed meanwhile is tried again this much later
 
 
@@ -358,7 +360,9 @@ class MembershipFollowupRun(models.AbstractModel):
         if wake:
             self._start_workers(queue, batch_size)
         run, _communications = self._send_queue(queue, batch_size=batch_size)
-        return run.finished
+        if not run.finished:
+            return False
+        return self._deliver_queued(batch_size=batch_size).finished
 
     @api.model
     def _get_candidates(self, today):
@@ -416,7 +420,7 @@ class MembershipFollowupRun(models.AbstractModel):
         communications = []
 
         def process(members):
-            communications.append(self._send([entries[member] for member in members], today))
+            communications.append(self._send([entries[member] for member in members], today, defer=commit))
 
         def record_failure(member, message):
             _logger.error("Membership: follow-up of %s failed: %s", member.display_name, message)
@@ -428,6 +432,8 @@ class MembershipFollowupRun(models.AbstractModel):
         else:
             members = self.env["res.partner"].union(*entries)
             run = process_batch(members, process, record_failure, what="dues follow-up")
+        if commit and run.finished:
+            self._deliver_queued(batch_size=batch_size)
         # a batch redone member by member left its communications rolled back
         return run, self.env["membership.followup.communication"].union(*communications).exists()
 
@@ -450,7 +456,7 @@ class MembershipFollowupRun(models.AbstractModel):
         they create to ``communications``."""
 
         def process(members):
-            communications.append(self._send([queue.entries[member] for member in members], queue.today))
+            communications.append(self._send([queue.entries[member] for member in members], queue.today, defer=True))
 
         def record_failure(member, message):
             _logger.error("Membership: follow-up of %s failed: %s", member.display_name, message)
@@ -508,14 +514,51 @@ class MembershipFollowupRun(models.AbstractModel):
             scope=self._get_job_scope(today),
         )
         _logger.info("Membership: dues follow-up of %s: %s batch jobs enqueued", today, count)
+        # communications a crashed job or run left to deliver
+        left = self.env["membership.followup.communication"].search(self._get_queued_domain())
+        self._enqueue_deliveries(left, batch_size=batch_size)
         return count
 
     @api.model
+    def _enqueue_deliveries(self, communications, batch_size=50):
+        """One job per batch of ``communications`` recorded *To Deliver*
+        (:meth:`_job_followup_deliver`), each with its identity key: after
+        the enqueuing transaction's commit, which ends its hold on the
+        journal's numbering. Returns the number of jobs enqueued."""
+        if not communications:
+            return 0
+        return enqueue_batches(
+            self._get_job_owner(),
+            DELIVER_METHOD,
+            communications.ids,
+            batch_size=batch_size,
+            description=lambda count: self.env._(
+                "Dues follow-up: delivering %(count)s communications with late fees", count=count
+            ),
+        )
+
+    @api.model
+    def _job_followup_deliver(self, communication_ids):
+        """The queue job delivering communications recorded *To Deliver*:
+        those still to deliver, claimed (another transaction's skipped),
+        delivered, a failing one keeping its state with the error. No
+        commit: queue_job commits the job's transaction."""
+        run = perform_batch(
+            self.env["membership.followup.communication"],
+            self._get_queued_domain(),
+            communication_ids,
+            self._deliver_communications,
+            self._record_delivery_failure,
+            what="dues follow-up deliveries",
+        )
+        return self.env._("%(done)s delivered, %(failed)s failed.", done=run.done, failed=run.failed)
+
+    @api.model
     def _get_sent_member_ids(self, today):
-        """The ids of the members sent a communication on ``today``: the
-        day's run is done for them."""
+        """The ids of the members sent a communication on ``today`` (or
+        recorded, its delivery to come): the day's run is done for them."""
         groups = self.env["membership.followup.communication"]._read_group(
-            [("date", "=", today), ("state", "=", "sent")], ["partner_id"]
+            [("date", "=", today), ("state", "in", ("queued", "sent"))], ["partner_id"]
         )
         return {partner.id for (partner,) in groups}
 
@@ -547,8 +590,11 @@ class MembershipFollowupRun(models.AbstractModel):
             return self.env._("Invoices changed by another transaction meanwhile: nothing done.")
         run = BatchRun()
         if members:
-            process, record_failure = self._get_queue_handlers(queue, [])
+            communications = []
+            process, record_failure = self._get_queue_handlers(queue, communications)
             process_batch(members, process, record_failure, run=run, what="dues follow-up")
+            queued = self.env["membership.followup.communication"].union(*communications).exists()
+            self._enqueue_deliveries(queued.filtered(lambda communication: communication.state == "queued"))
         _logger.info(
             "Membership: dues follow-up of %s: job of %s members: %s done, %s failed",
             today,
@@ -675,13 +721,22 @@ class MembershipFollowupRun(models.AbstractModel):
     # Sending
     # ------------------------------------------------------------------
     @api.model
-    def _send(self, entries, today):
+    def _send(self, entries, today, defer=False):
         """Send to the members of ``entries`` (MemberFollowup): one
         communication each, its follow-up lines, late fees, deliveries and
         actions, and the chatter notes, created in batches. Returns the
         communications; raises LeaveForNextRun when another transaction
         changed some of the invoices after this one began (those members
-        wait for the next run)."""
+        wait for the next run).
+
+        With ``defer`` (the caller commits each batch), a batch that posted
+        late fees is not delivered here: posting numbered the fees, and the
+        journal's numbering stays locked until this transaction ends, so
+        every other transaction posting an invoice in that journal (another
+        worker, a campaign) would wait while the emails and letters are
+        rendered and printed. Its communications are recorded as *To
+        Deliver* and :meth:`_deliver_queued` delivers them after the
+        commit."""
         locked = self._lock_invoices(self._get_due_invoices(entries))
         if locked is None:
             raise LeaveForNextRun("invoices changed by another transaction meanwhile")
@@ -707,12 +762,10 @@ class MembershipFollowupRun(models.AbstractModel):
         with_fees = records.filtered(lambda record: record.level_id.late_fee_type != "none")
         self._invoice_late_fees(with_fees)
         communications._record_listed()
-        # what the emails and letters list, read for the whole batch at once
-        open_lines = communications.open_line_ids
-        open_lines.fetch(["move_id", "date_maturity", "amount_residual", "company_currency_id"])
-        open_lines.dues_followup_line_ids.fetch(["move_line_id", "level_id", "date"])
-        open_lines.move_id.fetch(["name", "invoice_date", "payment_reference"])
-        self._deliver(sendings)
+        if defer and with_fees.late_fee_move_id:
+            communications.state = "queued"
+        else:
+            self._deliver_sendings(sendings)
         self._apply_actions(sendings)
         self._log_sent(sendings, records)
         return communications
@@ -897,6 +950,68 @@ class MembershipFollowupRun(models.AbstractModel):
     # ------------------------------------------------------------------
     # Delivering, one method per channel
     # ------------------------------------------------------------------
+    @api.model
+    def _deliver_sendings(self, sendings):
+        """Deliver ``sendings`` (FollowupSending), what they list read for
+        the whole batch at once."""
+        open_lines = (
+            self.env["membership.followup.communication"]
+            .union(*(sending.communication for sending in sendings))
+            .open_line_ids
+        )
+        open_lines.fetch(["move_id", "date_maturity", "amount_residual", "company_currency_id"])
+        open_lines.dues_followup_line_ids.fetch(["move_line_id", "level_id", "date"])
+        open_lines.move_id.fetch(["name", "invoice_date", "payment_reference"])
+        self._deliver(sendings)
+
+    @api.model
+    def _deliver_queued(self, batch_size=50):
+        """Deliver the communications recorded *To Deliver* (:meth:`_send`
+        with ``defer``), in batches claimed beside the other workers (``FOR
+        NO KEY UPDATE SKIP LOCKED``), each committed: a crash leaves the
+        batch in progress to deliver, by the next run. One whose delivery
+        fails keeps its state, with the error, and is tried again by the
+        next run. Returns the BatchRun."""
+        return run_in_batches(
+            self._deliver_communications,
+            self._record_delivery_failure,
+            model=self.env["membership.followup.communication"],
+            domain=self._get_queued_domain(),
+            batch_size=batch_size,
+            what="dues follow-up deliveries",
+            claim=True,
+        )
+
+    @api.model
+    def _get_queued_domain(self):
+        return Domain("state", "=", "queued")
+
+    @api.model
+    def _deliver_communications(self, communications):
+        """Deliver ``communications`` (recorded *To Deliver*) and mark them sent."""
+        self._deliver_sendings([self._prepare_queued_sending(communication) for communication in communications])
+        communications.write({"state": "sent", "error": False})
+
+    @api.model
+    def _prepare_queued_sending(self, communication):
+        """The FollowupSending of a communication recorded *To Deliver*: its
+        member, what it lists, its highest level and that level's channels
+        (its levels are recorded: nothing is due any more)."""
+        return FollowupSending(
+            member=communication.partner_id,
+            due=[],
+            open_lines=communication.open_line_ids,
+            level=communication.level_id,
+            channels=self._get_level_channels(communication.level_id),
+            communication=communication,
+        )
+
+    @api.model
+    def _record_delivery_failure(self, communication, message):
+        """The error, on the communication left *To Deliver*."""
+        _logger.error("Membership: delivery of %s failed: %s", communication.display_name, message)
+        communication.error = message
+
     @api.model
     def _deliver(self, sendings):
         """Each channel delivers the communications that use it."""

@@ -20,6 +20,7 @@ from . import test_renewal_accounting
 from . import test_renewal_portal
 from . import test_followup
 from . import test_followup_concurrency
+from . import test_followup_delivery
 from . import test_followup_workers
 from . import test_documents
 from . import test_member_portal

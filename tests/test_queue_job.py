@@ -14,7 +14,7 @@ from unittest.mock import patch
 from odoo import SUPERUSER_ID, api
 from odoo.tests import tagged
 
-from ..models.membership_followup_run import CLAIM_LOCK_KEY, JOB_METHOD
+from ..models.membership_followup_run import CLAIM_LOCK_KEY, DELIVER_METHOD, JOB_METHOD
 from ..tools import jobs
 from .common import MembershipFollowupCommon, MembershipRenewalCommon
 from .test_declaration_campaign import DeclarationCampaignCommon
@@ -307,6 +307,33 @@ class TestQueueJobFollowup(FollowupJobs, QueueJobInstalled, MembershipFollowupCo
         self.assertEqual(self.communications().partner_id, self.members)
         self.assertEqual(len(self.communications()), 3)
 
+    def test_with_late_fees_the_communications_are_delivered_by_jobs_of_their_own(self):
+        """A job that posted late fees records its communications To Deliver
+        and enqueues their delivery, performed after its commit (which ends
+        its hold on the journal's numbering)."""
+        self.level_due.write(
+            {"late_fee_type": "fixed", "late_fee_amount": 5.0, "late_fee_product_id": self.late_fee_product.id}
+        )
+        self.cron(batch_size=3)
+        self.perform(self.day_jobs())
+        queued = self.communications("queued")
+        self.assertEqual(queued.partner_id, self.members)
+        self.assertFalse(self.mails_to(self.members))
+        owner = self.env["membership.followup.run"]
+        deliveries = jobs.owner_jobs(owner, DELIVER_METHOD, ("pending",))
+        self.assertEqual(len(deliveries), 1)
+        self.assertEqual(deliveries.args, [sorted(queued.ids)])
+        self.assertEqual(deliveries.identity_key, jobs.batch_key(owner, DELIVER_METHOD, queued.ids))
+        self.assertIn("delivering 3 communications", deliveries.name)
+        # the scheduled action run again meanwhile enqueues no other
+        self.cron(batch_size=3)
+        self.assertEqual(jobs.owner_jobs(owner, DELIVER_METHOD, ("pending",)), deliveries)
+        self.assertEqual(self.perform(deliveries), ["3 delivered, 0 failed."])
+        self.assertEqual(len(self.communications()), 3)
+        self.assertEqual([len(self.mails_to(member)) for member in self.members], [1, 1, 1])
+        self.assertEqual(self.perform(deliveries), ["0 delivered, 0 failed."])
+        self.assertEqual([len(self.mails_to(member)) for member in self.members], [1, 1, 1])
+
     def test_the_opt_out_sends_with_the_scheduled_action(self):
         self.env["ir.config_parameter"].sudo().set_param(jobs.PARAM, "cron")
         self.cron()
@@ -335,7 +362,8 @@ class TestQueueJobFollowupClaim(FollowupJobs, CommittedFollowupCase):
     def _delete_jobs(cls):
         with cls.registry.cursor() as cr:
             env = api.Environment(cr, SUPERUSER_ID, {})
-            jobs.owner_jobs(env["membership.followup.run"], JOB_METHOD, states=jobs.HELD_STATES + ("done",)).unlink()
+            for method in (JOB_METHOD, DELIVER_METHOD):
+                jobs.owner_jobs(env["membership.followup.run"], method, states=jobs.HELD_STATES + ("done",)).unlink()
 
     def cron_then_jobs(self):
         """The scheduled action, then the jobs it enqueued, each in its own transaction."""
@@ -343,12 +371,22 @@ class TestQueueJobFollowupClaim(FollowupJobs, CommittedFollowupCase):
             env = api.Environment(cr, SUPERUSER_ID, {"tracking_disable": True})
             env["membership.followup.run"]._cron_run_followup(batch_size=3, today=RUN_DATE)
             uuids = self.followup_jobs(env, RUN_DATE, ("pending",)).mapped("uuid")
+        self.perform_each(uuids)
+        # the fixture's level posts a late fee: the communications are
+        # delivered by jobs of their own, enqueued by the batches' jobs
+        with self.registry.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            deliveries = jobs.owner_jobs(env["membership.followup.run"], DELIVER_METHOD, ("pending",)).mapped("uuid")
+        self.perform_each(deliveries)
+        return len(uuids)
+
+    def perform_each(self, uuids):
+        """Perform the jobs of ``uuids``, each in its own transaction, left done as the runner leaves them."""
         for uuid in uuids:
             with self.registry.cursor() as cr:
                 env = api.Environment(cr, SUPERUSER_ID, {"tracking_disable": True})
                 perform(env, env["queue.job"].search([("uuid", "=", uuid)]))
                 env["queue.job"].search([("uuid", "=", uuid)]).state = "done"
-        return len(uuids)
 
     def sent(self):
         with self.registry.cursor() as cr:

@@ -54,8 +54,8 @@ from datetime import date
 Run = type(env["membership.followup.run"])
 original = Run._send
 sent = [0]
-def counting(self, entries, today):
-    communications = original(self, entries, today)
+def counting(self, entries, today, **kwargs):
+    communications = original(self, entries, today, **kwargs)
     sent[0] += len(communications)
     return communications
 Run._send = counting
