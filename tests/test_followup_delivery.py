@@ -11,10 +11,12 @@ from unittest.mock import patch
 
 from freezegun import freeze_time
 
-from odoo import Command
+from odoo import SUPERUSER_ID, Command, api
+from odoo.modules.registry import DummyRLock, Registry
 from odoo.tests import tagged
 
 from .common import MembershipFollowupCommon
+from .test_followup_concurrency import RUN_DATE, CommittedFollowupCase
 
 DUE = date(2027, 3, 1)
 RUN_DAY = "2027-03-02"
@@ -204,3 +206,55 @@ class TestFollowupDeliveryAfterLateFees(MembershipFollowupCommon):
         self.assertEqual(set(sent.mapped("state")), {"sent"})
         self.assertEqual([len(self.mails_to(member)) for member in self.members], [1, 1])
         self.assertEqual(len(sent.late_fee_move_ids), 2)
+
+
+@tagged("post_install", "-at_install")
+class TestFollowupDeliveryLeavesTheNumbering(CommittedFollowupCase):
+    """On committed data, with real transactions: while the run delivers
+    the communications of batches that posted late fees, another
+    transaction numbers an invoice in the same journal without waiting
+    (before, it waited for the batch's commit, the rendering included)."""
+
+    PREFIX = "Delivery numbering"
+
+    def test_another_transaction_posts_an_invoice_while_the_run_delivers(self):
+        Run = self.registry["membership.followup.run"]
+        deliver = Run._deliver
+        posted = []
+
+        def deliver_while_another_posts(run, sendings):
+            with self.registry.cursor() as other:
+                # waiting for the numbering would fail here, not hang
+                other.execute("SET LOCAL lock_timeout = '3s'")
+                env = api.Environment(other, SUPERUSER_ID, {"tracking_disable": True})
+                move = env["account.move"].create(
+                    {
+                        "move_type": "out_invoice",
+                        "partner_id": self.ids["members"][0],
+                        "invoice_line_ids": [
+                            Command.create({"product_id": self.ids["products"][0], "quantity": 1, "price_unit": 1.0})
+                        ],
+                    }
+                )
+                move.action_post()
+                posted.append(move.name)
+            return deliver(run, sendings)
+
+        with (
+            patch.object(Run, "_deliver", deliver_while_another_posts),
+            patch.object(Registry, "_lock", DummyRLock()),
+            self.registry.cursor() as cr,
+        ):
+            env = api.Environment(cr, SUPERUSER_ID, {"tracking_disable": True})
+            env["membership.followup.run"]._cron_run_followup(batch_size=3, today=RUN_DATE)
+        self.assertEqual(len(posted), 2, "6 members in batches of 3: two deliveries, an invoice posted during each")
+        with self.registry.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            communications = env["membership.followup.communication"].search(
+                [("partner_id", "in", self.ids["members"])]
+            )
+            self.assertEqual(communications.mapped("state"), ["sent"] * 6)
+            fees = communications.late_fee_move_ids
+            self.assertEqual(len(fees), 6)
+            # the fees were numbered before the invoices posted meanwhile
+            self.assertLess(max(fees.mapped("name")), min(posted))
