@@ -171,6 +171,50 @@ class TestBatch(MembershipRenewalCommon):
         self.assertEqual(sorted(self.taken()), sorted(self.subscriptions.ids), "each once")
         self.assertTrue(run.finished)
 
+    def test_each_search_starts_after_the_last_record_taken_and_counts_once(self):
+        """In id order, a batch is searched past the last record taken (an
+        index range, not a walk over what is done), and what remains is
+        counted once: their cost per batch does not grow with the run."""
+        statements = []
+        execute = type(self.env.cr).execute
+
+        def spy(cr, query, params=None, log_exceptions=True):
+            statements.append(str(query) + str(params or ""))
+            return execute(cr, query, params, log_exceptions)
+
+        with patch.object(type(self.env.cr), "execute", spy):
+            run, progress = self.run_batches()
+        self.assertEqual([len(ids) for ids in self.calls], [3, 3, 1])
+        table = '"membership_subscription"'
+        searches = [s for s in statements if s.startswith(f'SQL(\'SELECT {table}."id" FROM {table}')]
+        keyset = [s for s in searches if f'{table}."id" > %s' in s]
+        self.assertEqual(len(keyset), 4, "3 batches and the empty search past the last, each after the last taken")
+        self.assertEqual(len(searches), 5, "then the whole domain's, once")
+        ids = sorted(self.subscriptions.ids)
+        self.assertIn(f", {ids[2]},", keyset[1].replace(")", ",").replace("(", ","), "after the first batch's last")
+        counts = [s for s in statements if f"SELECT COUNT(*) FROM {table}" in s]
+        self.assertEqual(len(counts), 1, "counted once")
+        self.assertEqual(
+            [call.kwargs.get("remaining") for call in progress.call_args_list], [7, 4, 1, 0, 0], "then estimated"
+        )
+        self.assertEqual(run.done, 7)
+
+    def test_what_is_to_do_behind_the_last_taken_is_seen_by_a_last_search(self):
+        """Past the last record, the whole domain is searched again: what is
+        to do behind it is seen (one another worker held and released is
+        taken; here, one done and made to do again meanwhile, a broken
+        contract, is logged and not taken twice)."""
+        first = self.subscriptions.sorted("id")[0]
+
+        def process(subscriptions):
+            self.process(subscriptions)
+            if len(self.calls) == 2:  # after the second batch, the first record is to do again
+                first.note = False
+
+        run, _progress = self.run_batches(process=process)
+        self.assertEqual([len(ids) for ids in self.calls], [3, 3, 1])
+        self.assertEqual(run.stuck_ids, [first.id], "seen again by the whole domain's search, not taken twice")
+
     def test_a_fixed_recordset_one_by_one(self):
         self.refuse = self.subscriptions[3]
         run, _progress = self.run_batches(model=None, domain=None, records=self.subscriptions, batch_first=False)

@@ -45,6 +45,8 @@ from odoo.exceptions import UserError
 from odoo.fields import Domain
 from odoo.tools import SQL
 
+from .orm_batch import refresh_statistics
+
 _logger = logging.getLogger(__name__)
 
 
@@ -286,34 +288,61 @@ class _Claims:
 
 class _Searches:
     """The records of ``model`` still matching ``domain``, searched again
-    batch by batch, without those this call failed, left, or already did."""
+    batch by batch, without those this call failed, left, or already did.
+
+    In id order, each search starts after the last record taken (keyset
+    pagination: an index range of one batch, not a walk over what is done),
+    and once nothing is left past it, the whole domain is searched again
+    until empty (records another worker released, or a ``process`` that
+    left its records to do). What remains is counted once, then estimated
+    from what this call took: a count per batch would read the whole
+    domain each time, a cost per member that grows with the run. The
+    table's planner statistics are refreshed first when stale (a bulk
+    import, a seeding): with them missing, the planner reads the whole
+    table for each batch."""
 
     def __init__(self, model, domain, batch_size, order, run, what, claim=False):
         self.model, self.domain, self.order, self.run = model, domain, order, run
         self.batch_size, self.what, self.claim = batch_size, what, claim
         self.done_ids = set()
+        self.keyset = order == "id"
+        self.after = 0  # the last id taken while keyset
+        self.total = None  # what remained when this call began
 
     def todo(self):
         skip = self.run.failed_ids + self.run.left_ids + self.run.stuck_ids
         return self.domain & Domain("id", "not in", skip) if skip else self.domain
 
     def remaining(self):
-        return self.model.search_count(self.todo())
+        if self.total is None:
+            refresh_statistics(self.model)
+            self.total = self.model.search_count(self.todo())
+            return self.total
+        return max(self.total - len(self.done_ids), 0)
 
     def take(self):
         """The next batch; with ``claim``, locked, without the records
         another transaction holds."""
+        if self.keyset:
+            batch = self._take(self.todo() & Domain("id", ">", self.after))
+            if batch:
+                self.after = max(batch.ids)
+                return batch
+            self.keyset = False  # past the last one: the whole domain, until empty
+        return self._take(self.todo())
+
+    def _take(self, domain):
         if not self.claim:
-            return self.model.search(self.todo(), limit=self.batch_size, order=self.order)
+            return self.model.search(domain, limit=self.batch_size, order=self.order)
         cr = self.model.env.cr
         for _attempt in range(9):
             try:
-                return claim(self.model, self.todo(), self.batch_size, self.order)
+                return claim(self.model, domain, self.batch_size, self.order)
             except psycopg2.extensions.TransactionRollbackError as error:
                 # the claim follows a commit: nothing is lost by rolling back
                 _logger.info("Membership: %s: claim retried (%s)", self.what or self.model._name, error)
                 cr.rollback()
-        return claim(self.model, self.todo(), self.batch_size, self.order)  # the tenth attempt raises
+        return claim(self.model, domain, self.batch_size, self.order)  # the tenth attempt raises
 
     def __iter__(self):
         while batch := self.take():
