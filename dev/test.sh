@@ -99,9 +99,18 @@ if [ "$run_process" = 1 ]; then
     say "running the crash and concurrency checks on real Odoo processes (tests/process)"
     [ -n "${TEMPLATE:-}" ] || ensure_template "$MD_TEST_EXTRA_MODULES" "$OUT/template.log"
     mkdir -p "$OUT/process-data"
+    # OCA queue_job 19.0 and its openupgradelib, as in the neighbour phase, for
+    # the check with its real job runner (test_queue_job_runner.py); when they
+    # cannot be had, that check fails saying so (MD_QUEUE_JOB_ERROR).
+    if ensure_oca_addon queue_job "==19.0.*" && ensure_oca_pydeps "openupgradelib==3.13.7"; then
+        process_env=(MD_QUEUE_JOB_ADDONS="$OCA_ADDONS" PYTHONPATH="$OCA_PYTHONPATH${PYTHONPATH:+:$PYTHONPATH}")
+    else
+        process_env=(MD_QUEUE_JOB_ERROR="OCA queue_job 19.0 (or openupgradelib) could not be had from PyPI")
+    fi
     set +e
-    (cd "$MD_ROOT/tests/process" && MD_ODOO_BIN="$VENV/bin/python $ODOO_PATH/odoo-bin" MD_ADDONS_PATH="$ADDONS_PATH" \
-        MD_TEMPLATE="$TEMPLATE" MD_TEMPLATE_DATA="$TEMPLATE_DATA" MD_DATA_DIR="$OUT/process-data" \
+    (cd "$MD_ROOT/tests/process" && env "${process_env[@]}" MD_ODOO_BIN="$VENV/bin/python $ODOO_PATH/odoo-bin" \
+        MD_ADDONS_PATH="$ADDONS_PATH" MD_TEMPLATE="$TEMPLATE" MD_TEMPLATE_DATA="$TEMPLATE_DATA" \
+        MD_DATA_DIR="$OUT/process-data" \
         "$VENV/bin/python" -m pytest -q -p no:cacheprovider --junitxml="$OUT/process.xml" .) >"$OUT/process.log" 2>&1
     process_rc=$?
     set -e

@@ -65,7 +65,11 @@ HELD_STATES = ("wait_dependencies", "pending", "enqueued", "started", "failed")
 UNFINISHED_STATES = ("wait_dependencies", "pending", "enqueued", "started")
 BATCH_PRIORITY = 10  # queue_job's default
 CLOSE_PRIORITY = 20  # after the batches of the channel
-CLOSE_RETRY_SECONDS = 30  # the closing job waits this long for the batches still running
+# The closing job waits this long for the batches still running. It runs after
+# every batch job of the channel has started (its priority), so it only waits
+# for the last ones: a short wait costs a few cheap checks, and the queue shows
+# nothing pending soon after the last batch closed the campaign.
+CLOSE_RETRY_SECONDS = 10
 
 
 def queue_job_installed(env):
@@ -217,7 +221,14 @@ def perform_batch(model, domain, ids, process, record_failure, what=""):
     records = claim(model, Domain(domain or []) & Domain("id", "in", list(ids)), len(ids) or 1)
     if records:
         process_batch(records, process, record_failure, run=run, what=what)
-    _logger.info("Membership: %s: job of %s records: %s done, %s still to do", what, len(ids), run.done, len(records))
+    _logger.info(
+        "Membership: %s: job of %s records, %s still to do: %s done, %s failed",
+        what,
+        len(ids),
+        len(records),
+        run.done,
+        run.failed,
+    )
     return run
 
 

@@ -4,35 +4,11 @@ counts on the real database after real Odoo processes ran (see conftest.py)."""
 import signal
 
 import pytest
-from helpers import reported, wait_for
+from helpers import CAMPAIGN_SEED, campaign_counts, reported, wait_for
 
 MEMBERS = 240
 
-SEED = """
-from datetime import date
-env = env(context=dict(env.context, tracking_disable=True, mail_notrack=True, mail_create_nolog=True))
-product = env["product.product"].create({"name": "Dues", "type": "service", "taxes_id": [(5, 0, 0)]})
-for key in ("crash", "twice", "notice", "pair"):
-    plan = env["membership.plan"].create({
-        "name": f"Plan {key}", "fee_amount": 100.0, "product_id": product.id, "period_rule": "calendar",
-        "period_months": 12, "period_start_month": "1", "period_start_day": 1,
-        "renewal_mode": "notice" if key == "notice" else "invoice",
-    })
-    partners = env["res.partner"].create(
-        [{"name": f"{key} member {i:04d}", "email": f"{key}{i}@example.com"} for i in range(%(members)d)]
-    )
-    env["membership.subscription"].create([
-        {"partner_id": partner.id, "plan_id": plan.id, "date_start": date(2026, 1, 1),
-         "date_end": date(2026, 12, 31), "amount": 0.0, "full_amount": 0.0}
-        for partner in partners
-    ])
-    env["membership.renewal.campaign"].create({
-        "name": f"Campaign {key}", "plan_ids": [(6, 0, plan.ids)], "date_from": "2026-12-31",
-        "date_to": "2026-12-31", "send_on_launch": False, "state": "running",
-    })
-env.cr.commit()
-print("SEEDED")
-""" % {"members": MEMBERS}
+SEED = CAMPAIGN_SEED % {"members": MEMBERS, "keys": ("crash", "twice", "notice", "pair")}
 
 RUN_CAMPAIGN = """
 campaign = env["membership.renewal.campaign"].search([("name", "=", "Campaign %(key)s")])
@@ -81,34 +57,6 @@ print("FOLLOWED UP")
 def seeded(odoo):
     assert "SEEDED" in odoo.shell(SEED)
     return odoo
-
-
-def campaign_counts(odoo, key):
-    """(candidates, renewals, candidates with more than one renewal, 2027
-    subscriptions, 2027 subscriptions without their posted invoice, approved
-    renewals without a subscription)."""
-    plan = f"(SELECT id FROM membership_plan WHERE name->>'en_US' = 'Plan {key}')"
-    return (
-        odoo.value(
-            f"SELECT count(*) FROM membership_subscription WHERE plan_id = {plan} AND date_start = '2026-01-01'"
-        ),
-        odoo.value(f"SELECT count(*) FROM membership_renewal WHERE plan_id = {plan}"),
-        odoo.value(
-            f"SELECT count(*) FROM (SELECT previous_subscription_id FROM membership_renewal WHERE plan_id = {plan} "
-            "GROUP BY 1 HAVING count(*) > 1) d"
-        ),
-        odoo.value(
-            f"SELECT count(*) FROM membership_subscription WHERE plan_id = {plan} AND date_start = '2027-01-01'"
-        ),
-        odoo.value(
-            f"SELECT count(*) FROM membership_subscription s LEFT JOIN account_move m ON m.id = s.invoice_id "
-            f"WHERE s.plan_id = {plan} AND s.date_start = '2027-01-01' AND (m.id IS NULL OR m.state != 'posted')"
-        ),
-        odoo.value(
-            f"SELECT count(*) FROM membership_renewal WHERE plan_id = {plan} AND state = 'approved' "
-            "AND subscription_id IS NULL"
-        ),
-    )
 
 
 def test_kill_9_in_the_middle_of_a_campaign_then_resume(seeded, tmp_path):
