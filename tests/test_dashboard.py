@@ -325,15 +325,28 @@ class TestDashboardTour(MembershipRenewalCommon, HttpCase):
     def test_officer_opens_the_overview(self):
         today = date.today()
         day = timedelta(days=1)
+        # the dashboard's default period, "Last 12 Months", ends with the
+        # previous month (the current one too on its last day only): the dues
+        # paid are invoiced and paid in the middle of the previous month
+        invoiced = (today.replace(day=1) - day).replace(day=15)
+
+        def paid_subscription(partner, start, end):
+            subscription = self.make_subscription(partner, self.plan_anniversary, start, end)
+            invoice = subscription._create_invoices()
+            invoice.invoice_date = invoiced
+            invoice.action_post()
+            self.pay(invoice)
+            return subscription
+
         # members of the last twelve months: joined, renewed, left
         newcomer = self.env["res.partner"].create({"name": "Newcomer"})
-        self.paid_subscription(newcomer, self.plan_anniversary, today - 60 * day, today + 304 * day)
+        paid_subscription(newcomer, today - 60 * day, today + 304 * day)
         renewed_member = self.env["res.partner"].create({"name": "Renewing"})
-        before = self.paid_subscription(renewed_member, self.plan_anniversary, today - 400 * day, today - 36 * day)
-        after = self.paid_subscription(renewed_member, self.plan_anniversary, today - 35 * day, today + 329 * day)
+        before = paid_subscription(renewed_member, today - 400 * day, today - 36 * day)
+        after = paid_subscription(renewed_member, today - 35 * day, today + 329 * day)
         after.write({"kind": "renewal", "previous_id": before.id})
         leaver = self.env["res.partner"].create({"name": "Leaver"})
-        self.paid_subscription(leaver, self.plan_anniversary, today - 500 * day, today - 135 * day)
+        paid_subscription(leaver, today - 500 * day, today - 135 * day)
         # dues invoiced this year: one paid, one unpaid and overdue
         unpaid = self.make_subscription(
             self.env["res.partner"].create({"name": "Late payer"}),
