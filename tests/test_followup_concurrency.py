@@ -1,14 +1,19 @@
+import logging
 import sys
 import threading
 import traceback
 from datetime import date
 from unittest.mock import patch
 
+import psycopg2.extensions
+
 from odoo import SUPERUSER_ID, Command, api
+from odoo.fields import Domain
 from odoo.modules.registry import DummyRLock, Registry
 from odoo.tests import BaseCase, get_db_name, tagged
 
 from ..models.membership_followup_run import CLAIM_LOCK_KEY
+from ..tools.batch import BatchRun, _Searches, campaign_left, claim
 
 RUN_DATE = date(2027, 3, 1)
 
@@ -215,3 +220,48 @@ class TestFollowupClaim(CommittedFollowupCase):
         after = self.communications()
         self.assertEqual([len(after[member]) for member in self.ids["members"]], [1] * 6, "then each sent once")
         self.assertEqual({member: after[member] for member in others}, {member: sent[member] for member in others})
+
+
+@tagged("post_install", "-at_install")
+class TestClaimAfterAnotherWorkerCommitted(CommittedFollowupCase):
+    """A worker whose snapshot predates what another worker committed on the
+    same rows gets a serialization error when it locks them (Odoo's
+    transactions are REPEATABLE READ): expected, retried or left, and not
+    logged as a bad query (the test run counts any logged error as a
+    failure, as an officer reading the server log would)."""
+
+    PREFIX = "Stale claim"
+
+    def test_a_stale_claim_is_retried_quietly(self):
+        with self.registry.cursor() as late, self.registry.cursor() as first:
+            late_env = api.Environment(late, SUPERUSER_ID, {})
+            late_env["account.move"].browse(self.ids["invoices"]).mapped("name")  # its snapshot starts
+            claim(api.Environment(first, SUPERUSER_ID, {})["account.move"], [("id", "in", self.ids["invoices"])], 6)
+            first.commit()
+            searches = _Searches(
+                late_env["account.move"], Domain("id", "in", self.ids["invoices"]), 6, "id", BatchRun(), "test", True
+            )
+            with (
+                self.assertNoLogs("odoo.sql_db", "ERROR"),
+                # logging.INFO, not "INFO": Odoo names its level 25 "INFO" too
+                self.assertLogs("odoo.addons.membership_dues.tools.batch", logging.INFO) as logs,
+            ):
+                batch = searches.take()
+            self.assertEqual(batch.ids, sorted(self.ids["invoices"]), "taken with a fresh snapshot")
+            self.assertIn("claim retried", logs.output[0])
+            late.rollback()
+
+    def test_a_stale_closing_check_raises_without_logging(self):
+        invoice_id = self.ids["invoices"][0]
+        with self.registry.cursor() as late, self.registry.cursor() as first:
+            late_env = api.Environment(late, SUPERUSER_ID, {})
+            invoice = late_env["account.move"].browse(invoice_id)
+            invoice.mapped("name")  # its snapshot starts
+            first.execute("UPDATE account_move SET id = id WHERE id = %s", [invoice_id])
+            first.commit()
+            with (
+                self.assertNoLogs("odoo.sql_db", "ERROR"),
+                self.assertRaises(psycopg2.extensions.TransactionRollbackError),
+            ):
+                campaign_left(invoice, late_env["account.move"], [("id", "=", invoice_id)])
+            late.rollback()

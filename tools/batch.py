@@ -216,7 +216,15 @@ def campaign_left(campaign, model, domain, skip_ids=()):
     longer running. The lock is kept until the transaction ends; the caller
     calls ``_done`` when nothing is left. Raises ``TransactionRollbackError``
     when another transaction changed the campaign since this one began."""
-    locked = campaign.try_lock_for_update()
+    rows = execute_expecting_concurrency(
+        campaign.env,
+        SQL(
+            "SELECT id FROM %(table)s WHERE id IN %(ids)s FOR UPDATE SKIP LOCKED",
+            table=SQL.identifier(campaign._table),
+            ids=tuple(campaign.ids),
+        ),
+    )
+    locked = campaign.browse(id_ for (id_,) in rows)
     campaign.invalidate_recordset()
     if not locked or campaign.state != "running":
         return None
@@ -377,10 +385,27 @@ def claim(model, domain, limit, order="id"):
         table=table,
         select=query.select(SQL.identifier(model._table, "id")),
     )
-    ids = [id_ for (id_,) in model.env.execute_query(sql)]
+    ids = [id_ for (id_,) in execute_expecting_concurrency(model.env, sql)]
     if order == "id":
         return model.browse(sorted(ids))
     return model.search([("id", "in", ids)], order=order)
+
+
+def execute_expecting_concurrency(env, query):
+    """``env.execute_query(query)`` for a lock that another worker may have
+    made stale (a claim, a campaign's closing check): a serialization error
+    (``TransactionRollbackError``) is raised to the caller, which retries or
+    leaves the work to another worker, without the cursor logging it as a bad
+    query; any other error is logged as the cursor would."""
+    env.flush_query(query)
+    try:
+        env.cr.execute(query, log_exceptions=False)
+    except psycopg2.extensions.TransactionRollbackError:
+        raise
+    except Exception as error:
+        _logger.error("bad query: %s\nERROR: %s", query.code, error)
+        raise
+    return [] if env.cr.description is None else env.cr.fetchall()
 
 
 def process_batch(batch, process, record_failure, *, run=None, batch_first=True, what=""):
