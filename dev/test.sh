@@ -15,6 +15,12 @@
 #  - fails on any failed or erroring test, on a module that did not install,
 #    on zero tests, on a skipped (browser) test and on lint errors.
 #
+#
+# The machine has two cores: the whole run goes in two lanes at once, the
+# module's Odoo tests in one, the process checks, the neighbours, the
+# pure-Python tests and the linters one after the other in the second (each
+# in its own database); MD_TEST_LANES=1 runs everything in one lane.
+#
 # Options: --lint-only, --odoo-only, --pure-only, --process-only, --neighbours-only;
 # MD_TEST_TAGS overrides the Odoo test tags (default /membership_dues);
 # MD_NEIGHBOUR_TAGS the neighbours' test tags; MD_KEEP_DB=1 keeps the test databases.
@@ -45,6 +51,13 @@ ls -dt "$MD_HOME"/test-runs/*/ 2>/dev/null | tail -n +21 | while read -r old; do
     rm -rf "$old"
 done
 summary_args=(--out "$OUT")
+# Each phase hands its arguments of dev/test_summary.py through a file
+# (a lane runs in a subshell): add_summary_args PHASE ARG...
+add_summary_args() {
+    local phase="$1"
+    shift
+    printf '%s\0' "$@" >>"$OUT/summary-$phase.args"
+}
 
 # Extra modules present in the test database only (not dependencies of the addon).
 MD_TEST_EXTRA_MODULES="${MD_TEST_EXTRA_MODULES-payment_demo}"
@@ -63,14 +76,29 @@ cleanup() {
 }
 trap cleanup EXIT
 
-if [ "$run_odoo" = 1 ]; then
+# What the phases share is made before the lanes start: the template, the
+# test databases (and their names, for the cleanup), the OCA addons.
+if [ $((run_odoo + run_process + run_neighbours)) -gt 0 ]; then
     ensure_template "$MD_TEST_EXTRA_MODULES" "$OUT/template.log"
-
+fi
+if [ "$run_odoo" = 1 ]; then
     TEST_DB="md_test_$$"
     TEST_DATA="$OUT/data"
     TEST_DBS+=("$TEST_DB") TEST_DIRS+=("$TEST_DATA")
     clone_template "$TEST_DB" "$TEST_DATA"
+fi
+# OCA queue_job 19.0 and its openupgradelib for the process checks (the check
+# with its real job runner, test_queue_job_runner.py) and the neighbours; OCA
+# membership 19.0 for the neighbours.
+qj_addons="" membership_addons="" oca_pythonpath=""
+if [ $((run_process + run_neighbours)) -gt 0 ]; then
+    if ensure_oca_addon queue_job "==19.0.*"; then qj_addons="$OCA_ADDONS"; fi
+    if ensure_oca_pydeps "openupgradelib==3.13.7"; then oca_pythonpath="$OCA_PYTHONPATH"; fi
+fi
+if [ "$run_neighbours" = 1 ] && ensure_oca_addon membership "==19.0.*"; then membership_addons="$OCA_ADDONS"; fi
 
+phase_odoo() {
+    local port odoo_rc module_state
     port=$(free_port)
     say "installing $MD_MODULE in $TEST_DB and running its tests (port $port, log $OUT/odoo.log)"
     set +e
@@ -82,28 +110,28 @@ if [ "$run_odoo" = 1 ]; then
     odoo_rc=$?
     set -e
     module_state=$(psql -d "$TEST_DB" -Atqc "select state from ir_module_module where name = '$MD_MODULE'" 2>/dev/null || true)
-    summary_args+=(--odoo-log "$OUT/odoo.log" --odoo-rc "$odoo_rc" --module "$MD_MODULE" --module-state "${module_state:-absent}")
-fi
+    add_summary_args odoo --odoo-log "$OUT/odoo.log" --odoo-rc "$odoo_rc" --module "$MD_MODULE" \
+        --module-state "${module_state:-absent}"
+}
 
-if [ "$run_pure" = 1 ]; then
+phase_pure() {
+    local pure_rc
     say "running the pure-Python tests (tests/pure)"
     set +e
     (cd "$MD_ROOT" && "$VENV/bin/python" -m pytest -q -p no:cacheprovider \
         --junitxml="$OUT/pure.xml" tests/pure) >"$OUT/pure.log" 2>&1
     pure_rc=$?
     set -e
-    summary_args+=(--junit "$OUT/pure.xml" --junit-rc "$pure_rc" --junit-log "$OUT/pure.log")
-fi
+    add_summary_args pure --junit "$OUT/pure.xml" --junit-rc "$pure_rc" --junit-log "$OUT/pure.log"
+}
 
-if [ "$run_process" = 1 ]; then
+phase_process() {
+    local process_env process_rc
     say "running the crash and concurrency checks on real Odoo processes (tests/process)"
-    [ -n "${TEMPLATE:-}" ] || ensure_template "$MD_TEST_EXTRA_MODULES" "$OUT/template.log"
     mkdir -p "$OUT/process-data"
-    # OCA queue_job 19.0 and its openupgradelib, as in the neighbour phase, for
-    # the check with its real job runner (test_queue_job_runner.py); when they
-    # cannot be had, that check fails saying so (MD_QUEUE_JOB_ERROR).
-    if ensure_oca_addon queue_job "==19.0.*" && ensure_oca_pydeps "openupgradelib==3.13.7"; then
-        process_env=(MD_QUEUE_JOB_ADDONS="$OCA_ADDONS" PYTHONPATH="$OCA_PYTHONPATH${PYTHONPATH:+:$PYTHONPATH}")
+    # when queue_job cannot be had, its check fails saying so (MD_QUEUE_JOB_ERROR)
+    if [ -n "$qj_addons" ] && [ -n "$oca_pythonpath" ]; then
+        process_env=(MD_QUEUE_JOB_ADDONS="$qj_addons" PYTHONPATH="$oca_pythonpath${PYTHONPATH:+:$PYTHONPATH}")
     else
         process_env=(MD_QUEUE_JOB_ERROR="OCA queue_job 19.0 (or openupgradelib) could not be had from PyPI")
     fi
@@ -115,8 +143,9 @@ if [ "$run_process" = 1 ]; then
     process_rc=$?
     set -e
     rm -rf "$OUT/process-data"
-    summary_args+=(--process-junit "$OUT/process.xml" --process-rc "$process_rc" --process-log "$OUT/process.log")
-fi
+    add_summary_args process --process-junit "$OUT/process.xml" --process-rc "$process_rc" \
+        --process-log "$OUT/process.log"
+}
 
 # --- Neighbours (issue 13): membership_dues installed beside other modules, THEIR tests run --
 # OCA membership 19.0 (same business, fields on res.partner, account.move and
@@ -156,19 +185,22 @@ neighbour_tags+=("membership_dues_queue_job/$MD_MODULE" /queue_job:TestDelayable
     /queue_job:TestJobChannel /queue_job:TestJobFunction /queue_job:TestJson /queue_job:TestWizards)
 MD_NEIGHBOUR_TAGS="${MD_NEIGHBOUR_TAGS-$(IFS=,; echo "${neighbour_tags[*]}")}"
 
-if [ "$run_neighbours" = 1 ]; then
+NB_DB="md_neighbours_$$"
+NB_DATA="$OUT/neighbours-data"
+neighbours_ready=0
+if [ "$run_neighbours" = 1 ] && [ -n "$membership_addons" ] && [ -n "$qj_addons" ] && [ -n "$oca_pythonpath" ]; then
+    neighbours_ready=1
+    TEST_DBS+=("$NB_DB") TEST_DIRS+=("$NB_DATA")
+    clone_template "$NB_DB" "$NB_DATA"
+fi
+
+phase_neighbours() {
+    local neighbours_start states neighbours_rc
     neighbours_start=$(date +%s)
-    nb_oca=""
-    if ensure_oca_addon membership "==19.0.*" && nb_oca="$OCA_ADDONS" && ensure_oca_addon queue_job "==19.0.*" \
-        && nb_oca="$nb_oca,$OCA_ADDONS" && ensure_oca_pydeps "openupgradelib==3.13.7"; then
-        [ -n "${TEMPLATE:-}" ] || ensure_template "$MD_TEST_EXTRA_MODULES" "$OUT/template.log"
-        NB_DB="md_neighbours_$$"
-        NB_DATA="$OUT/neighbours-data"
-        NB_ADDONS="$ADDONS_PATH,$nb_oca"
+    if [ "$neighbours_ready" = 1 ]; then
+        NB_ADDONS="$ADDONS_PATH,$membership_addons,$qj_addons"
         # queue_job's external dependency openupgradelib (its migrations only)
-        export PYTHONPATH="$OCA_PYTHONPATH${PYTHONPATH:+:$PYTHONPATH}"
-        TEST_DBS+=("$NB_DB") TEST_DIRS+=("$NB_DATA")
-        clone_template "$NB_DB" "$NB_DATA"
+        local -x PYTHONPATH="$oca_pythonpath${PYTHONPATH:+:$PYTHONPATH}"
         say "installing $MD_MODULE, OCA membership and OCA queue_job together in $NB_DB (log $OUT/neighbours-install.log)"
         set +e
         odoo_bin -d "$NB_DB" --addons-path="$NB_ADDONS" --data-dir="$NB_DATA" -i "$MD_MODULE,membership,queue_job" \
@@ -186,9 +218,9 @@ if [ "$run_neighbours" = 1 ]; then
             GROUP BY f.id, f.model, f.name, f.ttype
             HAVING count(DISTINCT d.module) FILTER (WHERE d.module IN ('$MD_MODULE', 'membership')) = 2
                AND count(DISTINCT d.module) = 2" >"$OUT/neighbours-shared-fields.txt" 2>/dev/null || true
-        summary_args+=(--neighbours-states "${states:-$MD_MODULE=absent,membership=absent,queue_job=absent}"
-            --neighbours-install-log "$OUT/neighbours-install.log"
-            --neighbours-shared-fields "$OUT/neighbours-shared-fields.txt")
+        add_summary_args neighbours --neighbours-states "${states:-$MD_MODULE=absent,membership=absent,queue_job=absent}" \
+            --neighbours-install-log "$OUT/neighbours-install.log" \
+            --neighbours-shared-fields "$OUT/neighbours-shared-fields.txt"
         if [ "$states" = "membership=installed,$MD_MODULE=installed,queue_job=installed" ]; then
             say "running the neighbours' tests in $NB_DB (log $OUT/neighbours.log)"
             set +e
@@ -198,16 +230,18 @@ if [ "$run_neighbours" = 1 ]; then
                 --log-level=info <"$MD_ROOT/dev/neighbour_tests.py" >"$OUT/neighbours.log" 2>&1
             neighbours_rc=$?
             set -e
-            summary_args+=(--neighbours-log "$OUT/neighbours.log" --neighbours-rc "$neighbours_rc"
-                --neighbours-modules "$MD_NEIGHBOUR_MODULES" --neighbours-tags "$MD_NEIGHBOUR_TAGS")
+            add_summary_args neighbours --neighbours-log "$OUT/neighbours.log" --neighbours-rc "$neighbours_rc" \
+                --neighbours-modules "$MD_NEIGHBOUR_MODULES" --neighbours-tags "$MD_NEIGHBOUR_TAGS"
         fi
     else
-        summary_args+=(--neighbours-error "OCA membership or queue_job 19.0 (or openupgradelib) could not be had from PyPI")
+        add_summary_args neighbours \
+            --neighbours-error "OCA membership or queue_job 19.0 (or openupgradelib) could not be had from PyPI"
     fi
     say "neighbour phase: $(($(date +%s) - neighbours_start)) s"
-fi
+}
 
-if [ "$run_lint" = 1 ]; then
+phase_lint() {
+    local lint_rc
     # .pre-commit-config.yaml: ruff, ruff format, pylint-odoo, prettier, OCA's
     # module and translation checks, pre-commit-hooks' checks, the README check.
     # Local hooks only (dev/hook.sh): nothing is fetched from a git host.
@@ -219,8 +253,43 @@ if [ "$run_lint" = 1 ]; then
         >"$OUT/lint-pre-commit.log" 2>&1
     lint_rc=$?
     set -e
-    summary_args+=(--lint "pre-commit=$lint_rc=$OUT/lint-pre-commit.log")
+    add_summary_args lint --lint "pre-commit=$lint_rc=$OUT/lint-pre-commit.log"
+}
+
+# The phases of one lane, one after the other: run_lane PHASE...
+run_lane() {
+    local phase start
+    for phase in "$@"; do
+        start=$(date +%s)
+        "phase_$phase"
+        echo "$phase $(($(date +%s) - start))" >>"$OUT/phase-times"
+    done
+}
+
+lane_one=() lane_two=()
+[ "$run_odoo" = 1 ] && lane_one+=(odoo)
+[ "$run_process" = 1 ] && lane_two+=(process)
+[ "$run_neighbours" = 1 ] && lane_two+=(neighbours)
+[ "$run_pure" = 1 ] && lane_two+=(pure)
+[ "$run_lint" = 1 ] && lane_two+=(lint)
+run_start=$(date +%s)
+if [ "${MD_TEST_LANES:-2}" -ge 2 ] && [ ${#lane_one[@]} -gt 0 ] && [ ${#lane_two[@]} -gt 0 ]; then
+    run_lane "${lane_two[@]}" &
+    lane_two_pid=$!
+    run_lane "${lane_one[@]}"
+    wait "$lane_two_pid" || true
+else
+    run_lane "${lane_one[@]}" "${lane_two[@]}"
 fi
+say "phases (s): $(paste -sd, "$OUT/phase-times" 2>/dev/null | sed 's/ /=/g'); whole run $(($(date +%s) - run_start)) s"
+for phase in "${lane_one[@]}" "${lane_two[@]}"; do
+    if [ -f "$OUT/summary-$phase.args" ]; then
+        mapfile -d '' -t phase_args <"$OUT/summary-$phase.args"
+        summary_args+=("${phase_args[@]}")
+    else
+        summary_args+=(--phase-error "$phase (see the output above)")
+    fi
+done
 
 # not exec: the EXIT trap must still drop the test databases
 "$VENV/bin/python" "$MD_ROOT/dev/test_summary.py" "${summary_args[@]}"

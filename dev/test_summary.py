@@ -272,6 +272,7 @@ def main():
     parser.add_argument("--process-rc", type=int)
     parser.add_argument("--process-log")
     parser.add_argument("--lint", action="append", default=[], help="name=rc=logfile")
+    parser.add_argument("--phase-error", action="append", default=[], help="a phase that stopped before reporting")
     neighbours = parser.add_argument_group("neighbour phase (membership_dues installed beside other modules)")
     neighbours.add_argument("--neighbours-log", help="Odoo log of the neighbours' tests")
     neighbours.add_argument("--neighbours-rc", type=int)
@@ -284,7 +285,7 @@ def main():
     args = parser.parse_args()
 
     passed = 0
-    failures = []  # one entry per failed item, with a reason
+    failures = [f"phase stopped before reporting: {error}" for error in args.phase_error]
 
     if args.odoo_log:
         odoo_passed, odoo_failures = check_odoo(args)
