@@ -38,7 +38,7 @@ import json
 import os
 import resource
 import time
-from datetime import date
+from datetime import date, timedelta
 
 from odoo import Command
 
@@ -334,6 +334,25 @@ def run_ours():
         "4. follow-up run (emails queued)",
         len(invoices),
         lambda: plain_env["membership.followup.communication"]._cron_run_followup(batch_size=followup_chunk, today=due),
+    )
+    # 4b. thirty days later, the level that charges a late fee: each batch
+    # creates and posts its members' late fee invoices, commits them (their
+    # communications To Deliver), and the emails and letters are delivered
+    # after, batch by batch (the invoice numbering is not held while printing)
+    policy = plain_env["membership.followup.policy"]._for_company(plain_env.company)
+    late_fee_product = plain_env["product.product"].create(
+        {"name": "Late fee", "type": "service", "taxes_id": [Command.clear()]}
+    )
+    policy.level_ids.filtered(lambda level: level.delay_days == 30).write(
+        {"late_fee_type": "fixed", "late_fee_amount": 15.0, "late_fee_product_id": late_fee_product.id}
+    )
+    cr.commit()
+    measure(
+        "4b. follow-up with late fees (posted, delivered)",
+        len(invoices),
+        lambda: plain_env["membership.followup.communication"]._cron_run_followup(
+            batch_size=followup_chunk, today=due + timedelta(days=30)
+        ),
     )
 
     # 5. the daily activation / expiry run (2026 periods expire)

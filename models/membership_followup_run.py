@@ -715,7 +715,7 @@ class MembershipFollowupRun(models.AbstractModel):
         if failed:
             failed.write({"level_id": values["level_id"], "error": message})
             return failed
-        return Communication.create(values)
+        return Communication.with_context(mail_create_nolog=True).create(values)
 
     # ------------------------------------------------------------------
     # Sending
@@ -744,7 +744,8 @@ class MembershipFollowupRun(models.AbstractModel):
         Communication = self.env["membership.followup.communication"]
         if not sendings:
             return Communication
-        communications = Communication.create(
+        # no "created" line in its chatter: it starts with what was sent
+        communications = Communication.with_context(mail_create_nolog=True).create(
             [
                 {
                     **self._prepare_communication_values(sending.member, sending.due, sending.level, today),
@@ -971,11 +972,15 @@ class MembershipFollowupRun(models.AbstractModel):
         NO KEY UPDATE SKIP LOCKED``), each committed: a crash leaves the
         batch in progress to deliver, by the next run. One whose delivery
         fails keeps its state, with the error, and is tried again by the
-        next run. Returns the BatchRun."""
+        next run. Returns the BatchRun; when nothing is to deliver (most
+        runs), one query, no progress nor commit."""
+        Communication = self.env["membership.followup.communication"]
+        if not Communication.search_count(self._get_queued_domain(), limit=1):
+            return BatchRun()
         return run_in_batches(
             self._deliver_communications,
             self._record_delivery_failure,
-            model=self.env["membership.followup.communication"],
+            model=Communication,
             domain=self._get_queued_domain(),
             batch_size=batch_size,
             what="dues follow-up deliveries",

@@ -323,6 +323,19 @@ class MembershipFollowupCommon(MembershipCommon):
     second 30 with a late fee of 15.00, formal notice 45, suspension 60) and
     members with an email and a postal address."""
 
+    def email_refused_to(self, member):
+        """A patch: the mail server refuses the follow-up emails of
+        ``member`` ("mail server refused the message"); the others go."""
+        Run = type(self.env["membership.followup.run"])
+        original = Run._deliver_email
+
+        def deliver_email(run, sendings):
+            if any(sending.member == member for sending in sendings):
+                raise ValueError("mail server refused the message")
+            return original(run, sendings)
+
+        return patch.object(Run, "_deliver_email", deliver_email)
+
     @classmethod
     def setUpClass(cls):
         super().setUpClass()

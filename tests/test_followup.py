@@ -350,15 +350,7 @@ class TestFollowupRun(MembershipFollowupCommon):
     def test_a_failing_member_is_recorded_and_the_others_go_on(self):
         self.dues_invoice(self.ann, D(2027, 3, 1))
         bob_invoice = self.dues_invoice(self.bob, D(2027, 3, 1))
-        Run = type(self.env["membership.followup.run"])
-        original = Run._deliver_email
-
-        def deliver_email(run, sendings):
-            if any(sending.member == self.ann for sending in sendings):
-                raise ValueError("mail server refused the message")
-            return original(run, sendings)
-
-        with patch.object(Run, "_deliver_email", deliver_email), self.assertLogs(LOGGER, "ERROR") as logs:
+        with self.email_refused_to(self.ann), self.assertLogs(LOGGER, "ERROR") as logs:
             self.run_followup("2027-03-01")
         self.assertIn("follow-up of Ann Martin failed", logs.output[0])
         failed = self.env["membership.followup.communication"].search([("partner_id", "=", self.ann.id)])

@@ -60,7 +60,7 @@ class TestFollowupDeliveryAfterLateFees(MembershipFollowupCommon):
     def fees(self):
         return self.env["account.move.line"].search([("product_id", "=", self.late_fee_product.id)]).move_id
 
-    def traced_run(self, batch_size=1, deliver_email=None):
+    def traced_run(self, batch_size=1):
         """The scheduled action's run on RUN_DAY, with what happened in
         order: ("post", fees), ("commit", {member: state}) and ("deliver",
         members)."""
@@ -87,8 +87,6 @@ class TestFollowupDeliveryAfterLateFees(MembershipFollowupCommon):
             stack.enter_context(patch.object(Run, "_invoice_late_fees", trace_fees))
             stack.enter_context(patch.object(Run, "_deliver", trace_deliver))
             stack.enter_context(patch.object(type(self.env["ir.cron"]), "_commit_progress", side_effect=trace_commit))
-            if deliver_email:
-                stack.enter_context(patch.object(Run, "_deliver_email", deliver_email))
             self.env["membership.followup.run"]._cron_run_followup(batch_size=batch_size)
         self.env.invalidate_all()
         return events
@@ -127,6 +125,10 @@ class TestFollowupDeliveryAfterLateFees(MembershipFollowupCommon):
             self.assertEqual(len(mails), 1)
             self.assertEqual(communication.late_fee_move_ids.partner_id, member)
             self.assertIn(communication.late_fee_move_ids.name, mails.body_html)
+            bodies = communication.message_ids.mapped("body")
+            self.assertFalse(
+                [b for b in bodies if "Communication created" in b], "its chatter starts with what was sent"
+            )
         self.assertEqual(len(invoices.dues_followup_line_ids), 2)
         # run again the same day, and the next: nothing more
         self.run_followup(RUN_DAY)
@@ -144,6 +146,16 @@ class TestFollowupDeliveryAfterLateFees(MembershipFollowupCommon):
         self.assertEqual(events[first_deliver + 1][0], "commit", "delivered in the batch, before its commit")
         self.assertEqual(set(events[first_deliver + 1][1].values()), {"sent"})
         self.assertEqual(kinds.count("deliver"), 1)
+
+    def test_nothing_to_deliver_costs_one_query_and_no_commit(self):
+        self.env.flush_all()
+        with (
+            patch.object(type(self.env["ir.cron"]), "_commit_progress", return_value=1000.0) as progress,
+            self.assertQueryCount(1),
+        ):
+            run = self.env["membership.followup.run"]._deliver_queued()
+        self.assertTrue(run.finished)
+        progress.assert_not_called()
 
     def test_a_crash_before_delivery_leaves_them_to_the_next_run(self):
         self.invoices(self.strict)
@@ -174,16 +186,8 @@ class TestFollowupDeliveryAfterLateFees(MembershipFollowupCommon):
 
     def test_a_failing_delivery_keeps_it_to_deliver_with_the_error(self):
         self.invoices(self.strict)
-        Run = type(self.env["membership.followup.run"])
-        original = Run._deliver_email
-
-        def deliver_email(run, sendings):
-            if any(sending.member == self.ann for sending in sendings):
-                raise ValueError("mail server refused the message")
-            return original(run, sendings)
-
-        with self.assertLogs(LOGGER, "ERROR"):
-            self.traced_run(deliver_email=deliver_email)
+        with self.email_refused_to(self.ann), self.assertLogs(LOGGER, "ERROR"):
+            self.traced_run()
         ann, bob = (self.communications().filtered(lambda c, m=m: c.partner_id == m) for m in self.members)
         self.assertEqual(bob.state, "sent")
         self.assertEqual(ann.state, "queued", "still to deliver, by the next run")

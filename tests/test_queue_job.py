@@ -9,7 +9,6 @@ performed in the test's transaction with queue_job's ``Job.perform``."""
 
 import unittest
 from datetime import date
-from unittest.mock import patch
 
 from odoo import SUPERUSER_ID, api
 from odoo.tests import tagged
@@ -282,16 +281,8 @@ class TestQueueJobFollowup(FollowupJobs, QueueJobInstalled, MembershipFollowupCo
         self.assertEqual(len(self.communications()), 6)
 
     def test_a_failing_member_is_recorded_and_the_others_sent(self):
-        Run = type(self.env["membership.followup.run"])
-        original = Run._deliver_email
-
-        def deliver_email(run, sendings):
-            if any(sending.member == self.ann for sending in sendings):
-                raise ValueError("mail server refused the message")
-            return original(run, sendings)
-
         self.cron(batch_size=3)
-        with patch.object(Run, "_deliver_email", deliver_email), self.assertLogs(LOGGER, "ERROR"):
+        with self.email_refused_to(self.ann), self.assertLogs(LOGGER, "ERROR"):
             [result] = self.perform(self.day_jobs())
         self.assertEqual(result, "2 members done, 1 failed.")
         failed = self.communications("failed")

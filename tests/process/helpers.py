@@ -15,6 +15,17 @@ def wait_for(predicate, timeout=240):
     return False
 
 
+# The lines of a worker script that start the workers at once: each says it
+# is ready (a file in the folder %(barrier)r) and waits, two minutes at most,
+# until the %(workers)d workers are. Needs ``os`` and ``time`` imported.
+MEET_AT_BARRIER = """
+open(os.path.join(%(barrier)r, "ready-%(name)s"), "w").close()
+deadline = time.monotonic() + 120
+while sum(f.startswith("ready-") for f in os.listdir(%(barrier)r)) < %(workers)d and time.monotonic() < deadline:
+    time.sleep(0.05)
+"""
+
+
 def reported(output, label):
     """The number a worker script printed once as ``LABEL n``."""
     counts = [int(line.split()[1]) for line in output.splitlines() if line.startswith(f"{label} ")]

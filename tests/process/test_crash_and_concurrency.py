@@ -4,7 +4,7 @@ counts on the real database after real Odoo processes ran (see conftest.py)."""
 import signal
 
 import pytest
-from helpers import CAMPAIGN_SEED, campaign_counts, reported, wait_for
+from helpers import CAMPAIGN_SEED, MEET_AT_BARRIER, campaign_counts, reported, wait_for
 
 MEMBERS = 240
 
@@ -20,7 +20,8 @@ env.cr.commit()
 # waits for the others' "ready" file), run until this worker has nothing left
 # (the scheduler would call it again while it answers False), and print how
 # many members this one processed.
-RUN_WORKER = """
+RUN_WORKER = (
+    """
 import os, time
 campaign = env["membership.renewal.campaign"].search([("name", "=", "Campaign %(key)s")])
 Campaign = type(campaign)
@@ -30,11 +31,9 @@ def counting(self, subscriptions):
     original(self, subscriptions)
     processed[0] += len(subscriptions)
 Campaign._process = counting
-open(os.path.join(%(barrier)r, "ready-%(name)s"), "w").close()
-deadline = time.monotonic() + 120
-while sum(f.startswith("ready-") for f in os.listdir(%(barrier)r)) < %(workers)d and time.monotonic() < deadline:
-    time.sleep(0.05)
-campaign = campaign.with_context(membership_skip_emails=True)
+"""
+    + MEET_AT_BARRIER
+    + """campaign = campaign.with_context(membership_skip_emails=True)
 for _call in range(10):
     if campaign._run(batch_size=%(batch)d):
         break
@@ -42,6 +41,7 @@ env.cr.commit()
 print("PROCESSED", processed[0], flush=True)
 print("FINISHED" if _call < 9 or campaign.state == "done" else "RETURNED")
 """
+)
 
 RUN_FOLLOWUP = """
 from datetime import date

@@ -8,7 +8,7 @@ import signal
 from collections import namedtuple
 
 import pytest
-from helpers import reported, wait_for
+from helpers import MEET_AT_BARRIER, reported, wait_for
 
 MEMBERS = 200
 
@@ -70,7 +70,8 @@ print("SEEDED")
 # False), and print how many members this one asked. The request emails are
 # rendered and queued (not sent: no mail server here). ``pause`` holds each
 # batch a little before its commit, so that a kill -9 lands in the middle.
-RUN_WORKER = """
+RUN_WORKER = (
+    """
 import os, time
 campaign = env["membership.declaration.campaign"].search([("name", "=", "Figures %(key)s")])
 Campaign = type(campaign)
@@ -81,11 +82,9 @@ def counting(self, partners):
     processed[0] += len(partners)
     time.sleep(%(pause)r)
 Campaign._process = counting
-open(os.path.join(%(barrier)r, "ready-%(name)s"), "w").close()
-deadline = time.monotonic() + 120
-while sum(f.startswith("ready-") for f in os.listdir(%(barrier)r)) < %(workers)d and time.monotonic() < deadline:
-    time.sleep(0.05)
-campaign = campaign.with_context(mail_notify_force_send=False)
+"""
+    + MEET_AT_BARRIER
+    + """campaign = campaign.with_context(mail_notify_force_send=False)
 for _call in range(10):
     if campaign._run(batch_size=%(batch)d):
         break
@@ -93,6 +92,7 @@ env.cr.commit()
 print("PROCESSED", processed[0], flush=True)
 print("FINISHED" if _call < 9 or campaign.state == "open" else "RETURNED")
 """
+)
 
 
 @pytest.fixture(scope="module")

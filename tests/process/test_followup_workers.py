@@ -12,7 +12,7 @@ before the test follows them up, when no other test's invoice is issued yet
 import signal
 
 import pytest
-from helpers import reported, wait_for
+from helpers import MEET_AT_BARRIER, reported, wait_for
 
 MEMBERS = 200
 # the day each test follows up its members, the day after their invoices
@@ -48,7 +48,8 @@ env.cr.commit()
 # One worker of the day's follow-up: the scheduled action's method (wakes the
 # helpers) or a helper's; the workers start together (each waits for the
 # others' "ready" file) and print how many communications this one sent.
-RUN_WORKER = """
+RUN_WORKER = (
+    """
 import os, time
 from datetime import date
 Run = type(env["membership.followup.run"])
@@ -59,16 +60,15 @@ def counting(self, entries, today, **kwargs):
     sent[0] += len(communications)
     return communications
 Run._send = counting
-open(os.path.join(%(barrier)r, "ready-%(name)s"), "w").close()
-deadline = time.monotonic() + 120
-while sum(f.startswith("ready-") for f in os.listdir(%(barrier)r)) < %(workers)d and time.monotonic() < deadline:
-    time.sleep(0.05)
-Communication = env["membership.followup.communication"].with_context(membership_skip_emails=True)
+"""
+    + MEET_AT_BARRIER
+    + """Communication = env["membership.followup.communication"].with_context(membership_skip_emails=True)
 getattr(Communication, %(method)r)(batch_size=%(batch)d, today=date(*%(day)r))
 env.cr.commit()
 print("SENT", sent[0], flush=True)
 print("FINISHED")
 """
+)
 
 
 @pytest.fixture(scope="module")
