@@ -3,10 +3,11 @@
 ``--load=base,web,queue_job``, channels from ``ODOO_QUEUE_JOB_CHANNELS``)
 runs the jobs the scheduled actions enqueued, through its HTTP workers; it
 is killed with ``kill -9`` (the whole process group) while jobs run, then
-restarted, and queue_job requeues the jobs the dead workers left started.
+restarted, and queue_job requeues the jobs the dead workers left started;
+the same again while the jobs of the day's follow-up (with a late fee) run.
 SQL counts check that every member ends with one renewal, one subscription
-and its posted invoice, one follow-up communication, that nothing is done
-twice and that every job ends done, none failed.
+and its posted invoice, one follow-up communication sent and one late fee,
+that nothing is done twice and that every job ends done, none failed.
 
 Needs OCA queue_job 19.0 on the addons path: dev/test.sh downloads it
 (``ensure_oca_addon``) and passes its folder as ``MD_QUEUE_JOB_ADDONS`` and
@@ -27,7 +28,7 @@ from helpers import CAMPAIGN_SEED, campaign_counts, wait_for
 
 MEMBERS = 48
 BATCH = 8  # members per renewal job: 6 jobs
-FOLLOWUP_BATCH = 12  # members per follow-up job: 4 jobs
+FOLLOWUP_BATCH = 6  # members per follow-up job: 8 jobs, then 8 delivering them
 CHANNELS = "root:2,root.membership_dues:2"
 FOLLOWUP_DAY = "2027-03-01"
 # queue_job requeues a job left started or enqueued once it was enqueued
@@ -37,8 +38,13 @@ DEAD_AFTER = 11
 SEED = (
     CAMPAIGN_SEED % {"members": MEMBERS, "keys": ("jobs",)}
     + """
+fee = env["product.product"].create({"name": "jobs late fee", "type": "service", "taxes_id": [(5, 0, 0)]})
 policy = env["membership.followup.policy"].create({
-    "name": "jobs policy", "level_ids": [(0, 0, {"name": "jobs reminder", "delay_days": 0})],
+    "name": "jobs policy",
+    "level_ids": [(0, 0, {
+        "name": "jobs reminder", "delay_days": 0,
+        "late_fee_type": "fixed", "late_fee_amount": 5.0, "late_fee_product_id": fee.id,
+    })],
 })
 env["membership.plan"].search([("name", "=", "Plan jobs")]).followup_policy_id = policy
 env.cr.commit()
@@ -170,7 +176,8 @@ def invoiced_twice(odoo):
 def followup_counts(odoo):
     """(members sent a communication that day, members with more than one,
     invoices of the 2027 subscriptions with their level, invoices whose level
-    is recorded more than once, those invoices still without it)."""
+    is recorded more than once, those invoices still without it, late fee
+    invoices posted, communications of the day not sent)."""
     members = "(SELECT id FROM res_partner WHERE name LIKE 'jobs member %')"
     level = "(SELECT id FROM membership_followup_level WHERE name->>'en_US' = 'jobs reminder')"
     invoices = (
@@ -194,6 +201,15 @@ def followup_counts(odoo):
         odoo.value(
             f"SELECT count(*) FROM account_move WHERE id IN {invoices} AND id NOT IN "
             f"(SELECT move_id FROM membership_followup_line WHERE level_id = {level})"
+        ),
+        odoo.value(
+            "SELECT count(DISTINCT l.move_id) FROM account_move_line l JOIN product_product p "
+            "ON p.id = l.product_id JOIN product_template t ON t.id = p.product_tmpl_id "
+            "JOIN account_move m ON m.id = l.move_id WHERE t.name->>'en_US' = 'jobs late fee' AND m.state = 'posted'"
+        ),
+        odoo.value(
+            f"SELECT count(*) FROM membership_followup_communication WHERE partner_id IN {members} "
+            f"AND date = '{FOLLOWUP_DAY}' AND state != 'sent'"
         ),
     )
 
@@ -224,9 +240,10 @@ def test_the_job_runner_renews_and_follows_up_every_member_once_through_a_crash(
     ``kill -9`` in the middle and restarted: queue_job requeues the jobs
     left started, and every member ends with exactly one renewal, one
     subscription and its posted invoice, the campaign closed once. Then the
-    day's follow-up, enqueued the same way while the server runs: each
-    member gets one communication, each invoice its level once. Every job
-    ends done, none failed."""
+    day's follow-up, enqueued the same way while the server runs, killed
+    and restarted the same way: each member gets one communication, sent,
+    each invoice its level and its late fee once. Every job ends done, none
+    failed."""
     odoo = queue_odoo
     batches = math.ceil(MEMBERS / BATCH)
     assert "ENQUEUED" in odoo.shell(ENQUEUE_CAMPAIGN % {"batch": BATCH})
@@ -290,12 +307,42 @@ def test_the_job_runner_renews_and_follows_up_every_member_once_through_a_crash(
         assert closing == 1, "closed once"
         print(f"campaign finished {time.monotonic() - restarted_at:.1f} s after the restart")
 
-        # The day's follow-up of the renewals' invoices, enqueued while the
-        # server runs: its runner takes the new jobs at once.
+        # The day's follow-up of the renewals' invoices, with a late fee,
+        # enqueued while the server runs: its runner takes the new jobs at
+        # once; each posts its members' late fees and enqueues the job that
+        # delivers their communications. Killed again in the middle.
         assert "ENQUEUED" in odoo.shell(ENQUEUE_FOLLOWUP % {"batch": FOLLOWUP_BATCH, "day": FOLLOWUP_DAY})
-        followup_jobs = sum(job_states(odoo, "_job_followup_batch").values())
-        assert followup_jobs == math.ceil(MEMBERS / FOLLOWUP_BATCH), "one job per batch of the day, enqueued once"
+        followup_jobs = math.ceil(MEMBERS / FOLLOWUP_BATCH)
+        assert sum(job_states(odoo, "_job_followup_batch").values()) == followup_jobs, "enqueued once"
+
+        def following_up():
+            states = job_states(odoo, "_job_followup_batch")
+            return states.get("done", 0) >= 1 and states.get("started", 0) >= 1
+
+        started = wait_for(following_up, timeout=180)
+        server.kill()
+        assert started, f"no follow-up job ran: {job_states(odoo)}\n{server.tail()}"
+        sent, twice, recorded, recorded_twice, _without, fees, _unsent = followup_counts(odoo)
+        assert FOLLOWUP_BATCH <= recorded < MEMBERS, "killed in the middle"
+        assert (twice, recorded_twice) == (0, 0)
+        assert fees == recorded, "a late fee for each level recorded, none for the others"
+        assert sent <= recorded
+        wait_for(
+            lambda: (
+                odoo.value(
+                    "SELECT count(*) FROM queue_job WHERE state IN ('started', 'enqueued') "
+                    f"AND date_enqueued > now() AT TIME ZONE 'utc' - interval '{DEAD_AFTER} seconds'"
+                )
+                == 0
+            ),
+            timeout=30,
+        )
+        server.start()
         wait_for_jobs(odoo, server)
-        assert followup_counts(odoo) == (MEMBERS, 0, MEMBERS, 0, 0), "one communication each, each level once"
+        assert followup_counts(odoo) == (MEMBERS, 0, MEMBERS, 0, 0, MEMBERS, 0), (
+            "one communication each, sent; each level and late fee once"
+        )
+        assert job_states(odoo, "_job_followup_batch") == {"done": followup_jobs}, "no batch enqueued twice"
+        assert set(job_states(odoo, "_job_followup_deliver")) == {"done"}
     finally:
         server.stop()
