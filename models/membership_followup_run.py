@@ -1047,14 +1047,27 @@ class MembershipFollowupRun(models.AbstractModel):
 
     @api.model
     def _get_email_attachments(self, sending):
-        """The letter, when one is sent, and the invoices when the level attaches them."""
+        """The letter, when one is sent, and the invoices when the level
+        attaches them: each invoice's PDF as the member received it (the one
+        Odoo stored when the invoice was sent), printed only for an invoice
+        never sent (each print is a wkhtmltopdf run, about a second)."""
         communication = sending.communication
         attachments = self._get_letter(communication) if sending.sends("letter") else self.env["ir.attachment"]
         if sending.level.attach_invoices:
             for move in communication.open_line_ids.move_id:
-                content, _kind = self.env["ir.actions.report"]._render_qweb_pdf("account.account_invoices", move.ids)
-                attachments |= self._create_attachment(communication, f"{move.name.replace('/', '_')}.pdf", content)
+                attachments |= self._create_attachment(
+                    communication, f"{move.name.replace('/', '_')}.pdf", self._get_invoice_pdf(move)
+                )
         return attachments
+
+    @api.model
+    def _get_invoice_pdf(self, move):
+        """The PDF of ``move`` to attach: the one stored when it was sent
+        (``invoice_pdf_report_id``), else printed now."""
+        if stored := move.invoice_pdf_report_id:
+            return stored.raw
+        content, _kind = self.env["ir.actions.report"]._render_qweb_pdf("account.account_invoices", move.ids)
+        return content
 
     @api.model
     def _deliver_letter(self, sendings):

@@ -1,3 +1,4 @@
+import base64
 import subprocess
 from datetime import date, timedelta
 from unittest.mock import patch
@@ -418,6 +419,19 @@ class TestFollowupCommunication(MembershipFollowupCommon):
         self.assertIn("720.00", mail.body_html)
         self.assertIn("15.00", mail.body_html, "the late fee")
         self.assertEqual(len(mail.attachment_ids.filtered(lambda a: a.name.endswith(".pdf"))), 4, "letter + 3 invoices")
+
+    def test_an_invoice_sent_before_is_attached_as_the_member_received_it(self):
+        stored = b"%PDF-1.4 the invoice as sent to the member"
+        self.invoice_a.invoice_pdf_report_file = base64.b64encode(stored)  # what account.move.send keeps
+        self.run_followup("2027-03-01")
+        mails_before = self.mails_to(self.ann)
+        self.run_followup("2027-03-16")  # the first reminder attaches the invoices due
+        mail = self.mails_to(self.ann) - mails_before
+        self.assertEqual(len(mail), 1)
+        attached = {attachment.name: attachment.raw for attachment in mail.attachment_ids}
+        self.assertEqual(attached[f"{self.invoice_a.name.replace('/', '_')}.pdf"], stored, "not printed again")
+        printed = attached[f"{self.invoice_b.name.replace('/', '_')}.pdf"]
+        self.assertIn(self.invoice_b.name.encode(), printed, "never sent: printed now")
 
     def test_the_letter_and_the_formal_notice_are_pdf_documents(self):
         for on in ("2027-03-01", "2027-03-16", "2027-03-31", "2027-04-15"):
