@@ -335,10 +335,11 @@ def run_ours():
         len(invoices),
         lambda: plain_env["membership.followup.communication"]._cron_run_followup(batch_size=followup_chunk, today=due),
     )
-    # 4b. thirty days later, the level that charges a late fee: each batch
-    # creates and posts its members' late fee invoices, commits them (their
-    # communications To Deliver), and the emails and letters are delivered
-    # after, batch by batch (the invoice numbering is not held while printing).
+    # 4b. fifteen days later, the next level (the first reminder), here with
+    # a late fee: each batch creates and posts its members' late fee
+    # invoices, commits them (their communications To Deliver), and the
+    # emails are delivered after, batch by batch (the invoice numbering is
+    # not held while rendering).
     # By email only, without the invoices attached: a letter, or an invoice
     # never sent, is one wkhtmltopdf call each (about 1.2 s here, most of it
     # the process starting), a cost of its own, not the run's.
@@ -347,7 +348,7 @@ def run_ours():
     late_fee_product = plain_env["product.product"].create(
         {"name": "Late fee", "type": "service", "taxes_id": [Command.clear()]}
     )
-    policy.level_ids.filtered(lambda level: level.delay_days == 30).write(
+    policy.level_ids.filtered(lambda level: level.delay_days == 15).write(
         {"late_fee_type": "fixed", "late_fee_amount": 15.0, "late_fee_product_id": late_fee_product.id}
     )
     cr.commit()
@@ -355,9 +356,13 @@ def run_ours():
         "4b. follow-up with late fees (emails)",
         len(invoices),
         lambda: plain_env["membership.followup.communication"]._cron_run_followup(
-            batch_size=followup_chunk, today=due + timedelta(days=30)
+            batch_size=followup_chunk, today=due + timedelta(days=15)
         ),
     )
+    fees = plain_env["account.move.line"].search_count(
+        [("product_id", "=", late_fee_product.id), ("parent_state", "=", "posted")]
+    )
+    print(f"  ({fees} late fee invoices posted)", flush=True)
 
     # 5. the daily activation / expiry run (2026 periods expire)
     measure(
