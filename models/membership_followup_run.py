@@ -26,7 +26,8 @@ from ..engine import Step, next_step
 from ..tools.batch import BatchRun, LeaveForNextRun, process_batch, run_in_batches, start_workers
 from ..tools.formatting import format_money
 from ..tools.jobs import enqueue_batches, job_runner, perform_batch, retry_later
-from ..tools.orm_batch import post_template, write_value
+from ..tools.orm_batch import post_template, refresh_statistics, write_links, write_value
+from .membership_subscription import BULK_POSTING
 
 _logger = logging.getLogger(__name__)
 
@@ -867,18 +868,40 @@ class MembershipFollowupRun(models.AbstractModel):
     @api.model
     def _invoice_late_fees(self, records):
         """One late-fee invoice per instalment and level at most (the record
-        holding it is unique per instalment and level)."""
+        holding it is unique per instalment and level), created and posted
+        per company in one batch, as the dues invoices are: dated at
+        creation with the date posting gives (posting then recomputes
+        nothing per invoice), the sales journal searched once, each linked
+        to its record in one update."""
+        today = fields.Date.context_today(self)
+        by_company = defaultdict(list)  # company: [(record, invoice values)]
         for record in records:
             fee = record.level_id._late_fee(record.amount_due)
-            if not fee:
-                continue
-            move = (
+            if fee:
+                values = self._prepare_late_fee_invoice_values(record, fee)
+                values.setdefault("invoice_date", today)
+                by_company[record.company_id].append((record, values))
+        for company, charged in by_company.items():
+            Move = (
                 self.env["account.move"]
-                .with_company(record.company_id)
-                .create(self._prepare_late_fee_invoice_values(record, fee))
+                .with_company(company)
+                .with_context(default_move_type="out_invoice", mail_create_nolog=True)
             )
-            move.action_post()
-            record.late_fee_move_id = move
+            journal = None
+            for _record, values in charged:
+                if "journal_id" not in values:
+                    if journal is None:
+                        journal = Move.new(
+                            {"move_type": "out_invoice", "company_id": company.id}
+                        )._search_default_journal()
+                    values["journal_id"] = journal.id
+            moves = Move.create([values for _record, values in charged]).with_env(self.env)
+            if len(moves) >= BULK_POSTING:
+                refresh_statistics(Move)  # see membership.subscription._create_invoices
+            moves.action_post()
+            write_links(
+                self.env["membership.followup.line"].union(*(r for r, _v in charged)), "late_fee_move_id", moves
+            )
 
     @api.model
     def _prepare_late_fee_invoice_values(self, record, fee):

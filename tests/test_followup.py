@@ -607,6 +607,43 @@ class TestFollowupPerformance(MembershipFollowupCommon):
         per_member = (fifteen - five) / 10
         self.assertLess(per_member, 18, f"{five} queries for 5 members, {fifteen} for 15")
 
+    def test_late_fees_are_invoiced_in_batch(self):
+        """The late fees of a batch of members are created and posted
+        together (as the dues invoices are): the queries per member stay
+        low and flat, and each fee is its own posted invoice, numbered,
+        linked to the level that charged it."""
+        self.level_due.write(
+            {"late_fee_type": "fixed", "late_fee_amount": 5.0, "late_fee_product_id": self.late_fee_product.id}
+        )
+        members = self.env["res.partner"].create(
+            [{"name": f"Member {i}", "email": f"m{i}@example.com"} for i in range(14)]
+        )
+
+        def queries_for(group, day):
+            self.env["account.move"].search([("dues_is_invoice", "=", True)]).dues_dispute = True
+            invoices = self.env["account.move"].union(*(self.dues_invoice(member, day) for member in group))
+            self.env.flush_all()
+            self.env.invalidate_all()
+            start = self.cr.sql_log_count
+            self.run_followup(str(day))
+            queries = self.cr.sql_log_count - start
+            records = invoices.dues_followup_line_ids
+            self.assertEqual(len(records), len(group))
+            fees = records.late_fee_move_id
+            self.assertEqual(len(fees), len(group), "one late fee each")
+            self.assertEqual(set(fees.mapped("state")), {"posted"})
+            self.assertEqual(set(fees.mapped("amount_total")), {5.0})
+            self.assertEqual([r.late_fee_move_id.partner_id for r in records], [r.move_id.partner_id for r in records])
+            self.assertEqual(len(set(fees.mapped("name"))), len(group), "each numbered")
+            self.assertEqual(set(fees.mapped("invoice_origin")), set(invoices.mapped("name")))
+            return queries
+
+        queries_for(members[:2], D(2027, 3, 1))  # warm the caches
+        four = queries_for(members[2:6], D(2027, 5, 3))
+        eight = queries_for(members[6:14], D(2027, 7, 5))
+        per_member = (eight - four) / 4
+        self.assertLess(per_member, 25, f"{four} queries for 4 members, {eight} for 8")
+
 
 @tagged("post_install", "-at_install")
 class TestFollowupFigures(MembershipFollowupCommon):
