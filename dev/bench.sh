@@ -12,7 +12,8 @@
 #                                 # of the figures per member side by side and the projection for
 #                                 # 500,000 members (dev/bench_report.py --sizes); MD_BENCH_FLOOR_MAX and
 #                                 # MD_BENCH_CONTRACT_MAX: the largest size at which the floor and OCA
-#                                 # contract run (default every size; at 100,000 they take hours)
+#                                 # contract run (default every size; at 100,000 they take hours);
+#                                 # MD_BENCH_SKIP_STEPS="4b": steps of the season left out
 #                                 # The follow-up step runs in batches of MD_BENCH_FOLLOWUP_CHUNK
 #                                 # (default 50, the scheduled action's own), the others of MD_BENCH_CHUNK
 #   bash dev/bench.sh workers   # one renewal season of MD_BENCH_MEMBERS (default 2,000) members run by 1, then

@@ -212,6 +212,18 @@ class AccountMove(models.Model):
         preferences) as the current user; the invoice is sent once posted."""
         return {"author_user_id": self.env.user.id, "author_partner_id": self.env.user.partner_id.id}
 
+    @api.model
+    def _membership_sales_journal(self, company):
+        """The sales journal an invoice of ``company`` gets by default, as
+        Odoo chooses it (``_search_default_journal``); the batch creations
+        search it once per company, not once per invoice."""
+        return (
+            self.with_company(company)
+            .with_context(default_move_type="out_invoice")
+            .new({"move_type": "out_invoice", "company_id": company.id})
+            ._search_default_journal()
+        )
+
     @api.depends("amount_total", "currency_id")
     @api.depends_context("lang")
     def _compute_amount_total_words(self):

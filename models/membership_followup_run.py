@@ -887,13 +887,10 @@ class MembershipFollowupRun(models.AbstractModel):
                 .with_company(company)
                 .with_context(default_move_type="out_invoice", mail_create_nolog=True)
             )
-            journal = None
+            journal = None  # searched once per company, as for the dues invoices
             for _record, values in charged:
                 if "journal_id" not in values:
-                    if journal is None:
-                        journal = Move.new(
-                            {"move_type": "out_invoice", "company_id": company.id}
-                        )._search_default_journal()
+                    journal = journal or Move._membership_sales_journal(company)
                     values["journal_id"] = journal.id
             moves = Move.create([values for _record, values in charged]).with_env(self.env)
             if len(moves) >= BULK_POSTING:

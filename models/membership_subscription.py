@@ -614,11 +614,7 @@ class MembershipSubscription(models.Model):
                     vals["sending_data"] = self.env["account.move"]._membership_sending_data()
             if "journal_id" not in vals:
                 if sub.company_id not in journals:
-                    journals[sub.company_id] = (
-                        Move.with_company(sub.company_id)
-                        .new({"move_type": "out_invoice", "company_id": sub.company_id.id})
-                        ._search_default_journal()
-                    )
+                    journals[sub.company_id] = Move._membership_sales_journal(sub.company_id)
                 vals["journal_id"] = journals[sub.company_id].id
             vals_list.append(vals)
         # Odoo's per-invoice "Invoice Created" message (one message_post and

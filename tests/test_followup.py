@@ -580,6 +580,18 @@ class TestFollowupPerformance(MembershipFollowupCommon):
         self.assertEqual(collected, 12)
         self.assertEqual(many, few, "the same number of queries for 4 and 12 members")
 
+    def run_for_group(self, group, day):
+        """Invoice ``group`` at ``day`` and run the follow-up that day, the
+        earlier groups' invoices left alone (disputed) so that only this
+        group is sent to. Returns the new invoices and the run's queries."""
+        self.env["account.move"].search([("dues_is_invoice", "=", True)]).dues_dispute = True
+        invoices = self.env["account.move"].union(*(self.dues_invoice(member, day) for member in group))
+        self.env.flush_all()
+        self.env.invalidate_all()
+        start = self.cr.sql_log_count
+        self.run_followup(str(day))
+        return invoices, self.cr.sql_log_count - start
+
     def test_sending_batches_the_members(self):
         """A run sends to a batch of members together (records, notes and
         emails created in batches): the queries per member stay low and flat."""
@@ -588,15 +600,7 @@ class TestFollowupPerformance(MembershipFollowupCommon):
         )
 
         def queries_for(group, day):
-            # the earlier groups' invoices are left alone (disputed): only this group is sent to
-            self.env["account.move"].search([("dues_is_invoice", "=", True)]).dues_dispute = True
-            for member in group:
-                self.dues_invoice(member, day)
-            self.env.flush_all()
-            self.env.invalidate_all()
-            start = self.cr.sql_log_count
-            self.run_followup(str(day))
-            queries = self.cr.sql_log_count - start
+            _invoices, queries = self.run_for_group(group, day)
             for member in group:
                 self.assertEqual(len(self.mails_to(member)), 1, member.name)
             return queries
@@ -620,13 +624,7 @@ class TestFollowupPerformance(MembershipFollowupCommon):
         )
 
         def queries_for(group, day):
-            self.env["account.move"].search([("dues_is_invoice", "=", True)]).dues_dispute = True
-            invoices = self.env["account.move"].union(*(self.dues_invoice(member, day) for member in group))
-            self.env.flush_all()
-            self.env.invalidate_all()
-            start = self.cr.sql_log_count
-            self.run_followup(str(day))
-            queries = self.cr.sql_log_count - start
+            invoices, queries = self.run_for_group(group, day)
             records = invoices.dues_followup_line_ids
             self.assertEqual(len(records), len(group))
             fees = records.late_fee_move_id

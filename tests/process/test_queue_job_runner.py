@@ -163,6 +163,36 @@ def wait_for_jobs(odoo, server, timeout=180):
         )
 
 
+def kill_while_running(odoo, server, method, timeout=180):
+    """Kill the server with ``kill -9`` once a job of ``method`` is done and
+    another one runs; fail with the jobs' states if none ran."""
+
+    def running():
+        states = job_states(odoo, method)
+        return states.get("done", 0) >= 1 and states.get("started", 0) >= 1
+
+    started = wait_for(running, timeout=timeout)
+    server.kill()
+    assert started, f"no {method} job ran: {job_states(odoo)}\n{server.tail()}"
+
+
+def wait_until_dead_jobs_requeued_at_start(odoo, timeout=30):
+    """Wait until every job left started or enqueued by the killed server
+    was enqueued more than ``DEAD_AFTER`` s ago: a runner (re)started then
+    requeues them at once, as after a real restart (which takes about as
+    long)."""
+    wait_for(
+        lambda: (
+            odoo.value(
+                "SELECT count(*) FROM queue_job WHERE state IN ('started', 'enqueued') "
+                f"AND date_enqueued > now() AT TIME ZONE 'utc' - interval '{DEAD_AFTER} seconds'"
+            )
+            == 0
+        ),
+        timeout=timeout,
+    )
+
+
 def invoiced_twice(odoo):
     """The 2027 subscriptions of the plan with more than one invoice."""
     return odoo.value(
@@ -253,14 +283,7 @@ def test_the_job_runner_renews_and_follows_up_every_member_once_through_a_crash(
     server = JobServer(odoo, tmp_path / "odoo.log")
     server.start()
     try:
-        # kill -9 while a job runs, after one is done
-        def running():
-            states = job_states(odoo, "_job_work_batch")
-            return states.get("done", 0) >= 1 and states.get("started", 0) >= 1
-
-        started = wait_for(running, timeout=180)
-        server.kill()
-        assert started, f"no job ran: {job_states(odoo)}\n{server.tail()}"
+        kill_while_running(odoo, server, "_job_work_batch")
         dead = [uuid for (uuid,) in odoo.sql("SELECT uuid FROM queue_job WHERE state = 'started'")]
         assert dead, f"killed while a job ran: {job_states(odoo)}"
         candidates, renewals, duplicates, subscriptions, without_invoice, orphans = campaign_counts(odoo, "jobs")
@@ -275,18 +298,8 @@ def test_the_job_runner_renews_and_follows_up_every_member_once_through_a_crash(
         assert sum(job_states(odoo, "_job_work_batch").values()) == batches, "no batch enqueued twice"
 
         # The restarted runner requeues the jobs left started (their lock row
-        # is free) that were enqueued more than 10 s ago, at once at its
-        # start: a restart after that long (a real one takes about as much).
-        wait_for(
-            lambda: (
-                odoo.value(
-                    "SELECT count(*) FROM queue_job WHERE state IN ('started', 'enqueued') "
-                    f"AND date_enqueued > now() AT TIME ZONE 'utc' - interval '{DEAD_AFTER} seconds'"
-                )
-                == 0
-            ),
-            timeout=30,
-        )
+        # is free) that were enqueued more than 10 s ago, at once at its start.
+        wait_until_dead_jobs_requeued_at_start(odoo)
         restarted_at = time.monotonic()
         server.start()
         wait_for_jobs(odoo, server)
@@ -314,29 +327,13 @@ def test_the_job_runner_renews_and_follows_up_every_member_once_through_a_crash(
         assert "ENQUEUED" in odoo.shell(ENQUEUE_FOLLOWUP % {"batch": FOLLOWUP_BATCH, "day": FOLLOWUP_DAY})
         followup_jobs = math.ceil(MEMBERS / FOLLOWUP_BATCH)
         assert sum(job_states(odoo, "_job_followup_batch").values()) == followup_jobs, "enqueued once"
-
-        def following_up():
-            states = job_states(odoo, "_job_followup_batch")
-            return states.get("done", 0) >= 1 and states.get("started", 0) >= 1
-
-        started = wait_for(following_up, timeout=180)
-        server.kill()
-        assert started, f"no follow-up job ran: {job_states(odoo)}\n{server.tail()}"
+        kill_while_running(odoo, server, "_job_followup_batch")
         sent, twice, recorded, recorded_twice, _without, fees, _unsent = followup_counts(odoo)
         assert FOLLOWUP_BATCH <= recorded < MEMBERS, "killed in the middle"
         assert (twice, recorded_twice) == (0, 0)
         assert fees == recorded, "a late fee for each level recorded, none for the others"
         assert sent <= recorded
-        wait_for(
-            lambda: (
-                odoo.value(
-                    "SELECT count(*) FROM queue_job WHERE state IN ('started', 'enqueued') "
-                    f"AND date_enqueued > now() AT TIME ZONE 'utc' - interval '{DEAD_AFTER} seconds'"
-                )
-                == 0
-            ),
-            timeout=30,
-        )
+        wait_until_dead_jobs_requeued_at_start(odoo)
         server.start()
         wait_for_jobs(odoo, server)
         assert followup_counts(odoo) == (MEMBERS, 0, MEMBERS, 0, 0, MEMBERS, 0), (
