@@ -1,13 +1,15 @@
-"""OCA queue_job's real job runner works the campaign and the follow-up
-(tools/jobs.py): a real Odoo server in prefork mode (``--workers=2``,
+"""OCA queue_job's real job runner works the renewal campaign, the
+follow-up and the declaration campaign (tools/jobs.py): a real Odoo server in prefork mode (``--workers=2``,
 ``--load=base,web,queue_job``, channels from ``ODOO_QUEUE_JOB_CHANNELS``)
 runs the jobs the scheduled actions enqueued, through its HTTP workers; it
 is killed with ``kill -9`` (the whole process group) while jobs run, then
 restarted, and queue_job requeues the jobs the dead workers left started;
-the same again while the jobs of the day's follow-up (with a late fee) run.
-SQL counts check that every member ends with one renewal, one subscription
-and its posted invoice, one follow-up communication sent and one late fee,
-that nothing is done twice and that every job ends done, none failed.
+the same again while the jobs of the day's follow-up (with a late fee) run,
+and while a declaration campaign's jobs run. SQL counts check that every
+member ends with one renewal, one subscription and its posted invoice, one
+follow-up communication sent and one late fee, one declaration and one
+request email, that nothing is done twice and that every job ends done,
+none failed.
 
 Needs OCA queue_job 19.0 on the addons path: dev/test.sh downloads it
 (``ensure_oca_addon``) and passes its folder as ``MD_QUEUE_JOB_ADDONS`` and
@@ -24,7 +26,17 @@ import time
 
 import pytest
 from conftest import fresh_database
-from helpers import CAMPAIGN_SEED, campaign_counts, wait_for
+from helpers import (
+    CAMPAIGN_SEED,
+    DECLARATION_SEED,
+    all_asked_once,
+    assert_declarations_closed_once,
+    assert_declarations_whole,
+    campaign_counts,
+    declaration_counts,
+    declarations_asked,
+    wait_for,
+)
 
 MEMBERS = 48
 BATCH = 8  # members per renewal job: 6 jobs
@@ -62,6 +74,18 @@ Campaign._cron_run_campaigns(batch_size=%(batch)d)
 env.cr.commit()
 print("ENQUEUED")
 """
+
+# The declaration campaigns' scheduled action, twice: one job per batch,
+# none the second time.
+ENQUEUE_DECLARATIONS = """
+Campaign = env["membership.declaration.campaign"]
+for _run in range(2):
+    Campaign._cron_run_declaration_campaigns(batch_size=%(batch)d)
+    env.cr.commit()
+print("ENQUEUED")
+"""
+DECLARATION_KEY = "decl-jobs"
+DECLARATION_BATCH = 4  # members per declaration job: 12 jobs
 
 # The follow-up's scheduled action of the day, twice (identity keys: the day,
 # the batch).
@@ -141,9 +165,11 @@ class JobServer:
         return "\n".join(text.splitlines()[-lines:])
 
 
-def job_states(odoo, method=None):
-    """{state: count} of the queue jobs (of ``method``)."""
-    where = f"WHERE method_name = '{method}'" if method else ""
+def job_states(odoo, method=None, model=None):
+    """{state: count} of the queue jobs (of ``method``, of ``model``)."""
+    conditions = [f"method_name = '{method}'"] if method else []
+    conditions += [f"model_name = '{model}'"] if model else []
+    where = f"WHERE {' AND '.join(conditions)}" if conditions else ""
     return {state: int(count) for state, count in odoo.sql(f"SELECT state, count(*) FROM queue_job {where} GROUP BY 1")}
 
 
@@ -163,12 +189,13 @@ def wait_for_jobs(odoo, server, timeout=180):
         )
 
 
-def kill_while_running(odoo, server, method, timeout=180):
-    """Kill the server with ``kill -9`` once a job of ``method`` is done and
-    another one runs; fail with the jobs' states if none ran."""
+def kill_while_running(odoo, server, method, model=None, timeout=180):
+    """Kill the server with ``kill -9`` once a job of ``method`` (of
+    ``model``) is done and another one runs; fail with the jobs' states if
+    none ran."""
 
     def running():
-        states = job_states(odoo, method)
+        states = job_states(odoo, method, model)
         return states.get("done", 0) >= 1 and states.get("started", 0) >= 1
 
     started = wait_for(running, timeout=timeout)
@@ -343,3 +370,38 @@ def test_the_job_runner_renews_and_follows_up_every_member_once_through_a_crash(
         assert set(job_states(odoo, "_job_followup_deliver")) == {"done"}
     finally:
         server.stop()
+
+
+def test_the_job_runner_asks_every_member_once_through_a_crash(queue_odoo, tmp_path):
+    """A declaration campaign's batches enqueued as jobs (once, however
+    often the scheduled action runs); the server killed with ``kill -9``
+    while they run and restarted: every member ends with one declaration of
+    the year and one request email (the one who had declared, none), the
+    campaign closed once, every job done."""
+    odoo = queue_odoo
+    output = odoo.shell(DECLARATION_SEED % {"keys": (DECLARATION_KEY,), "members": MEMBERS})
+    assert f"TODO {DECLARATION_KEY} {MEMBERS} running" in output, output[-3000:]
+    batches = math.ceil(MEMBERS / DECLARATION_BATCH)
+    assert "ENQUEUED" in odoo.shell(ENQUEUE_DECLARATIONS % {"batch": DECLARATION_BATCH})
+    declaring = ("_job_work_batch", "membership.declaration.campaign")
+    assert job_states(odoo, *declaring) == {"pending": batches}, "one job per batch, enqueued once"
+
+    server = JobServer(odoo, tmp_path / "odoo.log")
+    server.start()
+    try:
+        kill_while_running(odoo, server, *declaring)
+        asked = declarations_asked(odoo, DECLARATION_KEY)
+        assert DECLARATION_BATCH <= asked < MEMBERS, f"killed in the middle: {asked} asked"
+        assert_declarations_whole(odoo, DECLARATION_KEY)
+        assert "ENQUEUED" in odoo.shell(ENQUEUE_DECLARATIONS % {"batch": DECLARATION_BATCH})
+        assert sum(job_states(odoo, *declaring).values()) == batches, "no batch enqueued twice"
+        wait_until_dead_jobs_requeued_at_start(odoo)
+        server.start()
+        wait_for_jobs(odoo, server)
+        assert "Re-queued dead job" in server.tail(100000), server.tail()
+    finally:
+        server.stop()
+    assert job_states(odoo, *declaring) == {"done": batches}
+    assert_declarations_whole(odoo, DECLARATION_KEY)
+    assert declaration_counts(odoo, DECLARATION_KEY) == all_asked_once(MEMBERS), "every member asked once"
+    assert_declarations_closed_once(odoo, DECLARATION_KEY, MEMBERS)
