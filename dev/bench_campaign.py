@@ -205,7 +205,7 @@ def seed():
         auto = round(100 * auto_share)
         company = round((100 - auto) * 2 / 3)
         mix = [("company", company), ("individual", 100 - auto - company), ("auto", auto)]
-    partners_by_plan = {key: env["res.partner"] for key, _weight in mix}
+    ids_by_plan = {key: [] for key, _weight in mix}  # ids, not ``|=`` on a growing recordset (quadratic)
     cycle = [key for key, weight in mix for _ in range(weight)]
     for batch in range(0, members, 1000):
         created = env["res.partner"].create(
@@ -214,9 +214,10 @@ def seed():
                 for i in range(batch, min(batch + 1000, members))
             ]
         )
-        for index, partner in enumerate(created, batch):
-            partners_by_plan[cycle[index % len(cycle)]] |= partner
+        for index, partner_id in enumerate(created.ids, batch):
+            ids_by_plan[cycle[index % len(cycle)]].append(partner_id)
         cr.commit()
+    partners_by_plan = {key: env["res.partner"].browse(ids) for key, ids in ids_by_plan.items()}
     for batch in chunks(partners_by_plan["company"]):
         env["membership.declaration"].create(
             [
