@@ -133,6 +133,13 @@ class MembershipRenewal(models.Model):
         help="Queued for sending by the scheduled action.",
         groups="membership_dues.group_membership_user",
     )
+    approval_requested = fields.Boolean(
+        "To Approve",
+        copy=False,
+        index=True,
+        help="Queued for approval by the scheduled action (Approve in the Background).",
+        groups="membership_dues.group_membership_user",
+    )
     change_comment = fields.Text("Requested Change", tracking=True)
     opt_out_requested = fields.Boolean(
         "Opt-out Requested",
@@ -441,6 +448,15 @@ class MembershipRenewal(models.Model):
         skipped = self - to_approve
         to_approve._approve()
         return self._report(self.env._("Approved"), to_approve, skipped)
+
+    def action_queue_approve(self):
+        """Approve a large selection in the background, in batches each
+        committed on its own (a season's notices do not fit in one request)."""
+        self._lock_for_change()
+        to_approve = self.filtered(lambda r: r.state in OPEN_STATES and r.state != "intervention")
+        to_approve.approval_requested = True
+        self.env.ref("membership_dues.ir_cron_membership_renewal_approve")._trigger()
+        return self._report(self.env._("Queued for approval"), to_approve, self - to_approve)
 
     def _approve(self, send_invoice=True):
         """Approve these notices in one batch: their subscriptions, then all
@@ -789,6 +805,32 @@ class MembershipRenewal(models.Model):
             claim=True,
         ).failed
 
+    @api.model
+    def _cron_approve_queued(self, batch_size=100):
+        """Approve the notices queued by a bulk action, in batches claimed
+        beside any other worker (tools/batch.py), each committed on its own:
+        a crash loses the batch in progress only, still queued. A batch that
+        fails is redone notice by notice: a notice that cannot be approved
+        leaves the queue and is set to 'intervention required' with the
+        error, the others are approved. Returns the number of failures."""
+        today = fields.Date.context_today(self)
+        return run_in_batches(
+            lambda renewals: renewals._approve_queued(),
+            self._cron_failure(self.env._("Approval"), today),
+            model=self,
+            domain=Domain("approval_requested", "=", True),
+            batch_size=batch_size,
+            what="queued renewal approvals",
+            claim=True,
+        ).failed
+
+    def _approve_queued(self):
+        """Approve these queued notices together; those that cannot be
+        approved any more (answered, refused or cancelled meanwhile) leave
+        the queue as they are."""
+        self.filtered(lambda r: r.state in OPEN_STATES and r.state != "intervention")._approve()
+        self.approval_requested = False
+
     def _send_queued(self):
         """Send these queued notices, and the emails of the automatic
         renewals a campaign approved (each with its notice attached); those
@@ -820,6 +862,7 @@ class MembershipRenewal(models.Model):
         def record_failure(renewal, message):
             values = {
                 "send_requested": False,
+                "approval_requested": False,
                 "intervention_reason": self.env._(
                     "%(what)s failed on %(date)s: %(error)s",
                     what=what,

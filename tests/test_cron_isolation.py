@@ -44,6 +44,43 @@ class FailOneRecord:
 
 @tagged("post_install", "-at_install")
 class TestRenewalCronIsolation(FailOneRecord, MembershipRenewalCommon):
+    def test_queued_approval_approves_each_notice_once_and_isolates_a_failing_one(self):
+        """Approve in the Background queues the open notices of a selection
+        (an answered one is skipped, and the report says so); the scheduled
+        action approves them in batches: one subscription and one posted
+        invoice each, a notice that cannot be approved set aside with the
+        error, the others approved. A second run does nothing more."""
+        notices = self.env["membership.renewal"].browse()
+        for member in self.members:
+            notices |= self.notice(member, state="sent")
+        refused = notices[-1]
+        refused.state = "refused"
+        report = notices.action_queue_approve()
+        self.assertIn(f"Queued for approval: {len(notices) - 1}.", report["params"]["message"])
+        self.assertIn("Skipped 1 in state Refused", report["params"]["message"])
+        self.assertEqual(notices.mapped("approval_requested"), [True] * (len(notices) - 1) + [False])
+        poison = notices[1]
+        self.fail_on("membership_subscription", "BEFORE INSERT", f"NEW.partner_id = {poison.partner_id.id}")
+        for run in (1, 2):
+            with self.subTest(run=run), mute_logger(*QUIET), self.patched_commit_progress():
+                failed = self.env["membership.renewal"]._cron_approve_queued(batch_size=2)
+                self.env.invalidate_all()
+                self.assertEqual(failed, 1 if run == 1 else 0, "a second run does not retry it")
+                approved = notices - poison - refused
+                self.assertEqual(set(approved.mapped("state")), {"approved"})
+                self.assertFalse(notices.filtered("approval_requested"), "the queue is empty")
+                self.assertEqual(poison.state, "intervention")
+                self.assertEqual(poison.state_before_intervention, "sent")
+                self.assertIn("Approval failed on", poison.intervention_reason)
+                self.assertIn("refused by the test trigger", poison.intervention_reason)
+                self.assertEqual(refused.state, "refused")
+                subscriptions = self.env["membership.subscription"].search(
+                    [("partner_id", "in", notices.partner_id.ids), ("date_start", "=", "2027-01-01")]
+                )
+                self.assertEqual(subscriptions, approved.subscription_id, "one subscription per approved notice")
+                self.assertEqual(len(subscriptions.invoice_id), len(approved))
+                self.assertEqual(set(subscriptions.invoice_id.mapped("state")), {"posted"})
+
     def test_queued_sending_isolates_a_failing_notice(self):
         notices = self.env["membership.renewal"].browse()
         for member in self.members:
