@@ -323,13 +323,14 @@ def run_ours():
         lambda: notice_campaign.with_context(membership_skip_emails=True)._run(batch_size=chunk),
     )
 
-    # 3. bulk approval: subscriptions, invoices created and posted (their sending queued)
+    # 3. bulk approval: subscriptions, invoices created and posted (their
+    # sending queued), as Approve in the Background does it: the notices
+    # queued, then the scheduled action approving them batch by batch
     def approve_all():
         notices = plain_env["membership.renewal"].search([("campaign_id", "=", notice_campaign.id)], order="id")
-        for batch in chunks(notices):
-            batch._approve()
-            cr.commit()
-            plain_env.invalidate_all()  # committed: as tools/batch.py run_in_batches does
+        notices.action_queue_approve()
+        cr.commit()
+        plain_env["membership.renewal"]._cron_approve_queued(batch_size=chunk)
 
     measure("3. bulk approval: invoices created + posted", notice_count, approve_all)
     # 3b. the auto-renewal path: notices, subscriptions, invoices created and posted
