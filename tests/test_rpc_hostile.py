@@ -139,6 +139,7 @@ class TestRpcHostile(MembershipRenewalCommon, MembershipFollowupCommon, HttpCase
             ("membership.renewal", "action_recompute_fee", self.bob_notice.ids),
             ("membership.renewal", "action_send", self.bob_notice.ids),
             ("membership.renewal", "action_queue_send", self.bob_notice.ids),
+            ("membership.renewal", "action_queue_approve", self.bob_notice.ids),
             ("membership.renewal", "action_set_intervention", intervention.ids),
             ("membership.renewal", "action_clear_intervention", intervention.ids),
             ("membership.renewal", "action_approve", self.bob_notice.ids),
