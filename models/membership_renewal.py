@@ -19,6 +19,9 @@ from ..tools.rpc_args import check_record, check_text
 _logger = logging.getLogger(__name__)
 
 OPEN_STATES = ("draft", "sent", "change_requested", "intervention")
+# open and not waiting for an officer: what approval (and a failure's move
+# to 'intervention required') applies to
+APPROVABLE_STATES = ("draft", "sent", "change_requested")
 NOTICE_STATES = [
     ("draft", "Draft"),
     ("sent", "Sent"),
@@ -440,11 +443,16 @@ class MembershipRenewal(models.Model):
             return self.env.user
         return self.env.ref("base.user_admin", raise_if_not_found=False) or self.env.user
 
+    def _filter_approvable(self):
+        """The notices an approval applies to: open, and not set aside for
+        an officer (an intervention is cleared first)."""
+        return self.filtered(lambda r: r.state in APPROVABLE_STATES)
+
     def action_approve(self):
         """Approve: create the next subscription, waiting for payment, and its
         invoice, posted and sent. Returns a report of done and skipped."""
         self._lock_for_change()
-        to_approve = self.filtered(lambda r: r.state in OPEN_STATES and r.state != "intervention")
+        to_approve = self._filter_approvable()
         skipped = self - to_approve
         to_approve._approve()
         return self._report(self.env._("Approved"), to_approve, skipped)
@@ -453,7 +461,7 @@ class MembershipRenewal(models.Model):
         """Approve a large selection in the background, in batches each
         committed on its own (a season's notices do not fit in one request)."""
         self._lock_for_change()
-        to_approve = self.filtered(lambda r: r.state in OPEN_STATES and r.state != "intervention")
+        to_approve = self._filter_approvable()
         to_approve.approval_requested = True
         self.env.ref("membership_dues.ir_cron_membership_renewal_approve")._trigger()
         return self._report(self.env._("Queued for approval"), to_approve, self - to_approve)
@@ -789,38 +797,38 @@ class MembershipRenewal(models.Model):
 
     @api.model
     def _cron_send_queued(self, batch_size=100):
-        """Send the notices queued by a bulk action, in batches. A batch
-        that fails is redone notice by notice: a notice that cannot be sent
-        leaves the queue and is set to 'intervention required' with the
-        error (see _cron_failure), the others are sent. Returns the number
-        of failures."""
-        today = fields.Date.context_today(self)
-        return run_in_batches(
-            lambda renewals: renewals._send_queued(),
-            self._cron_failure(self.env._("Sending"), today),
-            model=self,
-            domain=Domain("send_requested", "=", True),
-            batch_size=batch_size,
-            what="queued renewal notices",
-            claim=True,
-        ).failed
+        """Send the notices queued by a bulk action, in batches. Returns the
+        number of failures (see _run_queue)."""
+        return self._run_queue(
+            "send_requested", lambda renewals: renewals._send_queued(), self.env._("Sending"), batch_size
+        )
 
     @api.model
     def _cron_approve_queued(self, batch_size=100):
-        """Approve the notices queued by a bulk action, in batches claimed
-        beside any other worker (tools/batch.py), each committed on its own:
-        a crash loses the batch in progress only, still queued. A batch that
-        fails is redone notice by notice: a notice that cannot be approved
+        """Approve the notices queued by a bulk action, in batches. Returns
+        the number of failures (see _run_queue)."""
+        return self._run_queue(
+            "approval_requested", lambda renewals: renewals._approve_queued(), self.env._("Approval"), batch_size
+        )
+
+    @api.model
+    def _run_queue(self, flag, process, what, batch_size):
+        """Work the queue of the notices whose boolean ``flag`` is set by
+        ``process`` (called on a batch, it clears the flag), in batches
+        claimed beside any other worker (tools/batch.py), each committed on
+        its own: a crash loses the batch in progress only, still queued. A
+        batch that fails is redone notice by notice: a notice that fails
         leaves the queue and is set to 'intervention required' with the
-        error, the others are approved. Returns the number of failures."""
+        error (see _cron_failure, ``what`` names the step), the others go
+        on. Returns the number of failures."""
         today = fields.Date.context_today(self)
         return run_in_batches(
-            lambda renewals: renewals._approve_queued(),
-            self._cron_failure(self.env._("Approval"), today),
+            process,
+            self._cron_failure(what, today),
             model=self,
-            domain=Domain("approval_requested", "=", True),
+            domain=Domain(flag, "=", True),
             batch_size=batch_size,
-            what="queued renewal approvals",
+            what=f"queued renewal notices ({flag})",
             claim=True,
         ).failed
 
@@ -828,7 +836,7 @@ class MembershipRenewal(models.Model):
         """Approve these queued notices together; those that cannot be
         approved any more (answered, refused or cancelled meanwhile) leave
         the queue as they are."""
-        self.filtered(lambda r: r.state in OPEN_STATES and r.state != "intervention")._approve()
+        self._filter_approvable()._approve()
         self.approval_requested = False
 
     def _send_queued(self):
@@ -870,7 +878,7 @@ class MembershipRenewal(models.Model):
                     error=message,
                 ),
             }
-            if renewal.state in ("draft", "sent", "change_requested"):
+            if renewal.state in APPROVABLE_STATES:
                 values.update(state_before_intervention=renewal.state, state="intervention")
             renewal.write(values)
 
