@@ -5,7 +5,7 @@ the record, and a second run the same day duplicates nothing."""
 
 from datetime import date
 
-from odoo.tests import tagged
+from odoo.tests import new_test_user, tagged
 from odoo.tools import SQL, mute_logger
 
 from .common import MembershipFollowupCommon, MembershipRenewalCommon
@@ -44,6 +44,22 @@ class FailOneRecord:
 
 @tagged("post_install", "-at_install")
 class TestRenewalCronIsolation(FailOneRecord, MembershipRenewalCommon):
+    def run_list_action(self, xmlid, notices):
+        """Run an entry of the notices list's Actions menu on ``notices``, as
+        an officer does; return what the web client is given to show."""
+        action = self.env.ref(f"membership_dues.{xmlid}").with_user(self.officer)
+        return action.with_context(active_model="membership.renewal", active_ids=notices.ids).run()
+
+    def test_background_actions_are_in_the_list_actions_menu_of_officers_only(self):
+        def menu(user):
+            bindings = self.env["ir.actions.actions"].with_user(user).get_bindings("membership.renewal")
+            return {action["name"] for action in bindings.get("action", [])}
+
+        background = {"Send in the Background", "Approve in the Background"}
+        self.assertLessEqual(background, menu(self.officer))
+        accountant = new_test_user(self.env, login="md_accountant_only", groups="account.group_account_invoice")
+        self.assertFalse(background & menu(accountant))
+
     def test_queued_approval_approves_each_notice_once_and_isolates_a_failing_one(self):
         """Approve in the Background queues the open notices of a selection
         (an answered one is skipped, and the report says so); the scheduled
@@ -55,7 +71,7 @@ class TestRenewalCronIsolation(FailOneRecord, MembershipRenewalCommon):
             notices |= self.notice(member, state="sent")
         refused = notices[-1]
         refused.state = "refused"
-        report = notices.action_queue_approve()
+        report = self.run_list_action("action_server_queue_approve_renewals", notices)
         self.assertIn(f"Queued for approval: {len(notices) - 1}.", report["params"]["message"])
         self.assertIn("Skipped 1 in state Refused", report["params"]["message"])
         self.assertEqual(notices.mapped("approval_requested"), [True] * (len(notices) - 1) + [False])
@@ -85,7 +101,9 @@ class TestRenewalCronIsolation(FailOneRecord, MembershipRenewalCommon):
         notices = self.env["membership.renewal"].browse()
         for member in self.members:
             notices |= self.notice(member, state="draft")
-        notices.send_requested = True
+        report = self.run_list_action("action_server_queue_send_renewals", notices)
+        self.assertIn(f"Queued for sending: {len(notices)}.", report["params"]["message"])
+        self.assertTrue(all(notices.mapped("send_requested")))
         poison = notices[1]
         self.fail_on(
             "membership_renewal",
