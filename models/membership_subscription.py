@@ -616,7 +616,7 @@ class MembershipSubscription(models.Model):
                 if sub.company_id not in journals:
                     journals[sub.company_id] = Move._membership_sales_journal(sub.company_id)
                 vals["journal_id"] = journals[sub.company_id].id
-            vals_list.append(vals)
+            vals_list.append(Move._membership_prepare_line_amounts(vals))
         # Odoo's per-invoice "Invoice Created" message (one message_post and
         # follower notification each) is replaced by one note per invoice
         # written in a single batch.

@@ -49,3 +49,4 @@ from . import test_import_oca
 from . import test_import_spreadsheet
 from . import test_import_figures
 from . import test_queue_job
+from . import test_invoice_amounts
