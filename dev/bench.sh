@@ -28,6 +28,10 @@
 #   bash dev/bench.sh auto-renewal  # the auto-renewal path batch by batch (seconds and queries of
 #                                 # each batch), after the bulk approval of the other members, on a
 #                                 # season of MD_BENCH_MEMBERS members (dev/bench_auto_renewal.py)
+#   bash dev/bench.sh pieces    # what one piece of Odoo's invoice creation costs: the floor's batch create
+#                                 # and post of MD_BENCH_MEMBERS (default 3,000) invoices in variants
+#                                 # taken batch by batch in turns (dev/bench_invoice_pieces.py), then
+#                                 # the documents of every variant compared
 #   bash dev/bench.sh install   # installing the module on a database holding MD_BENCH_PARTNERS
 #                                 # (default 50,000) partners
 #
@@ -220,6 +224,19 @@ if [ "$what" = auto-renewal ]; then
         | tee "$RESULTS/auto-renewal-${MD_BENCH_MEMBERS:-10000}-$STAMP.txt"
 fi
 
+if [ "$what" = pieces ]; then
+    deps="$(manifest_depends)"
+    export MD_BENCH_MEMBERS="${MD_BENCH_MEMBERS:-3000}"
+    create_seed_db "$ADDONS_PATH" "$deps,$MD_MODULE"
+    say "seeding $MD_BENCH_MEMBERS members"
+    MD_BENCH_PHASE=seed odoo_bin shell -d "$SEED" --addons-path="$ADDONS_PATH" --data-dir="$DATA" --no-http \
+        --log-level=warn <"$MD_ROOT/dev/bench_campaign.py" || die "seeding failed"
+    MD_BENCH_CHUNK="${MD_BENCH_CHUNK:-100}" odoo_bin shell -d "$SEED" --addons-path="$ADDONS_PATH" \
+        --data-dir="$DATA" --no-http --log-level=warn <"$MD_ROOT/dev/bench_invoice_pieces.py" \
+        | tee "$RESULTS/pieces-$MD_BENCH_MEMBERS-$STAMP.txt"
+    [ "${PIPESTATUS[0]}" = 0 ] || die "the variants did not make the same documents"
+fi
+
 if [ "$what" = install ]; then
     ensure_template "" "$RESULTS/template.log"
     DB="md_bench_install_$$"
@@ -245,5 +262,5 @@ if [ "$what" = install ]; then
 fi
 
 # The newest result of each benchmark into dev/BENCHMARKS.rst ("Latest results");
-# the workers' figures are written there by hand, under their date.
-[ "$what" = workers ] || "$VENV/bin/python" "$MD_ROOT/dev/bench_report.py" --doc "$RESULTS"
+# the workers' and the pieces' figures are written there by hand, under their date.
+[ "$what" = workers ] || [ "$what" = pieces ] || "$VENV/bin/python" "$MD_ROOT/dev/bench_report.py" --doc "$RESULTS"

@@ -341,7 +341,8 @@ def latest_results(results):
         )
         seeding = " / ".join(f"{data['seed_seconds'].get(str(m)) or '?'} s" for m in data["sizes"])
         intro = _wrap(
-            f"Renewal season at {', '.join(f'{m:,}' for m in data['sizes'])} members side by side ({day}; "
+            f"Renewal season at {', '.join(f'{m:,}' for m in data['sizes'])} members"
+            f"{' side by side' if len(data['sizes']) > 1 else ''} ({day}; "
             f"medians of {runs} round(s); seeding {seeding}, not measured). Per member: per unit the step "
             f"handles (member, notice, invoice); L/S: the largest size's figure over the smallest's; peak MB: "
             f"the step's resident memory high-water mark (+ what the step added to the process's):"
