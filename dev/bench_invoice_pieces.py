@@ -67,7 +67,7 @@ def turns(count):
 figures = {variant: {"create": [], "post": [], "create_q": [], "post_q": []} for variant in variants}
 made = {variant: [] for variant in variants}
 batches = [partners[i : i + chunk].with_prefetch() for i in range(0, len(partners) - chunk + 1, chunk)]
-for batch, variant in zip(batches, turns(len(batches))):
+for batch, variant in zip(batches, turns(len(batches)), strict=True):
     queries, start = cr.sql_log_count, time.perf_counter()
     moves = Move.create([invoice_values(partner, variant) for partner in batch])
     plain_env.flush_all()
