@@ -813,8 +813,8 @@ class MembershipRenewal(models.Model):
 
     @api.model
     def _run_queue(self, flag, process, what, batch_size):
-        """Work the queue of the notices whose boolean ``flag`` is set by
-        ``process`` (called on a batch, it clears the flag), in batches
+        """Work the queue of the notices whose boolean ``flag`` is set:
+        ``process`` is called on each batch and clears the flag, in batches
         claimed beside any other worker (tools/batch.py), each committed on
         its own: a crash loses the batch in progress only, still queued. A
         batch that fails is redone notice by notice: a notice that fails
