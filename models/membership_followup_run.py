@@ -37,6 +37,9 @@ WORKER_CODE = "model._cron_work_followup()"
 # The first key of the advisory locks that claim a member for a run (the
 # second is the member's id): a constant of this service.
 CLAIM_LOCK_KEY = zlib.crc32(b"membership.followup.run") & 0x7FFFFFFF
+# how many times a worker puts a member whose invoices another transaction
+# changed back at the end of its queue before leaving it to the next run
+MAX_DEFERRALS = 3
 # The queue job of one batch of the day's members (OCA queue_job, tools/jobs.py).
 JOB_METHOD = "_job_followup_batch"
 # The queue job delivering a batch of communications recorded with late fees.
@@ -116,9 +119,10 @@ class FollowupQueue:
     (:meth:`MembershipFollowupRun._claim_members`): ``position`` only moves
     forward, past the members this worker took and those another worker
     held (that one sends to them). ``members`` are the candidates (ids
-    only); what is due is collected batch by batch into ``entries``, which
-    holds the current batch's alone: a run's memory does not grow with the
-    number of members."""
+    only), followed by those put back at the end (:meth:`defer`); what is
+    due is collected batch by batch into ``entries``, which holds the
+    current batch's alone: a run's memory does not grow with the number of
+    members."""
 
     service: Any  # membership.followup.run
     today: Any  # date of the run
@@ -126,6 +130,7 @@ class FollowupQueue:
     entries: dict = field(default_factory=dict)  # {member: MemberFollowup} of the batch claimed, each with a level due
     position: int = 0
     collect: bool = False  # collect what is due batch by batch (the scheduled action's run)
+    deferred: dict = field(default_factory=dict)  # {member id: times put back at the end}
 
     @property
     def env(self):
@@ -136,6 +141,16 @@ class FollowupQueue:
 
     def remaining(self):
         return len(self.members) - self.position
+
+    def defer(self, members):
+        """Put ``members`` back at the end of the queue, to claim again on a
+        later snapshot, each at most MAX_DEFERRALS times; the members
+        deferred too often, which are left to the next run."""
+        again = members.filtered(lambda member: self.deferred.get(member.id, 0) < MAX_DEFERRALS)
+        for member in again:
+            self.deferred[member.id] = self.deferred.get(member.id, 0) + 1
+        self.members += again  # concatenated: a member may come again
+        return members - again
 
 
 class MembershipFollowupRun(models.AbstractModel):
@@ -624,26 +639,21 @@ class MembershipFollowupRun(models.AbstractModel):
         invoices another transaction holds (a payment being registered) is
         left to the next run, so that it still gets one communication.
 
-        The claim follows a commit (tools/batch.py run_in_batches): when one
-        of the invoices changed after this transaction began (another worker
-        reminded it and committed), the claim is rolled back and taken again
-        on a fresh snapshot, which shows what that worker sent."""
-        start = queue.position
-        for _attempt in range(10):
-            members = self._claim_next_members(queue, batch_size)
-            if members is not None:
-                return members
-            _logger.info("Membership: dues follow-up: claim retried (invoices changed by another worker)")
-            queue.position = start
-            self.env.cr.rollback()
-        _logger.warning("Membership: dues follow-up: could not claim members; the rest is left to the next run")
-        queue.position = len(queue.members)
-        return self.env["res.partner"]
+        The claim follows a commit (tools/batch.py run_in_batches). A member
+        whose invoices changed after this transaction's snapshot was taken
+        (another worker reminded them and committed just before this worker
+        took the member's advisory lock) is put back at the end of the queue
+        and claimed again on a later snapshot, which shows what that worker
+        sent: the other members of the batch are claimed at once, so a
+        worker that commits often never starves the others."""
+        return self._claim_next_members(queue, batch_size, defer_changed=True)
 
     @api.model
-    def _claim_next_members(self, queue, batch_size):
-        """One attempt of :meth:`_claim_members`: None when an invoice
-        changed after this transaction began."""
+    def _claim_next_members(self, queue, batch_size, defer_changed=False):
+        """The next members of ``queue`` claimed (:meth:`_claim_members`).
+        When an invoice changed after this transaction began: None, or with
+        ``defer_changed`` the members of such invoices put back at the end
+        of the queue (FollowupQueue.defer) and the others claimed."""
         while queue.position < len(queue.members):
             window = queue.members[queue.position : queue.position + batch_size].with_prefetch()
             queue.position += len(window)
@@ -660,8 +670,23 @@ class MembershipFollowupRun(models.AbstractModel):
             moves = self.env["account.move"].union(*invoices.values())
             locked = self._lock_invoices(moves)
             if locked is None:
-                return None
-            held = moves - locked
+                if not defer_changed:
+                    return None
+                locked, changed = self._lock_invoices_apart(invoices)
+                left = queue.defer(changed)
+                _logger.info(
+                    "Membership: dues follow-up: %s claimed again later, %s left to the next run "
+                    "(invoices changed by another worker)",
+                    changed - left,
+                    left,
+                )
+                members -= changed
+                if not members:
+                    # a fresh snapshot for the rest of the queue: this one
+                    # shows none of what the other worker committed
+                    self.env.cr.rollback()
+                    continue
+            held = self.env["account.move"].union(*(invoices[member] for member in members)) - locked
             if held:
                 left = members.browse([member.id for member in members if invoices[member] & held])
                 _logger.info(
@@ -673,6 +698,22 @@ class MembershipFollowupRun(models.AbstractModel):
             if members:
                 return members
         return self.env["res.partner"]
+
+    @api.model
+    def _lock_invoices_apart(self, invoices):
+        """Lock the invoices of each member apart (``invoices``: {member:
+        account.move}), once locking them together failed: (the invoices
+        locked, the members one of whose invoices changed after this
+        transaction began)."""
+        locked = self.env["account.move"]
+        changed = self.env["res.partner"]
+        for member, moves in invoices.items():
+            member_locked = self._lock_invoices(moves)
+            if member_locked is None:
+                changed |= member
+            else:
+                locked |= member_locked
+        return locked, changed
 
     @api.model
     def _lock_members(self, members):

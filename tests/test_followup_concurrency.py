@@ -12,7 +12,7 @@ from odoo.fields import Domain
 from odoo.modules.registry import DummyRLock, Registry
 from odoo.tests import BaseCase, get_db_name, tagged
 
-from ..models.membership_followup_run import CLAIM_LOCK_KEY
+from ..models.membership_followup_run import CLAIM_LOCK_KEY, MAX_DEFERRALS, FollowupQueue
 from ..tools.batch import BatchRun, _Searches, campaign_left, claim
 
 RUN_DATE = date(2027, 3, 1)
@@ -250,6 +250,62 @@ class TestClaimAfterAnotherWorkerCommitted(CommittedFollowupCase):
             self.assertEqual(batch.ids, sorted(self.ids["invoices"]), "taken with a fresh snapshot")
             self.assertIn("claim retried", logs.output[0])
             late.rollback()
+
+    def stale_queue(self, late, first, changed_invoices):
+        """A follow-up queue of the class's members on ``late``, whose
+        snapshot starts before ``first`` changes ``changed_invoices`` and
+        commits (as another worker reminding them does)."""
+        late_env = api.Environment(late, SUPERUSER_ID, {})
+        members = late_env["res.partner"].browse(self.ids["members"])
+        queue = FollowupQueue(late_env["membership.followup.run"], RUN_DATE, members, collect=True)
+        late_env["account.move"].browse(self.ids["invoices"]).mapped("name")  # its snapshot starts
+        first.execute("UPDATE account_move SET id = id WHERE id IN %s", [tuple(changed_invoices)])
+        first.commit()
+        return queue
+
+    def invoice_of(self, member_id):
+        with self.registry.cursor() as cr:
+            cr.execute(
+                "SELECT id FROM account_move WHERE partner_id = %s AND id IN %s",
+                [member_id, tuple(self.ids["invoices"])],
+            )
+            return cr.fetchone()[0]
+
+    def test_a_member_changed_meanwhile_is_claimed_again_later(self):
+        """The others of the batch are claimed at once; the member whose
+        invoice another worker changed comes again at the end of the queue,
+        claimed on the next snapshot."""
+        changed, *others = self.ids["members"]
+        with self.registry.cursor() as late, self.registry.cursor() as first:
+            queue = self.stale_queue(late, first, [self.invoice_of(changed)])
+            with self.assertNoLogs("odoo.sql_db", "ERROR"):
+                batch = queue.take(6)
+            self.assertEqual(sorted(batch.ids), sorted(others), "the others claimed, not retried")
+            self.assertEqual((queue.remaining(), queue.deferred), (1, {changed: 1}))
+            late.rollback()  # the batch done, the next claim has a fresh snapshot
+            self.assertEqual(queue.take(6).ids, [changed], "claimed again")
+            late.rollback()
+            self.assertFalse(queue.take(6), "through")
+
+    def test_a_batch_all_changed_meanwhile_is_claimed_on_a_fresh_snapshot(self):
+        with self.registry.cursor() as late, self.registry.cursor() as first:
+            queue = self.stale_queue(late, first, self.ids["invoices"])
+            with self.assertNoLogs("odoo.sql_db", "ERROR"):
+                batch = queue.take(6)
+            self.assertEqual(sorted(batch.ids), sorted(self.ids["members"]), "claimed again at once")
+            self.assertEqual(len(queue.members), 12)
+            late.rollback()
+            self.assertFalse(queue.take(6), "through")
+
+    def test_a_member_deferred_too_often_is_left_to_the_next_run(self):
+        with self.registry.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            members = env["res.partner"].browse(self.ids["members"][:2])
+            queue = FollowupQueue(env["membership.followup.run"], RUN_DATE, members)
+            for _round in range(MAX_DEFERRALS):
+                self.assertFalse(queue.defer(members), "put back")
+            self.assertEqual(queue.defer(members[0]), members[0], "left")
+            self.assertEqual(len(queue.members), 2 + 2 * MAX_DEFERRALS)
 
     def test_a_stale_closing_check_raises_without_logging(self):
         invoice_id = self.ids["invoices"][0]

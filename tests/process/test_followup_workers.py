@@ -58,10 +58,6 @@ sent = [0]
 def counting(self, entries, today, **kwargs):
     communications = original(self, entries, today, **kwargs)
     sent[0] += len(communications)
-    # each batch lasts at least this long (a real one prints and emails):
-    # on a loaded machine a worker that commits tiny batches back to back
-    # would leave the other no window to claim in, and do everything alone
-    time.sleep(%(pause)r)
     return communications
 Run._send = counting
 """
@@ -82,7 +78,7 @@ def seeded(odoo):
     return odoo
 
 
-def worker(odoo, tmp_path, key, name, method="_cron_work_followup", workers=2, batch=5, barrier=None, pause=0.2):
+def worker(odoo, tmp_path, key, name, method="_cron_work_followup", workers=2, batch=5, barrier=None):
     barrier = tmp_path / f"barrier-{barrier or key}"
     barrier.mkdir(exist_ok=True)
     script = RUN_WORKER % {
@@ -92,7 +88,6 @@ def worker(odoo, tmp_path, key, name, method="_cron_work_followup", workers=2, b
         "workers": workers,
         "method": method,
         "batch": batch,
-        "pause": pause,
     }
     return odoo.start_shell(script, tmp_path / f"{name}.log")
 
