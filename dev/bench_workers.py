@@ -180,9 +180,10 @@ def work():
         for b_start, p_start, p_end, b_end, size, number, committed in row["batches"]:
             posting = f"posting {p_start:.2f}-{p_end:.2f}" if p_start is not None else "no posting"
             numbering = f", first number {number:.2f}" if number is not None else ""
-            commit = f", committed {committed:.2f}" if committed is not None else ""
+            # not named ``commit``: timed_commit above calls that one at the shell's exit
+            committing = f", committed {committed:.2f}" if committed is not None else ""
             print(
-                f"    {os.getpid()} batch of {size}: {b_start:.2f}-{b_end:.2f}, {posting}{numbering}{commit}",
+                f"    {os.getpid()} batch of {size}: {b_start:.2f}-{b_end:.2f}, {posting}{numbering}{committing}",
                 flush=True,
             )
 
