@@ -12,7 +12,9 @@
 #   MD_BENCH_NO_ANALYZE=1  without the planner statistics refresh before
 #                          posting (tools/orm_batch.py refresh_statistics),
 #                          for comparison
-#   MD_BENCH_PROFILE       comma list of batch numbers to profile (cProfile)
+#   MD_BENCH_PROFILE       comma list of batch numbers to profile (cProfile;
+#                          each written whole to MD_BENCH_PROFILE_DIR, default
+#                          /tmp, as auto-renewal-batch-N.pstats)
 #   MD_BENCH_SQL           comma list of batch numbers whose slowest SQL
 #                          queries are printed (total time per query text)
 # pylint: skip-file
@@ -95,7 +97,10 @@ def process(self, subscriptions):
         profiler.enable()
         original_process(self, subscriptions)
         profiler.disable()
-        print(f"--- profile of batch {number}", flush=True)
+        # the whole profile, for pstats' print_callers / print_callees
+        dump = os.path.join(os.environ.get("MD_BENCH_PROFILE_DIR", "/tmp"), f"auto-renewal-batch-{number}.pstats")
+        profiler.dump_stats(dump)
+        print(f"--- profile of batch {number} (all of it: {dump})", flush=True)
         pstats.Stats(profiler).sort_stats("cumulative").print_stats(35)
         pstats.Stats(profiler).sort_stats("tottime").print_stats(20)
     elif number in sql_batches:
