@@ -35,6 +35,8 @@
 #   bash dev/bench.sh install   # installing the module on a database holding MD_BENCH_PARTNERS
 #                                 # (default 50,000) partners
 #
+# MD_BENCH_KEEP=1: the seeded databases (md_bench_*_PID) and their data dir are
+# kept at the end, for a look at what a step left (drop them by hand).
 # Results are printed and written as JSON under $MD_HOME/benchmark-results/;
 # the newest of each kind are then written into dev/BENCHMARKS.rst (Latest results).
 source "$(dirname "$0")/lib.sh"
@@ -52,6 +54,10 @@ create_seed_db() {
     SEED="md_bench_seed_$$"
     DATA="$MD_HOME/data-bench-$$"
     cleanup() {
+        if [ -n "${MD_BENCH_KEEP:-}" ]; then  # left for a look (EXPLAIN...): drop them by hand
+            say "kept: databases md_bench_%_$$ and $DATA"
+            return
+        fi
         for db in $(psql -d postgres -Atc "SELECT datname FROM pg_database WHERE datname LIKE 'md_bench_%_$$'"); do
             dropdb --if-exists --force "$db" 2>/dev/null || true
         done

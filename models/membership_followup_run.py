@@ -935,7 +935,9 @@ class MembershipFollowupRun(models.AbstractModel):
                     values["journal_id"] = journal.id
             moves = Move.create([values for _record, values in charged]).with_env(self.env)
             if len(moves) >= BULK_POSTING:
-                refresh_statistics(Move)  # see membership.subscription._create_invoices
+                # see membership.subscription._create_invoices
+                refresh_statistics(Move)
+                refresh_statistics(self.env["account.move.line"])
             moves.action_post()
             write_links(
                 self.env["membership.followup.line"].union(*(r for r, _v in charged)), "late_fee_move_id", moves

@@ -19,6 +19,15 @@ PAID_STATES = ("upcoming", "active", "expired")
 # Posting this many invoices at once is a bulk run (a campaign's or a bulk
 # approval's batch): the planner's statistics of account_move are checked first.
 BULK_POSTING = 20
+# The tables a batch of dues invoices queries row by row once created: Odoo
+# numbers each invoice (account_move), checks each one's balance on its lines
+# (account_move_line), and the ORM finds the notices and subscriptions to
+# recompute by their invoice's subscription (membership_renewal,
+# membership_subscription). Each plan depends on the table's planner
+# statistics; stale or missing ones (autovacuum off or behind a season's
+# bulk) make each query read the whole table, whose cost per member grows
+# with the season.
+BULK_STATISTICS = ("account.move", "account.move.line", "membership.subscription", "membership.renewal")
 
 
 class MembershipSubscription(models.Model):
@@ -621,6 +630,9 @@ class MembershipSubscription(models.Model):
         # follower notification each) is replaced by one note per invoice
         # written in a single batch.
         moves = Move.with_context(mail_create_nolog=True).create(vals_list).with_env(Move.env)
+        if len(moves) >= BULK_POSTING:
+            for model in BULK_STATISTICS:
+                refresh_statistics(self.env[model])
         moves._message_log_batch(
             bodies={
                 move.id: self.env._("Dues invoice created for %(subscription)s.", subscription=sub.display_name)
@@ -629,11 +641,6 @@ class MembershipSubscription(models.Model):
         )
         write_links(todo, "invoice_id", moves)
         if post:
-            if len(moves) >= BULK_POSTING:
-                # Odoo numbers each invoice with queries on account_move whose
-                # plan depends on the planner's statistics: stale ones make
-                # each invoice read all the invoices of its year.
-                refresh_statistics(Move)
             moves.action_post()
             if send:
                 self.env.ref("account.ir_cron_account_move_send")._trigger()

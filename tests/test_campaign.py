@@ -246,7 +246,11 @@ class TestCampaign(MembershipRenewalCommon):
         ones, each invoice reads every invoice of its year, and a season's
         cost per member grows with the season. A batch of auto-renewals
         first analyzes the table when it changed much since it was last
-        analyzed (or never was)."""
+        analyzed (or never was), and so the tables the batch's ORM
+        recomputations query by subscription (on this machine's PostgreSQL,
+        without autovacuum, a notice was found by a sequential scan of all
+        the season's notices: 35 ms a query at 30,000 members, 0.3 ms once
+        analyzed)."""
         Move = self.env["account.move"]
         self.assertTrue(refresh_statistics(Move, min_changes=0, scale=0), "changed since: analyzed")
         self.env.cr.execute("SELECT reltuples FROM pg_class WHERE oid = 'account_move'::regclass")
@@ -264,7 +268,11 @@ class TestCampaign(MembershipRenewalCommon):
         with patch.object(membership_subscription, "refresh_statistics", wraps=refresh_statistics) as refresh:
             renewals = self.run_campaign(campaign)
         self.assertEqual(len(renewals.subscription_id.invoice_id.filtered(lambda m: m.state == "posted")), count)
-        refresh.assert_called_once_with(Move)
+        self.assertEqual(
+            [call.args[0]._name for call in refresh.call_args_list],
+            list(membership_subscription.BULK_STATISTICS),
+            "once per batch, each table the batch queries row by row",
+        )
 
     def test_auto_launch_by_the_scheduled_action(self):
         campaign = self.make_campaign(auto_launch=True, launch_days_before=60)
