@@ -40,11 +40,6 @@ CLAIM_LOCK_KEY = zlib.crc32(b"membership.followup.run") & 0x7FFFFFFF
 # how many times a worker puts a member whose invoices another transaction
 # changed back at the end of its queue before leaving it to the next run
 MAX_DEFERRALS = 3
-# The tables a batch of the run reads by member or by invoice line, and the
-# run itself grows (one follow-up record per invoice and level, one
-# communication per member): their planner statistics are refreshed when
-# stale at each batch's claim (see membership.subscription BULK_STATISTICS).
-FOLLOWUP_STATISTICS = ("account.move.line", "membership.followup.line", "membership.followup.communication")
 # The queue job of one batch of the day's members (OCA queue_job, tools/jobs.py).
 JOB_METHOD = "_job_followup_batch"
 # The queue job delivering a batch of communications recorded with late fees.
@@ -659,9 +654,6 @@ class MembershipFollowupRun(models.AbstractModel):
         When an invoice changed after this transaction began: None, or with
         ``defer_changed`` the members of such invoices put back at the end
         of the queue (FollowupQueue.defer) and the others claimed."""
-        if queue.collect and queue.remaining():
-            for model in FOLLOWUP_STATISTICS:
-                refresh_statistics(self.env[model])
         while queue.position < len(queue.members):
             window = queue.members[queue.position : queue.position + batch_size].with_prefetch()
             queue.position += len(window)

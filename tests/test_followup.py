@@ -9,7 +9,6 @@ from odoo import Command
 from odoo.tests import Form, tagged
 from odoo.tools import mute_logger
 
-from ..models import membership_followup_run as followup_run
 from .common import MembershipFollowupCommon
 
 D = date
@@ -581,7 +580,7 @@ class TestFollowupPerformance(MembershipFollowupCommon):
         self.assertEqual(collected, 12)
         self.assertEqual(many, few, "the same number of queries for 4 and 12 members")
 
-    def run_for_group(self, group, day, batch_size=50):
+    def run_for_group(self, group, day):
         """Invoice ``group`` at ``day`` and run the follow-up that day, the
         earlier groups' invoices left alone (disputed) so that only this
         group is sent to. Returns the new invoices and the run's queries."""
@@ -590,7 +589,7 @@ class TestFollowupPerformance(MembershipFollowupCommon):
         self.env.flush_all()
         self.env.invalidate_all()
         start = self.cr.sql_log_count
-        self.run_followup(str(day), batch_size=batch_size)
+        self.run_followup(str(day))
         return invoices, self.cr.sql_log_count - start
 
     def test_sending_batches_the_members(self):
@@ -611,21 +610,6 @@ class TestFollowupPerformance(MembershipFollowupCommon):
         fifteen = queries_for(members[7:22], D(2027, 7, 5))
         per_member = (fifteen - five) / 10
         self.assertLess(per_member, 18, f"{five} queries for 5 members, {fifteen} for 15")
-
-    def test_each_batch_refreshes_stale_planner_statistics(self):
-        """Each batch reads what is due by member on tables the run grows:
-        their planner statistics are refreshed when stale, at each batch's
-        claim (without them, each batch read every line of the season)."""
-        members = self.env["res.partner"].create(
-            [{"name": f"Member {i}", "email": f"m{i}@example.com"} for i in range(3)]
-        )
-        with patch.object(followup_run, "refresh_statistics", wraps=followup_run.refresh_statistics) as refresh:
-            self.run_for_group(members, D(2027, 3, 1), batch_size=1)
-        self.assertEqual(
-            [call.args[0]._name for call in refresh.call_args_list],
-            list(followup_run.FOLLOWUP_STATISTICS) * 3,
-            "at each of the 3 batches of one member",
-        )
 
     def test_late_fees_are_invoiced_in_batch(self):
         """The late fees of a batch of members are created and posted
