@@ -5,9 +5,10 @@ the record, and a second run the same day duplicates nothing."""
 
 from datetime import date
 
-from odoo.tests import new_test_user, tagged
+from odoo.tests import TransactionCase, new_test_user, tagged
 from odoo.tools import SQL, mute_logger
 
+from ..tools.batch import claim
 from .common import MembershipFollowupCommon, MembershipRenewalCommon
 
 D = date
@@ -256,3 +257,23 @@ class TestFollowupCronIsolation(FailOneRecord, MembershipFollowupCommon):
                     written = poison.write_date
                 else:
                     self.assertEqual(poison.write_date, written, "not retried the same day")
+
+
+@tagged("post_install", "-at_install")
+class TestClaimTakesAtMostItsLimit(TransactionCase):
+    """tools/batch.py ``claim`` locks at most ``limit`` records, whatever plan
+    the planner picks: its locking search must run once, not once per row
+    of the table (a nested loop semi join re-running it locked a new record
+    each time, and a batch of 1 took them all)."""
+
+    def test_a_claim_of_one_takes_one_whatever_the_plan(self):
+        partners = self.env["res.partner"].create([{"name": f"Claimed {i}"} for i in range(3)])
+        self.env.flush_all()
+        # the plan that re-runs a subquery for each row, the others disabled
+        for setting in ("hashagg", "material", "hashjoin", "mergejoin", "sort"):
+            self.env.cr.execute(SQL("SET LOCAL %s = off", SQL.identifier(f"enable_{setting}")))
+        try:
+            taken = claim(self.env["res.partner"], [("id", "in", partners.ids)], 1)
+        finally:
+            self.env.cr.execute("RESET ALL")
+        self.assertEqual(taken, partners[0], "one record, the first")

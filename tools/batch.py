@@ -380,9 +380,17 @@ def claim(model, domain, limit, order="id"):
     queue job by being retried)."""
     query = model._search(domain, limit=limit, order=order)
     table = SQL.identifier(model._table)
+    # The locking search runs once, in a materialized CTE. Written as
+    # ``WHERE id IN (search)``, the planner may run the search again for each
+    # row of the table (a nested loop semi join, chosen when the statistics
+    # say the table is small): each run skips the rows this statement
+    # already updated and locks the next ones, and the claim takes every row
+    # matching, not ``limit``.
     sql = SQL(
-        "UPDATE %(table)s SET id = id WHERE id IN (%(select)s FOR NO KEY UPDATE OF %(table)s SKIP LOCKED) RETURNING id",
+        "WITH claimed AS MATERIALIZED (%(select)s FOR NO KEY UPDATE OF %(table)s SKIP LOCKED) "
+        "UPDATE %(table)s SET id = %(id)s FROM claimed WHERE %(id)s = claimed.id RETURNING %(id)s",
         table=table,
+        id=SQL.identifier(model._table, "id"),
         select=query.select(SQL.identifier(model._table, "id")),
     )
     ids = [id_ for (id_,) in execute_expecting_concurrency(model.env, sql)]
