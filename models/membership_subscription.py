@@ -16,8 +16,9 @@ _logger = logging.getLogger(__name__)
 # subscription's dates. The partner's status is derived from these in SQL.
 PAID_STATES = ("upcoming", "active", "expired")
 
-# Posting this many invoices at once is a bulk run (a campaign's or a bulk
-# approval's batch): the planner's statistics of account_move are checked first.
+# Creating this many invoices at once is a bulk run (a campaign's or a bulk
+# approval's batch): the planner's statistics of BULK_STATISTICS are checked
+# once they are created.
 BULK_POSTING = 20
 # The tables a batch of dues invoices queries row by row once created: Odoo
 # numbers each invoice (account_move), checks each one's balance on its lines
