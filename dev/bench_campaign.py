@@ -15,13 +15,14 @@
 # with the plain context a scheduled action has.
 #
 # Planner statistics: the module's invoicing (membership.subscription
-# _create_invoices) calls tools/orm_batch.refresh_statistics on account.move
-# after creating a batch of BULK_POSTING (20) invoices or more and before
-# posting it (stale statistics make Odoo's numbering queries read every
-# invoice of the year for each invoice posted; dev/BENCHMARKS.rst,
-# 2026-11-30). The floor and the contract phases call the same function at the
-# same point (after creating, before posting each batch), so that "/floor" and
-# "/contract" compare like with like. MD_BENCH_NO_ANALYZE=1 turns it off in
+# _create_invoices) calls tools/orm_batch.refresh_statistics on the tables of
+# BULK_STATISTICS after creating a batch of BULK_POSTING (20) invoices or more
+# and before posting it (stale statistics make Odoo's numbering queries read
+# every invoice of the year for each invoice posted; dev/BENCHMARKS.rst,
+# 2026-11-30 and 2026-12-01). The floor and the contract phases call the same
+# function on the invoice tables (INVOICE_STATISTICS: moves and their lines)
+# at the same point (after creating, before posting each batch), so that
+# "/floor" and "/contract" compare like with like. MD_BENCH_NO_ANALYZE=1 turns it off in
 # every phase (the module's too), for a "before" run.
 #
 # Peak memory of a step: the process's resident set high-water mark (VmHWM of
@@ -71,7 +72,8 @@ if os.environ.get("MD_BENCH_NO_ANALYZE"):
 def refresh_before_posting(moves):
     """What the module's invoicing does before posting a batch (see the top)."""
     if len(moves) >= membership_subscription.BULK_POSTING and not os.environ.get("MD_BENCH_NO_ANALYZE"):
-        refresh_statistics(moves.env["account.move"])
+        for model in membership_subscription.INVOICE_STATISTICS:
+            refresh_statistics(moves.env[model])
 
 
 def _status_mb(field):

@@ -24,6 +24,7 @@ from datetime import date
 
 from odoo import Command
 
+from odoo.addons.membership_dues.models.membership_subscription import INVOICE_STATISTICS
 from odoo.addons.membership_dues.tools.orm_batch import refresh_statistics
 
 plain_env = env  # noqa: F821
@@ -72,7 +73,8 @@ for batch, variant in zip(batches, turns(len(batches)), strict=True):
     moves = Move.create([invoice_values(partner, variant) for partner in batch])
     plain_env.flush_all()
     created, created_queries = time.perf_counter(), cr.sql_log_count
-    refresh_statistics(Move)  # as the dues path and the floor do before posting a batch
+    for model in INVOICE_STATISTICS:  # as the dues path and the floor do before posting a batch
+        refresh_statistics(plain_env[model])
     analysed, analysed_queries = time.perf_counter(), cr.sql_log_count
     (moves.with_context(mail_notrack=True) if variant == "untracked" else moves).action_post()
     plain_env.flush_all()

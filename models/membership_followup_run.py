@@ -27,7 +27,7 @@ from ..tools.batch import BatchRun, LeaveForNextRun, process_batch, run_in_batch
 from ..tools.formatting import format_money
 from ..tools.jobs import enqueue_batches, job_runner, perform_batch, retry_later
 from ..tools.orm_batch import post_template, refresh_statistics, write_links, write_value
-from .membership_subscription import BULK_POSTING
+from .membership_subscription import BULK_POSTING, INVOICE_STATISTICS
 
 _logger = logging.getLogger(__name__)
 
@@ -936,8 +936,8 @@ class MembershipFollowupRun(models.AbstractModel):
             moves = Move.create([values for _record, values in charged]).with_env(self.env)
             if len(moves) >= BULK_POSTING:
                 # see membership.subscription._create_invoices
-                refresh_statistics(Move)
-                refresh_statistics(self.env["account.move.line"])
+                for model in INVOICE_STATISTICS:
+                    refresh_statistics(self.env[model])
             moves.action_post()
             write_links(
                 self.env["membership.followup.line"].union(*(r for r, _v in charged)), "late_fee_move_id", moves

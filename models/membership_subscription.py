@@ -21,14 +21,16 @@ PAID_STATES = ("upcoming", "active", "expired")
 # once they are created.
 BULK_POSTING = 20
 # The tables a batch of dues invoices queries row by row once created: Odoo
-# numbers each invoice (account_move), checks each one's balance on its lines
-# (account_move_line), and the ORM finds the notices and subscriptions to
-# recompute by their invoice's subscription (membership_renewal,
-# membership_subscription). Each plan depends on the table's planner
-# statistics; stale or missing ones (autovacuum off or behind a season's
-# bulk) make each query read the whole table, whose cost per member grows
-# with the season.
-BULK_STATISTICS = ("account.move", "account.move.line", "membership.subscription", "membership.renewal")
+# numbers each invoice (account_move) and checks each one's balance on its
+# lines (account_move_line), as for any batch of invoices (INVOICE_STATISTICS,
+# also refreshed before posting late fees); and the ORM finds the notices and
+# subscriptions to recompute by their invoice's subscription
+# (membership_renewal, membership_subscription). Each plan depends on the
+# table's planner statistics; stale or missing ones (autovacuum off or behind
+# a season's bulk) make each query read the whole table, whose cost per member
+# grows with the season.
+INVOICE_STATISTICS = ("account.move", "account.move.line")
+BULK_STATISTICS = (*INVOICE_STATISTICS, "membership.subscription", "membership.renewal")
 
 
 class MembershipSubscription(models.Model):

@@ -9,6 +9,8 @@ from odoo import Command
 from odoo.tests import Form, tagged
 from odoo.tools import mute_logger
 
+from ..models import membership_followup_run, membership_subscription
+from ..tools.orm_batch import refresh_statistics
 from .common import MembershipFollowupCommon
 
 D = date
@@ -641,6 +643,33 @@ class TestFollowupPerformance(MembershipFollowupCommon):
         eight = queries_for(members[6:14], D(2027, 7, 5))
         per_member = (eight - four) / 4
         self.assertLess(per_member, 25, f"{four} queries for 4 members, {eight} for 8")
+
+    def test_a_bulk_of_late_fees_refreshes_the_invoice_tables_statistics(self):
+        """From BULK_POSTING late fees in one batch, the invoice tables'
+        planner statistics are checked between creating and posting them,
+        as for a batch of dues invoices (membership.subscription
+        _create_invoices): stale ones make numbering and the balance check
+        read whole tables. Below it, nothing is checked."""
+        self.level_due.write(
+            {"late_fee_type": "fixed", "late_fee_amount": 5.0, "late_fee_product_id": self.late_fee_product.id}
+        )
+        members = self.env["res.partner"].create(
+            [{"name": f"Member {i}", "email": f"m{i}@example.com"} for i in range(5)]
+        )
+        with (
+            patch.object(membership_followup_run, "BULK_POSTING", 3),
+            patch.object(membership_followup_run, "refresh_statistics", wraps=refresh_statistics) as refresh,
+        ):
+            invoices, _queries = self.run_for_group(members[:2], D(2027, 3, 1))
+            self.assertEqual(len(invoices.dues_followup_line_ids.late_fee_move_id), 2)
+            self.assertFalse(refresh.called, "2 late fees: not a bulk")
+            invoices, _queries = self.run_for_group(members[2:], D(2027, 5, 3))
+            self.assertEqual(set(invoices.dues_followup_line_ids.late_fee_move_id.mapped("state")), {"posted"})
+        self.assertEqual(
+            [call.args[0]._name for call in refresh.call_args_list],
+            list(membership_subscription.INVOICE_STATISTICS),
+            "once for the batch, each invoice table",
+        )
 
 
 @tagged("post_install", "-at_install")
