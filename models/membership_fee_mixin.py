@@ -30,7 +30,11 @@ class MembershipFeeMixin(models.AbstractModel):
     fee_year = fields.Integer(
         "Figures of", aggregator=None, help="Year of the declared figures the fee was computed on."
     )
-    fee_data = fields.Json("Fee Computation", help="How the fee was computed, as stored when it was.")
+    # not prefetched with the other columns: the explanation of a grid fee,
+    # loaded as Python objects, weighs more than the rest of the record
+    # together, and most reads of a record (states, queues, lists) never
+    # need it; reading it fetches it for the whole prefetch batch at once
+    fee_data = fields.Json("Fee Computation", prefetch=False, help="How the fee was computed, as stored when it was.")
     fee_fallback = fields.Boolean("Fallback Used", help="A figure was missing: the plan's fallback rule set the fee.")
     fee_explanation = fields.Text(compute="_compute_fee_explanation")
 

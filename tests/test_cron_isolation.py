@@ -98,6 +98,41 @@ class TestRenewalCronIsolation(FailOneRecord, MembershipRenewalCommon):
                 self.assertEqual(len(subscriptions.invoice_id), len(approved))
                 self.assertEqual(set(subscriptions.invoice_id.mapped("state")), {"posted"})
 
+    def test_queueing_a_selection_reads_only_what_it_filters_on(self):
+        """Queueing a season's selection (tens of thousands of notices) must
+        not load it whole: only the fields the queue filters on and those
+        the officer's record rules test are read, and the flag is written
+        without Odoo's field tracking, which would read every tracked field
+        of every notice and keep them until the commit (90,000 notices
+        queued for approval took 1 GB). The explanation of the fee
+        (fee_data) is never prefetched with the other fields of a notice."""
+        tracking = "mail.tracking.membership.renewal"
+        notices = self.env["membership.renewal"].browse()
+        for member in self.members:
+            notices |= self.notice(member, state="sent")
+        skipped = notices[-1]
+        skipped.state = "refused"
+        written = {"company_id", "write_date", "write_uid"}  # the rule's field, and the write's own
+        for action, read, flag in (
+            ("action_queue_approve", {"state"}, "approval_requested"),
+            ("action_queue_send", {"mode", "state"}, "send_requested"),
+        ):
+            with self.subTest(action=action):
+                self.env.flush_all()
+                self.env.cr.precommit.data.pop(tracking, None)
+                self.env.invalidate_all()
+                getattr(notices.with_user(self.officer), action)()
+                self.assertFalse(self.env.cr.precommit.data.get(tracking), "no tracking prepared")
+                for notice in notices - skipped:
+                    self.assertLessEqual(set(notice._cache), read | written | {flag}, "nothing else read")
+                self.assertEqual(notices.mapped(flag), [True] * (len(notices) - 1) + [False])
+                notices.write({flag: False})
+        self.env.invalidate_all()
+        notices.mapped("amount")
+        self.assertFalse(any("fee_data" in notice._cache for notice in notices), "not prefetched")
+        with self.assertQueryCount(1):  # read when needed, for the whole batch at once
+            self.assertEqual({data["amount"] for data in notices.mapped("fee_data")}, {"240.00"})
+
     def test_queued_sending_isolates_a_failing_notice(self):
         notices = self.env["membership.renewal"].browse()
         for member in self.members:
