@@ -344,7 +344,8 @@ def run_ours():
     invoices = plain_env["account.move"].search([("dues_is_invoice", "=", True), ("state", "=", "posted")])
 
     # 4. payment follow-up of all open dues invoices (emails queued, not sent)
-    due = max(invoices.mapped("invoice_date_due"))
+    # (no invoice when steps 3 and 3b are skipped: nothing to follow up, any day does)
+    due = max(invoices.mapped("invoice_date_due"), default=date(2027, 1, 1))
     measure(
         "4. follow-up run (emails queued)",
         len(invoices),
