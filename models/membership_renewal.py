@@ -19,8 +19,8 @@ from ..tools.rpc_args import check_record, check_text
 _logger = logging.getLogger(__name__)
 
 OPEN_STATES = ("draft", "sent", "change_requested", "intervention")
-# open and not waiting for an officer: what approval (and a failure's move
-# to 'intervention required') applies to
+# open and not waiting for an officer: what approval, sending (of a notice
+# to approve) and a failure's move to 'intervention required' apply to
 APPROVABLE_STATES = ("draft", "sent", "change_requested")
 NOTICE_STATES = [
     ("draft", "Draft"),
@@ -347,7 +347,7 @@ class MembershipRenewal(models.Model):
         """Send (or send again) the notices; returns what was done and what
         was skipped, and why."""
         self._lock_for_change()
-        to_send = self.filtered(lambda r: r.mode == "notice" and r.state in ("draft", "sent", "change_requested"))
+        to_send = self._filter_sendable()
         skipped = self - to_send
         to_send._send_notices("membership_dues.mail_template_renewal_notice")
         first = to_send.filtered(lambda r: r.state == "draft")
@@ -358,11 +358,17 @@ class MembershipRenewal(models.Model):
     def action_queue_send(self):
         """Send a large selection in the background, in batches."""
         self._lock_for_change()
-        self.fetch(["mode", "state"])  # only these: a season's selection is not loaded whole
-        to_send = self.filtered(lambda r: r.mode == "notice" and r.state in ("draft", "sent", "change_requested"))
+        to_send = self._filter_sendable()
         to_send._set_queue_flag("send_requested")
         self.env.ref("membership_dues.ir_cron_membership_renewal_send")._trigger()
         return self._report(self.env._("Queued for sending"), to_send, self - to_send)
+
+    def _filter_sendable(self):
+        """The notices a sending applies to: notices to approve (not
+        auto-renewals), still open. Only their mode and state are read: a
+        season's selection is not loaded whole."""
+        self.fetch(["mode", "state"])
+        return self.filtered(lambda r: r.mode == "notice" and r.state in APPROVABLE_STATES)
 
     def _set_queue_flag(self, flag):
         """Queue these notices for a scheduled action: ``flag`` set on all of
